@@ -1,0 +1,84 @@
+# koor.ceph: the two commands of the README are `make demo` and `make test`.
+# Everything else here is a faster piece of them for a developer's loop.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+ROOT      := $(CURDIR)
+VENV      := $(ROOT)/.venv
+PY        := $(VENV)/bin/python
+PYTHON    ?= python3
+LAB       := $(ROOT)/lab/koor-lab
+# Debian packages the lab and the tests need (installed when missing).
+DEB_PKGS  := mmdebstrap zstd debian-archive-keyring iproute2 openssh-server gdisk parted shellcheck
+STAMP     := $(VENV)/.installed-$(shell cat requirements.txt constraints.txt | sha256sum | cut -c1-12)
+COLL_LINK := $(ROOT)/.cache/collections/ansible_collections/koor/ceph
+DEMO_LAB  ?= demo
+TEST_LAB  ?= ci
+
+export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
+export PATH := $(VENV)/bin:$(PATH)
+
+.PHONY: help deps venv demo test unit sanity units lint changelog-lint integration bench lab-up lab-down build clean
+
+help:
+	@echo "make demo    start the lab and run the collection's main playbook against it"
+	@echo "make test    every test: unit, sanity, lint, changelog, integration on a lab of its own"
+	@echo "make bench   benchmarks on the lab"
+	@echo "make unit | sanity | units | lint | changelog-lint | integration   pieces of make test"
+	@echo "make lab-up | lab-down   the demo lab (lab/koor-lab --help for more)"
+
+deps:
+	@missing=""; for p in $(DEB_PKGS); do dpkg-query -W -f '$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing Debian packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; fi
+
+venv: $(STAMP) $(COLL_LINK)
+
+$(STAMP): requirements.txt constraints.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt -c constraints.txt
+	@rm -f $(VENV)/.installed-*; touch $@
+
+$(COLL_LINK):
+	@mkdir -p $(dir $@) && ln -sfn $(ROOT) $@
+
+build: deps venv
+	$(VENV)/bin/ansible-galaxy collection build --force --output-path $(ROOT)/.cache/dist $(ROOT)
+
+lab-up: deps
+	$(LAB) up --name $(DEMO_LAB) >/dev/null
+	$(LAB) env --name $(DEMO_LAB) --ansible > inventories/lab/group_vars/all/lab.yml
+
+lab-down:
+	$(LAB) down --name $(DEMO_LAB)
+
+demo: deps venv lab-up
+	ansible-playbook -i inventories/lab/hosts.yml playbooks/site.yml
+
+unit: venv
+	$(PY) -m pytest tests/unit -q
+
+sanity: deps venv
+	scripts/sanity.sh
+
+units: deps venv
+	scripts/units.sh
+
+lint: venv
+	scripts/lint.sh
+
+changelog-lint: venv
+	scripts/changelog-lint.sh
+
+integration: deps venv
+	scripts/integration.sh $(TEST_LAB)
+
+test: deps venv
+	scripts/test.sh $(TEST_LAB)
+
+bench: deps venv
+	scripts/bench.sh $(DEMO_LAB)
+
+clean:
+	rm -rf .cache/ansible-test .cache/dist tests/output .pytest_cache

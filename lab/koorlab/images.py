@@ -1,0 +1,106 @@
+"""Ceph chroot images for the lab: built from Debian packages, cached as tarballs.
+
+An image is a minbase Debian chroot holding one Ceph release. It is built once with
+mmdebstrap, packed with zstd under ~/.cache/koor-lab/images/ and unpacked on demand under
+~/.cache/koor-lab/roots/. The cache key names the suite, the Ceph version and a hash of the
+recipe, so a change of recipe or release builds a new image instead of reusing a stale one.
+"""
+
+import hashlib
+import os
+import shutil
+import tempfile
+
+from .util import LabError, log, run
+
+CACHE = os.environ.get("KOOR_LAB_CACHE", os.path.expanduser("~/.cache/koor-lab"))
+MIRROR = os.environ.get("KOOR_LAB_MIRROR", "http://deb.debian.org/debian")
+
+_COMMON = [
+    "ceph-mon", "ceph-mgr", "ceph-osd", "ceph-mds", "radosgw", "ceph-common", "ceph-volume",
+    "python3-rados", "python3-rbd", "python3-cephfs", "procps", "iproute2", "gdisk",
+]
+
+SUITES = {
+    # Tentacle: the release Rook v1.20.6 deploys by default.
+    "sid": {"ceph": "20.2.4", "packages": _COMMON + ["libqatzip3"]},
+    # Reef: the starting point of the lab's rolling-upgrade tests.
+    "trixie": {"ceph": "18.2.7", "packages": list(_COMMON)},
+}
+RECIPE_VERSION = "1"
+
+
+def _recipe_hash(suite):
+    spec = SUITES[suite]
+    text = "|".join([RECIPE_VERSION, suite, spec["ceph"]] + sorted(spec["packages"]))
+    return hashlib.sha256(text.encode()).hexdigest()[:10]
+
+
+def image_key(suite):
+    if suite not in SUITES:
+        raise LabError("unknown suite %r: choose one of %s" % (suite, ", ".join(sorted(SUITES))))
+    return "ceph-%s-%s-%s" % (SUITES[suite]["ceph"], suite, _recipe_hash(suite))
+
+
+def tarball_path(suite):
+    return os.path.join(CACHE, "images", image_key(suite) + ".tar.zst")
+
+
+def root_path(suite):
+    return os.path.join(CACHE, "roots", image_key(suite))
+
+
+def _installed_ceph_version(root):
+    out = run(["chroot", root, "dpkg-query", "-W", "-f", "${Version}", "ceph-mon"]).stdout
+    return out.split("+")[0].split("-")[0]
+
+
+def build(suite, force=False):
+    """Build (or reuse) the image for a suite. Returns the tarball path."""
+    tarball = tarball_path(suite)
+    if os.path.exists(tarball) and not force:
+        log("image %s is cached (%s)" % (image_key(suite), tarball))
+        return tarball
+    if not shutil.which("mmdebstrap"):
+        raise LabError("mmdebstrap is not installed: apt-get install -y mmdebstrap zstd")
+    spec = SUITES[suite]
+    os.makedirs(os.path.dirname(tarball), exist_ok=True)
+    work = tempfile.mkdtemp(prefix="koor-lab-build-", dir=os.path.dirname(tarball))
+    root = os.path.join(work, "root")
+    try:
+        log("building %s from Debian %s (mmdebstrap, about 1-2 minutes)" % (image_key(suite), suite))
+        run(["mmdebstrap", "--variant=minbase", "--include=" + ",".join(spec["packages"]),
+             "--aptopt=Acquire::Check-Valid-Until \"false\"", "--aptopt=Acquire::Check-Date \"false\"",
+             "--dpkgopt=path-exclude=/usr/share/doc/*", "--dpkgopt=path-exclude=/usr/share/man/*",
+             "--dpkgopt=path-exclude=/usr/share/locale/*",
+             suite, root, MIRROR], timeout=1800, capture=False)
+        version = _installed_ceph_version(root)
+        if version != spec["ceph"]:
+            raise LabError("Debian %s now ships Ceph %s, the lab expects %s: update SUITES in %s"
+                           % (suite, version, spec["ceph"], __file__))
+        manifest = run(["chroot", root, "dpkg-query", "-W"]).stdout
+        with open(tarball + ".manifest", "w") as handle:
+            handle.write(manifest)
+        partial = tarball + ".partial"
+        run(["tar", "--zstd", "-C", root, "-cf", partial, "."], timeout=600)
+        os.replace(partial, tarball)
+        log("image cached: %s (%d MiB)" % (tarball, os.path.getsize(tarball) >> 20))
+        return tarball
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def ensure_root(suite):
+    """Unpack the suite's image (building it first when missing). Returns the chroot path."""
+    root = root_path(suite)
+    if os.path.exists(os.path.join(root, ".koor-lab-complete")):
+        return root
+    tarball = build(suite)
+    partial = root + ".partial"
+    shutil.rmtree(partial, ignore_errors=True)
+    os.makedirs(partial)
+    run(["tar", "--zstd", "-C", partial, "-xf", tarball], timeout=600)
+    open(os.path.join(partial, ".koor-lab-complete"), "w").close()
+    shutil.rmtree(root, ignore_errors=True)
+    os.replace(partial, root)
+    return root

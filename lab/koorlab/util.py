@@ -1,0 +1,114 @@
+"""Small helpers shared by the lab's commands."""
+
+import errno
+import os
+import socket
+import subprocess
+import sys
+import time
+
+
+class LabError(Exception):
+    """A failure the lab reports as one clear line, without a traceback."""
+
+
+def log(msg):
+    sys.stderr.write("koor-lab: %s\n" % msg)
+    sys.stderr.flush()
+
+
+def clean_env(extra=None):
+    """A minimal environment: no inherited CEPH_* variables, C locale."""
+    env = {
+        "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        "LC_ALL": "C",
+        "LANG": "C",
+        "HOME": "/root",
+    }
+    if extra:
+        env.update(extra)
+    return env
+
+
+def run(argv, timeout=120, check=True, capture=True, input=None, env=None):
+    try:
+        proc = subprocess.run(
+            argv, input=input, timeout=timeout, env=env or clean_env(),
+            stdout=subprocess.PIPE if capture else None,
+            stderr=subprocess.PIPE if capture else None,
+            universal_newlines=True)
+    except subprocess.TimeoutExpired:
+        raise LabError("timed out after %ss: %s" % (timeout, " ".join(argv)))
+    except FileNotFoundError:
+        raise LabError("command not found: %s" % argv[0])
+    if check and proc.returncode != 0:
+        err = (proc.stderr or "").strip() if capture else ""
+        raise LabError("command failed (rc=%d): %s\n%s" % (proc.returncode, " ".join(argv), err[-2000:]))
+    return proc
+
+
+def port_in_use(port, host="127.0.0.1"):
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError as exc:
+        return exc.errno in (errno.EADDRINUSE, errno.EACCES)
+    finally:
+        sock.close()
+    return False
+
+
+def wait_for(what, predicate, timeout, interval=0.5):
+    deadline = time.monotonic() + timeout
+    last = None
+    while True:
+        try:
+            result = predicate()
+        except LabError as exc:
+            result, last = None, str(exc)
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise LabError("timed out after %ss waiting for %s%s" % (timeout, what, (": " + last) if last else ""))
+        time.sleep(interval)
+
+
+def pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open("/proc/%d/stat" % pid) as handle:
+            return handle.read().split(") ", 1)[1][0] != "Z"
+    except OSError:
+        return False
+
+
+def pids_matching(token):
+    """Pids whose command line contains token (used to find a lab's daemons)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % entry, "rb") as handle:
+                cmdline = handle.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if token in cmdline:
+            found.append(int(entry))
+    return found
+
+
+def mounts_under(path):
+    found = []
+    with open("/proc/self/mounts") as handle:
+        for line in handle:
+            target = line.split()[1].replace("\\040", " ")
+            if target == path or target.startswith(path.rstrip("/") + "/"):
+                found.append(target)
+    return sorted(found, key=len, reverse=True)

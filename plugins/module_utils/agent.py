@@ -1,0 +1,228 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, koor.ceph contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The koor.ceph agent: a small process on the far side of a transport.
+
+The runner starts it once per module run (``python3 -c BOOTSTRAP``, its source sent on
+stdin) and talks JSON lines with it over stdin/stdout. Where the ``rados`` Python binding is
+importable the agent connects once with librados and sends every mon/mgr command over that
+connection (about half a millisecond each); where it is not, it runs the ``ceph`` CLI per
+command. ``rados``, ``rbd`` and ``radosgw-admin`` always run as processes next to the agent.
+
+This file must stay standalone: Python >= 3.9 standard library only, no collection imports,
+because its source is what runs on the far side.
+
+Protocol (one JSON object per line):
+  hello  -> {"conf", "keyring", "name", "cluster", "timeout", "mode": "auto"|"cli"}
+         <- {"ok": true, "mode": "librados"|"cli", "python": "3.x.y"} or
+            {"ok": false, "stage": "connect"|"import"|"start", "message", "errno"}
+  request-> {"id", "op": "mon"|"osd"|"exec", "cmd": {...}, "inbuf": "...", "osd": 0,
+             "argv": [...], "timeout": 30}
+         <- {"id", "rc", "out", "err"}   rc follows the CLI: 0 or a positive errno
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import errno as _errno
+import json
+import os
+import subprocess
+import sys
+
+# Argument names the ceph CLI reads as its own options: these go positionally.
+CLI_RESERVED = frozenset(["key", "name", "id", "format", "cluster", "conf", "keyring", "user", "admin_daemon",
+                          "status", "watch", "version", "verbose", "concise", "output_file", "setuser",
+                          "setgroup", "connect_timeout", "block", "period", "in_file", "target"])
+
+BOOTSTRAP = "import sys;exec(compile(sys.stdin.read(int(sys.stdin.readline())),'koor_ceph_agent','exec'))"
+
+
+def conn_args(hello):
+    """Generic Ceph client options shared by ceph, rados, rbd and radosgw-admin."""
+    args = []
+    if hello.get("conf"):
+        args += ["--conf", hello["conf"]]
+    if hello.get("keyring"):
+        args += ["--keyring", hello["keyring"]]
+    if hello.get("name"):
+        args += ["--name", hello["name"]]
+    if hello.get("cluster"):
+        args += ["--cluster", hello["cluster"]]
+    return args
+
+
+def cli_argv(cmd, hello, timeout):
+    """Turn a mon/mgr JSON command into a ceph CLI command line.
+
+    Named arguments go as ``--name value`` except the names the CLI keeps for itself,
+    which go positionally in the order the command dict gives them.
+    """
+    argv = ["ceph"] + conn_args(hello) + ["--connect-timeout", str(int(max(1, timeout))), "--format", "json"]
+    argv += cmd["prefix"].split()
+    for key, value in cmd.items():
+        if key in ("prefix", "format") or value is None:
+            continue
+        values = value if isinstance(value, list) else [value]
+        if isinstance(value, bool):
+            if value:
+                argv.append("--" + key)
+            continue
+        values = [_cli_str(v) for v in values]
+        if key in CLI_RESERVED:
+            argv += values
+        else:
+            argv += ["--" + key] + values
+    return argv
+
+
+def _cli_str(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _text(data):
+    if isinstance(data, bytes):
+        return data.decode("utf-8", "replace")
+    return data or ""
+
+
+class Agent:
+    def __init__(self, hello, rados_mod=None):
+        self.hello = hello
+        self.timeout = float(hello.get("timeout") or 30)
+        self.cluster = None
+        self.rados = rados_mod
+        self.env = dict(os.environ, LC_ALL="C", LANG="C")
+        self.env.pop("CEPH_ARGS", None)
+
+    def connect(self):
+        rados = self.rados
+        conf = {"client_mount_timeout": str(int(self.timeout)), "rados_mon_op_timeout": str(int(self.timeout)),
+                "rados_osd_op_timeout": str(int(self.timeout))}
+        if self.hello.get("keyring"):
+            conf["keyring"] = self.hello["keyring"]
+        # An empty conffile makes librados search the default places (CEPH_CONF, /etc/ceph).
+        kwargs = {"conf": conf, "clustername": self.hello.get("cluster") or "ceph",
+                  "conffile": self.hello.get("conf") or ""}
+        if self.hello.get("name"):
+            kwargs["name"] = self.hello["name"]
+        cluster = rados.Rados(**kwargs)
+        cluster.connect(timeout=int(self.timeout))
+        self.cluster = cluster
+
+    def mon(self, req):
+        cmd = req["cmd"]
+        inbuf = _text(req.get("inbuf")).encode("utf-8")
+        timeout = int(req.get("timeout") or self.timeout)
+        if self.cluster is None:
+            return self.run(cli_argv(cmd, self.hello, timeout), inbuf, timeout)
+        ret, out, outs = self.cluster.mon_command(json.dumps(cmd), inbuf, timeout=timeout)
+        return {"rc": abs(ret), "out": _text(out), "err": _text(outs)}
+
+    def osd(self, req):
+        cmd = req["cmd"]
+        timeout = int(req.get("timeout") or self.timeout)
+        if self.cluster is None:
+            argv = ["ceph"] + conn_args(self.hello) + ["--connect-timeout", str(timeout), "--format", "json",
+                                                      "tell", "osd.%d" % req["osd"]] + cmd["prefix"].split()
+            return self.run(argv, b"", timeout)
+        ret, out, outs = self.cluster.osd_command(int(req["osd"]), json.dumps(cmd), b"", timeout=timeout)
+        return {"rc": abs(ret), "out": _text(out), "err": _text(outs)}
+
+    def execute(self, req):
+        argv = list(req["argv"])
+        if req.get("conn", True):
+            argv = argv[:1] + conn_args(self.hello) + argv[1:]
+        return self.run(argv, _text(req.get("inbuf")).encode("utf-8"), float(req.get("timeout") or self.timeout))
+
+    def run(self, argv, inbuf, timeout):
+        try:
+            proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    env=self.env)
+        except OSError as exc:
+            return {"rc": _errno.ENOENT, "out": "", "err": "cannot run %s: %s" % (argv[0], exc)}
+        try:
+            out, err = proc.communicate(inbuf, timeout=timeout + 5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            return {"rc": _errno.ETIMEDOUT, "out": "", "err": "timed out after %ss" % timeout}
+        return {"rc": proc.returncode, "out": _text(out), "err": _text(err)}
+
+    def handle(self, req):
+        op = req.get("op")
+        try:
+            if op == "mon":
+                result = self.mon(req)
+            elif op == "osd":
+                result = self.osd(req)
+            elif op == "exec":
+                result = self.execute(req)
+            else:
+                result = {"rc": _errno.EINVAL, "out": "", "err": "unknown agent op %r" % op}
+        except Exception as exc:  # a librados failure reaches the runner as a command error
+            code = getattr(exc, "errno", None) or _errno.EIO
+            result = {"rc": abs(code), "out": "", "err": "%s: %s" % (type(exc).__name__, exc)}
+        result["id"] = req.get("id")
+        return result
+
+
+def _reply(obj):
+    sys.stdout.write(json.dumps(obj) + "\n")
+    sys.stdout.flush()
+
+
+def _which(name):
+    for folder in os.environ.get("PATH", "/usr/bin:/bin").split(os.pathsep):
+        path = os.path.join(folder, name)
+        if os.access(path, os.X_OK):
+            return path
+    return None
+
+
+def main():
+    line = sys.stdin.readline()
+    if not line:
+        return 0
+    hello = json.loads(line)
+    rados_mod = None
+    if hello.get("mode", "auto") != "cli":
+        try:
+            import rados as rados_mod  # pylint: disable=import-outside-toplevel
+        except ImportError:
+            rados_mod = None
+    agent = Agent(hello, rados_mod)
+    mode = "cli"
+    if rados_mod is not None:
+        try:
+            agent.connect()
+            mode = "librados"
+        except Exception as exc:
+            code = getattr(exc, "errno", None)
+            _reply({"ok": False, "stage": "connect", "message": "%s: %s" % (type(exc).__name__, exc),
+                    "errno": abs(code) if isinstance(code, int) else None})
+            return 1
+    elif not _which("ceph"):
+        _reply({"ok": False, "stage": "import",
+                "message": "neither the rados Python binding nor the ceph CLI is available here (%s)"
+                % sys.executable, "errno": _errno.ENOENT})
+        return 1
+    _reply({"ok": True, "mode": mode, "python": "%d.%d.%d" % sys.version_info[:3], "pid": os.getpid()})
+    for line in sys.stdin:
+        line = line.strip()
+        if not line:
+            continue
+        req = json.loads(line)
+        if req.get("op") == "close":
+            break
+        _reply(agent.handle(req))
+    if agent.cluster is not None:
+        agent.cluster.shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,43 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, koor.ceph contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What every cluster-facing module's main() shares: the argument spec and the run."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.koor.ceph.plugins.module_utils.errors import CephError
+from ansible_collections.koor.ceph.plugins.module_utils.runner import CONNECTION_ARGSPEC, CephRunner
+
+
+def ceph_module(argument_spec, **kwargs):
+    """An AnsibleModule whose spec is the module's own options plus the connection options."""
+    spec = copy.deepcopy(CONNECTION_ARGSPEC)
+    spec.update(argument_spec)
+    kwargs.setdefault("supports_check_mode", True)
+    return AnsibleModule(argument_spec=spec, **kwargs)
+
+
+def run_module(module, work, validate=None):
+    """Validate, then run ``work(runner)`` with one agent; exit or fail with a clear message.
+
+    ``validate(params)`` runs before any connection: it raises CephInputError for input that
+    cannot be applied. ``work`` returns the result dict (changed, diff, ...).
+    """
+    runner = None
+    try:
+        if validate is not None:
+            validate(module.params)
+        runner = CephRunner(module.params, check_mode=module.check_mode)
+        with runner:
+            result = work(runner)
+    except CephError as exc:
+        kwargs = exc.fail_kwargs()
+        kwargs["commands"] = runner.commands if runner is not None else []
+        module.fail_json(**kwargs)
+    result.update(runner.result())
+    module.exit_json(**result)

@@ -1,0 +1,410 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, koor.ceph contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one place that runs ceph, rados, rbd and radosgw-admin.
+
+A :class:`CephRunner` starts one agent (see ``agent.py``) on the far side of its transport
+and keeps it for the module run: every read and write goes through that one process, over
+librados where the far side has it, so a module reads, compares and writes in one exec.
+
+Reads run in check mode too; writes are recorded in ``commands`` and skipped in check mode.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import errno
+import inspect
+import json
+import os
+import select
+import shlex
+import subprocess
+import tempfile
+import time
+
+from ansible.module_utils.basic import env_fallback
+
+from ansible_collections.koor.ceph.plugins.module_utils import agent as _agent
+from ansible_collections.koor.ceph.plugins.module_utils.errors import (
+    CephAgentError,
+    CephCommandError,
+    CephConnectionError,
+    CephInputError,
+    CephOutputError,
+    CephTimeoutError,
+)
+
+TRANSPORTS = ("local", "prefix", "kubectl_exec")
+
+# The options every cluster-facing module takes (see the koor.ceph.connection doc fragment).
+CONNECTION_ARGSPEC = dict(
+    transport=dict(type="str", default="local", choices=list(TRANSPORTS)),
+    prefix=dict(type="list", elements="str"),
+    cluster=dict(type="str", default="ceph"),
+    conf=dict(type="path"),
+    keyring=dict(type="path", no_log=False),
+    client=dict(type="str", default="client.admin"),
+    timeout=dict(type="int", default=30),
+    python=dict(type="str", default="python3"),
+    agent_mode=dict(type="str", default="auto", choices=["auto", "cli"]),
+    kubectl=dict(type="str", default="kubectl"),
+    kubeconfig=dict(type="path", fallback=(env_fallback, ["K8S_AUTH_KUBECONFIG"])),
+    context=dict(type="str"),
+    namespace=dict(type="str", default="rook-ceph"),
+    toolbox=dict(type="str", default="deploy/rook-ceph-tools"),
+    container=dict(type="str"),
+)
+
+
+def connection_params(params):
+    """The connection options of params, with the argument spec's defaults where unset."""
+    result = {}
+    for key, spec in CONNECTION_ARGSPEC.items():
+        value = params.get(key)
+        result[key] = spec.get("default") if value is None else value
+    return result
+
+
+class Transport:
+    """How to reach the far side: wraps an argv so it runs there."""
+
+    name = "local"
+
+    def wrap(self, argv):
+        return list(argv)
+
+    def describe(self):
+        return self.name
+
+    def check(self):
+        """Raise CephInputError for options that cannot work, before anything runs."""
+
+
+class LocalTransport(Transport):
+    name = "local"
+
+
+class PrefixTransport(Transport):
+    name = "prefix"
+
+    def __init__(self, prefix):
+        if isinstance(prefix, str):
+            prefix = shlex.split(prefix)
+        self.prefix = list(prefix or [])
+
+    def wrap(self, argv):
+        return self.prefix + list(argv)
+
+    def describe(self):
+        return "prefix %s" % " ".join(shlex.quote(p) for p in self.prefix)
+
+    def check(self):
+        if not self.prefix:
+            raise CephInputError("transport 'prefix' needs the 'prefix' option, e.g. ['chroot', '/srv/ceph'], "
+                                 "['cephadm', 'shell', '--'] or ['podman', 'exec', '-i', 'ceph-mon-a']")
+
+
+class KubectlExecTransport(Transport):
+    name = "kubectl_exec"
+
+    def __init__(self, kubectl="kubectl", kubeconfig=None, context=None, namespace="rook-ceph",
+                 toolbox="deploy/rook-ceph-tools", container=None):
+        self.kubectl = kubectl or "kubectl"
+        self.kubeconfig = kubeconfig
+        self.context = context
+        self.namespace = namespace or "rook-ceph"
+        self.toolbox = toolbox or "deploy/rook-ceph-tools"
+        self.container = container
+
+    def base(self):
+        argv = [self.kubectl]
+        if self.kubeconfig:
+            argv += ["--kubeconfig", self.kubeconfig]
+        if self.context:
+            argv += ["--context", self.context]
+        return argv + ["--namespace", self.namespace]
+
+    def wrap(self, argv):
+        cmd = self.base() + ["exec", "-i", self.toolbox]
+        if self.container:
+            cmd += ["-c", self.container]
+        return cmd + ["--"] + list(argv)
+
+    def describe(self):
+        return "kubectl exec into %s/%s" % (self.namespace, self.toolbox)
+
+    def check(self):
+        if self.kubeconfig and not os.path.isfile(self.kubeconfig):
+            raise CephInputError("kubeconfig %s does not exist: set 'kubeconfig' to the cluster's kubeconfig file"
+                                 % self.kubeconfig)
+
+
+def make_transport(params):
+    kind = params.get("transport") or "local"
+    if kind == "local":
+        transport = LocalTransport()
+    elif kind == "prefix":
+        transport = PrefixTransport(params.get("prefix"))
+    elif kind == "kubectl_exec":
+        transport = KubectlExecTransport(params.get("kubectl"), params.get("kubeconfig"), params.get("context"),
+                                         params.get("namespace"), params.get("toolbox"), params.get("container"))
+    else:
+        raise CephInputError("unknown transport %r: choose one of %s" % (kind, ", ".join(TRANSPORTS)))
+    transport.check()
+    return transport
+
+
+def describe(cmd):
+    """A mon/mgr JSON command as the ceph CLI line a person would type."""
+    words = ["ceph"] + cmd["prefix"].split()
+    for key, value in cmd.items():
+        if key in ("prefix", "format") or value is None:
+            continue
+        if isinstance(value, bool):
+            if value:
+                words.append("--" + key.replace("_", "-"))
+            continue
+        values = value if isinstance(value, list) else [value]
+        words += [shlex.quote(str(v)) for v in values]
+    return " ".join(words)
+
+
+def _agent_source():
+    return inspect.getsource(_agent)
+
+
+class CephRunner:
+    """Runs ceph commands for one module run through one agent process."""
+
+    def __init__(self, params, check_mode=False):
+        self.params = connection_params(params)
+        self.check_mode = check_mode
+        self.timeout = int(self.params.get("timeout") or 30)
+        if self.timeout < 1:
+            raise CephInputError("timeout must be at least 1 second, got %d" % self.timeout)
+        self.transport = make_transport(self.params)
+        self.commands = []
+        self.mode = None
+        self._proc = None
+        self._buf = b""
+        self._next_id = 0
+        self._errfile = None
+
+    # --- agent lifecycle --------------------------------------------------------------
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def _hello(self):
+        return {"conf": self.params.get("conf"), "keyring": self.params.get("keyring"),
+                "name": self.params.get("client"), "cluster": self.params.get("cluster"),
+                "timeout": self.timeout, "mode": self.params.get("agent_mode") or "auto"}
+
+    def start(self):
+        if self._proc is not None:
+            return
+        python = self.params.get("python") or "python3"
+        argv = self.transport.wrap([python, "-c", _agent.BOOTSTRAP])
+        env = dict(os.environ, LC_ALL="C", LANG="C")
+        for var in ("CEPH_ARGS", "PYTHONPATH", "PYTHONHOME"):
+            env.pop(var, None)
+        self._errfile = tempfile.TemporaryFile()
+        try:
+            self._proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._errfile,
+                                          env=env, close_fds=True)
+        except OSError as exc:
+            raise CephAgentError("cannot start the agent through %s: %s: check that %s is installed"
+                                 % (self.transport.describe(), exc, argv[0]), cmd=" ".join(argv[:-2]))
+        source = _agent_source()
+        try:
+            self._proc.stdin.write(("%d\n" % len(source)).encode() + source.encode("utf-8"))
+            self._send(self._hello())
+        except (BrokenPipeError, OSError):
+            pass  # the far side died at once: its stderr says why, read below
+        reply = self._receive(self.timeout + 15, starting=True)
+        if not reply.get("ok"):
+            self._fail_hello(reply)
+        self.mode = reply.get("mode")
+
+    def _fail_hello(self, reply):
+        self.close()
+        stage, message = reply.get("stage"), reply.get("message", "")
+        where = self.transport.describe()
+        if stage == "connect":
+            code = reply.get("errno")
+            if code == errno.ETIMEDOUT or "timed out" in message.lower():
+                raise CephTimeoutError(
+                    "cannot reach the Ceph cluster within %ds (through %s): check that the mons in %s are up and "
+                    "reachable" % (self.timeout, where, self.params.get("conf") or "the default ceph.conf"),
+                    stderr=message)
+            if code == errno.ENOENT and "conf_read_file" not in message:
+                raise CephConnectionError(
+                    "no usable key for %s (through %s): set 'keyring' to a keyring that holds its key"
+                    % (self.params.get("client"), where), stderr=message)
+            if code == errno.ENOENT:
+                raise CephConnectionError(
+                    "cannot read the Ceph configuration (through %s): set 'conf' to an existing ceph.conf and "
+                    "'keyring' to a keyring for %s" % (where, self.params.get("client")), stderr=message)
+            if code in (errno.EACCES, errno.EPERM, errno.EINVAL) or "auth" in message.lower():
+                raise CephConnectionError(
+                    "the cluster refused the credentials of %s (through %s): check 'client' and 'keyring'"
+                    % (self.params.get("client"), where), stderr=message)
+            raise CephConnectionError("cannot connect to the Ceph cluster (through %s): %s" % (where, message),
+                                      stderr=message)
+        raise CephAgentError("the agent cannot work on the far side (%s): %s" % (where, message), stderr=message)
+
+    def close(self):
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        try:
+            proc.stdin.write(b'{"op": "close"}\n')
+            proc.stdin.close()
+        except (BrokenPipeError, OSError, ValueError):
+            pass
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if self._errfile is not None:
+            self._errfile.close()
+            self._errfile = None
+
+    def _send(self, obj):
+        self._proc.stdin.write((json.dumps(obj) + "\n").encode("utf-8"))
+        self._proc.stdin.flush()
+
+    def _stderr_text(self):
+        if self._errfile is None:
+            return ""
+        self._errfile.seek(0)
+        return self._errfile.read().decode("utf-8", "replace").strip()[-2000:]
+
+    def _receive(self, timeout, starting=False):
+        deadline = time.monotonic() + timeout
+        fd = self._proc.stdout.fileno()
+        while b"\n" not in self._buf:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                stderr = self._stderr_text()
+                self._proc.kill()
+                self.close()
+                what = "to start" if starting else "to answer"
+                raise CephTimeoutError("the agent (through %s) did not %s within %ds"
+                                       % (self.transport.describe(), what.replace("to ", ""), timeout),
+                                       stderr=stderr)
+            ready, _, _ = select.select([fd], [], [], left)
+            if not ready:
+                continue
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                self._proc.wait()
+                rc = self._proc.returncode
+                stderr = self._stderr_text()
+                self.close()
+                raise CephAgentError(
+                    "the agent %s through %s (rc=%s): %s" % (
+                        "could not start" if starting else "died", self.transport.describe(), rc,
+                        stderr or "no error output") + self._hint(rc, stderr),
+                    rc=rc, stderr=stderr)
+            self._buf += chunk
+        line, self._buf = self._buf.split(b"\n", 1)
+        try:
+            return json.loads(line.decode("utf-8"))
+        except ValueError:
+            raise CephAgentError("the agent answered something that is not its protocol: %r" % line[:200])
+
+    def _hint(self, rc, stderr):
+        python = self.params.get("python") or "python3"
+        text = (stderr or "").lower()
+        if rc in (126, 127) or "no such file" in text or "not found" in text:
+            return " - check that %s exists on the far side (option 'python') and the transport's command" % python
+        return ""
+
+    def _request(self, req, timeout=None):
+        if self._proc is None:
+            self.start()
+        self._next_id += 1
+        req["id"] = self._next_id
+        timeout = int(timeout or self.timeout)
+        req["timeout"] = timeout
+        try:
+            self._send(req)
+        except (BrokenPipeError, OSError):
+            pass
+        reply = self._receive(timeout + 20)
+        if reply.get("id") != req["id"]:
+            raise CephAgentError("the agent answered request %s to request %s" % (reply.get("id"), req["id"]))
+        return reply
+
+    # --- commands -----------------------------------------------------------------------
+    def mon_raw(self, cmd, inbuf="", timeout=None):
+        """Send one mon/mgr command; return the agent's reply (rc, out, err) without judging it."""
+        return self._request({"op": "mon", "cmd": cmd, "inbuf": inbuf}, timeout)
+
+    def mon(self, prefix, inbuf="", timeout=None, ok_rcs=(0,), parse=True, **args):
+        """Run a read (or the write path's command); raise CephCommandError on failure."""
+        cmd = dict(prefix=prefix, format="json")
+        cmd.update((k, v) for k, v in args.items() if v is not None)
+        reply = self.mon_raw(cmd, inbuf, timeout)
+        if reply["rc"] not in ok_rcs:
+            raise self._command_error(describe(cmd), reply)
+        if reply["rc"] != 0 or not parse:
+            return reply["out"]
+        return self._parse(describe(cmd), reply["out"])
+
+    def write(self, prefix, inbuf="", timeout=None, ok_rcs=(0,), **args):
+        """A command that changes the cluster: recorded, and skipped in check mode."""
+        cmd = dict(prefix=prefix, format="json")
+        cmd.update((k, v) for k, v in args.items() if v is not None)
+        self.commands.append(describe(cmd))
+        if self.check_mode:
+            return None
+        reply = self.mon_raw(cmd, inbuf, timeout)
+        if reply["rc"] not in ok_rcs:
+            raise self._command_error(describe(cmd), reply)
+        out = reply["out"].strip()
+        if out.startswith(("{", "[")):
+            return self._parse(describe(cmd), out)
+        return out
+
+    def tool(self, argv, write=False, inbuf="", timeout=None, parse=True, ok_rcs=(0,)):
+        """Run rados, rbd or radosgw-admin next to the agent (connection options added)."""
+        line = " ".join(shlex.quote(a) for a in argv)
+        if write:
+            self.commands.append(line)
+            if self.check_mode:
+                return None
+        reply = self._request({"op": "exec", "argv": list(argv), "inbuf": inbuf}, timeout)
+        if reply["rc"] not in ok_rcs:
+            raise self._command_error(line, reply)
+        if not parse:
+            return reply["out"]
+        out = reply["out"].strip()
+        return self._parse(line, out) if out else None
+
+    def _parse(self, line, out):
+        try:
+            return json.loads(out) if out.strip() else None
+        except ValueError:
+            raise CephOutputError("'%s' did not answer JSON: %s" % (line, out[:300]), cmd=line, stdout=out[:2000])
+
+    def _command_error(self, line, reply):
+        rc = reply["rc"]
+        err = (reply.get("err") or "").strip()
+        if rc == errno.ETIMEDOUT:
+            return CephTimeoutError("'%s' timed out: %s" % (line, err or "no answer"), cmd=line, rc=rc, stderr=err)
+        name = errno.errorcode.get(rc, "rc %s" % rc)
+        return CephCommandError("'%s' failed (%s): %s" % (line, name, err or "no error output"),
+                                cmd=line, rc=rc, stderr=err)
+
+    def result(self):
+        """What a module adds to its result about the runner's work."""
+        return {"commands": list(self.commands)}

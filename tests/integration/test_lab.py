@@ -1,0 +1,74 @@
+"""The lab itself: a second lab beside the first, a taken port, and a down that leaves nothing."""
+import json
+import os
+import socket
+import subprocess
+
+from conftest import KOOR_LAB
+
+
+def koor_lab(*args, check=True):
+    return subprocess.run([KOOR_LAB] + list(args), capture_output=True, text=True, check=check)
+
+
+def test_taken_port_is_a_clear_error_not_a_hang(lab):
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(1)
+    port = sock.getsockname()[1]
+    try:
+        proc = koor_lab("up", "--name", "porttaken", "--port", str(port - 5), check=False)
+    finally:
+        sock.close()
+    assert proc.returncode == 1
+    assert "port %d is already in use" % port in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not os.path.exists("/var/lib/koor-lab/porttaken")
+
+
+def test_invalid_name_is_refused():
+    proc = koor_lab("up", "--name", "Bad_Name", check=False)
+    assert proc.returncode == 1 and "invalid lab name 'Bad_Name'" in proc.stderr
+
+
+def test_second_lab_runs_beside_the_first_and_down_leaves_nothing(lab):
+    name = "side"
+    koor_lab("down", "--name", name)
+    try:
+        koor_lab("up", "--name", name)
+        env = json.loads(koor_lab("env", "--name", name, "--json").stdout)
+        assert env["KOOR_LAB_MON_PORT"] != lab.env["KOOR_LAB_MON_PORT"]
+        assert env["KOOR_LAB_FSID"] != lab.fsid
+        status = json.loads(koor_lab("status", "--name", name).stdout)
+        assert status["ready"] is True and status["running"] is True
+        # both clusters answer, each with its own fsid
+        out = subprocess.run(["chroot", env["KOOR_LAB_ROOT"], "ceph", "-c", env["KOOR_LAB_CONF"], "fsid"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+        assert out == env["KOOR_LAB_FSID"]
+        assert lab.ceph("fsid")["fsid"] == lab.fsid
+        pids = status["pids"]
+        base = int(env["KOOR_LAB_MON_PORT"])
+    finally:
+        koor_lab("down", "--name", name)
+    assert len(pids) == 7  # mon, mgr, 3 OSDs, MDS, radosgw
+    conf = "/var/lib/koor-lab/%s/ceph.conf" % name
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open("/proc/%s/cmdline" % entry, "rb") as handle:
+                    cmdline = handle.read().decode(errors="replace")
+            except OSError:
+                continue
+            assert conf not in cmdline, "a daemon survived down: %s" % cmdline
+    with open("/proc/self/mounts") as handle:
+        assert "/var/lib/koor-lab/%s " % name not in handle.read()
+    assert not os.path.exists("/var/lib/koor-lab/%s" % name)
+    for port in range(base, base + 100):
+        probe = socket.socket()
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as daemons bind: TIME_WAIT is no owner
+        try:
+            probe.bind(("127.0.0.1", port))
+        finally:
+            probe.close()
+    # the first lab is untouched
+    assert lab.ceph("health")["status"] == "HEALTH_OK"

@@ -242,7 +242,7 @@ class Lab:
         self.chroot(["ceph-mon", "--mkfs", "-i", "a", "--monmap", monmap, "--keyring", mon_keyring, "-c", self.conf])
         self._start_mon_mgr()
         self.ceph("config", "set", "mon", "mon_allow_pool_delete", "true")
-        uuids = [str(uuid.uuid4()) for _ in range(OSD_COUNT)]
+        uuids = [str(uuid.uuid4()) for dummy in range(OSD_COUNT)]
         for i, osd_uuid in enumerate(uuids):
             self.ceph("osd", "new", osd_uuid, str(i))
         procs = [subprocess.Popen(["chroot", self.root, "ceph-osd", "-i", str(i), "--mkfs", "--osd-uuid", osd_uuid,
@@ -250,7 +250,7 @@ class Lab:
                                   stderr=subprocess.STDOUT, universal_newlines=True)
                  for i, osd_uuid in enumerate(uuids)]
         for i, proc in enumerate(procs):
-            out, _ = proc.communicate(timeout=300)
+            out = proc.communicate(timeout=300)[0]
             if proc.returncode:
                 raise LabError("mkfs of osd.%d failed:\n%s" % (i, out[-2000:]))
         self._start_osds()
@@ -421,8 +421,8 @@ def up(name, suite="sid", port=None, timeout=240):
         os.makedirs(data_dir(name))
         _save_state(state)
         lab = Lab(state)
-        log("creating lab %r (Ceph %s) on ports %d-%d" % (name, images.SUITES[suite]["ceph"], base,
-                                                            base + PORT_BLOCK - 1))
+        log("creating lab %r (Ceph %s) on ports %d-%d"
+            % (name, images.SUITES[suite]["ceph"], base, base + PORT_BLOCK - 1))
         try:
             lab.create()
         except BaseException:

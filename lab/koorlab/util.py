@@ -36,7 +36,7 @@ def run(argv, timeout=120, check=True, capture=True, input=None, env=None):
             argv, input=input, timeout=timeout, env=env or clean_env(),
             stdout=subprocess.PIPE if capture else None,
             stderr=subprocess.PIPE if capture else None,
-            universal_newlines=True)
+            universal_newlines=True, check=False)
     except subprocess.TimeoutExpired:
         raise LabError("timed out after %ss: %s" % (timeout, " ".join(argv)))
     except FileNotFoundError:

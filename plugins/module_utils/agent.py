@@ -126,8 +126,8 @@ class Agent:
         cmd = req["cmd"]
         timeout = int(req.get("timeout") or self.timeout)
         if self.cluster is None:
-            argv = ["ceph"] + conn_args(self.hello) + ["--connect-timeout", str(timeout), "--format", "json",
-                                                      "tell", "osd.%d" % req["osd"]] + cmd["prefix"].split()
+            argv = ["ceph"] + conn_args(self.hello) + ["--connect-timeout", str(timeout), "--format", "json"]
+            argv += ["tell", "osd.%d" % req["osd"]] + cmd["prefix"].split()
             return self.run(argv, b"", timeout)
         ret, out, outs = self.cluster.osd_command(int(req["osd"]), json.dumps(cmd), b"", timeout=timeout)
         return {"rc": abs(ret), "out": _text(out), "err": _text(outs)}
@@ -225,4 +225,5 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # The agent runs as its own process on the far side, not as an Ansible module.
+    sys.exit(main())  # pylint: disable=ansible-bad-function

@@ -300,7 +300,7 @@ class CephRunner:
                 raise CephTimeoutError("the agent (through %s) did not %s within %ds"
                                        % (self.transport.describe(), what.replace("to ", ""), timeout),
                                        stderr=stderr)
-            ready, _, _ = select.select([fd], [], [], left)
+            ready = select.select([fd], [], [], left)[0]
             if not ready:
                 continue
             chunk = os.read(fd, 65536)

@@ -19,16 +19,16 @@ description:
     (C(ceph osd set-group)); Ceph allows only C(noup), C(nodown), C(noin) and C(noout) there.
   - Reads the OSD map once, changes only the flags that differ and reports the before/after state.
 author:
-  - koor.ceph contributors
+  - koor.ceph contributors (@koor-ceph)
 extends_documentation_fragment:
   - koor.ceph.connection
 options:
   flags:
     description:
       - The flags to set or unset.
-      - Cluster-wide: C(noup), C(nodown), C(noout), C(noin), C(nobackfill), C(norebalance), C(norecover),
-        C(noscrub), C(nodeep-scrub), C(notieragent), C(nosnaptrim), C(pause) (pauses reads and writes).
-      - Per OSD, CRUSH node or device class: C(noup), C(nodown), C(noin), C(noout).
+      - 'Cluster-wide: C(noup), C(nodown), C(noout), C(noin), C(nobackfill), C(norebalance), C(norecover),
+        C(noscrub), C(nodeep-scrub), C(notieragent), C(nosnaptrim), C(pause) (pauses reads and writes).'
+      - 'Per OSD, CRUSH node or device class: C(noup), C(nodown), C(noin), C(noout).'
     type: list
     elements: str
     required: true

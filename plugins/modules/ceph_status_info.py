@@ -16,7 +16,7 @@ description:
     C(ceph versions) and C(ceph df)) and returns it normalised for playbooks, health gates and reports.
   - Works on any Ceph cluster the transport reaches, run by Rook or not.
 author:
-  - koor.ceph contributors
+  - koor.ceph contributors (@koor-ceph)
 extends_documentation_fragment:
   - koor.ceph.connection
 attributes:

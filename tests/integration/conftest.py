@@ -44,7 +44,7 @@ class Lab:
 
 
 def _lab_env(name):
-    proc = subprocess.run([KOOR_LAB, "env", "--name", name, "--json"], capture_output=True, text=True)
+    proc = subprocess.run([KOOR_LAB, "env", "--name", name, "--json"], capture_output=True, text=True, check=False)
     return json.loads(proc.stdout) if proc.returncode == 0 else None
 
 
@@ -52,7 +52,7 @@ def _lab_env(name):
 def lab():
     name = os.environ.get("KOOR_LAB_NAME", "pytest")
     env = _lab_env(name)
-    status = subprocess.run([KOOR_LAB, "status", "--name", name], capture_output=True, text=True)
+    status = subprocess.run([KOOR_LAB, "status", "--name", name], capture_output=True, text=True, check=False)
     if env is None or '"ready": true' not in status.stdout:
         subprocess.run([KOOR_LAB, "up", "--name", name], check=True, stdout=subprocess.DEVNULL)
         env = _lab_env(name)
@@ -66,12 +66,12 @@ def run_module(name, args, check_mode=False, diff=True):
     env = dict(os.environ, PYTHONPATH=COLLECTIONS)
     proc = subprocess.run([sys.executable, "-m", "ansible_collections.koor.ceph.plugins.modules." + name],
                           input=json.dumps({"ANSIBLE_MODULE_ARGS": payload}), capture_output=True, text=True,
-                          env=env, timeout=300)
+                          env=env, timeout=300, check=False)
     try:
         result = json.loads(proc.stdout)
     except ValueError:
-        raise AssertionError("module %s printed no JSON (rc=%s):\n%s\n%s" % (name, proc.returncode, proc.stdout,
-                                                                            proc.stderr))
+        raise AssertionError("module %s printed no JSON (rc=%s):\n%s\n%s"
+                             % (name, proc.returncode, proc.stdout, proc.stderr))
     assert "Traceback" not in proc.stderr, proc.stderr
     result["_rc"] = proc.returncode
     return result

@@ -1,7 +1,5 @@
 """The runner and its agent against the real lab cluster, on both paths."""
 import os
-import shutil
-import tempfile
 
 import pytest
 

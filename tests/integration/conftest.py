@@ -80,8 +80,8 @@ def run_module(name, args, check_mode=False, diff=True):
 @pytest.fixture
 def module(lab):
     """module(name, check_mode=False, **options): run a module against the lab."""
-    def call(name, check_mode=False, diff=True, **options):
+    def call(module_name, /, check_mode=False, diff=True, **options):
         args = dict(lab.connection)
         args.update(options)
-        return run_module(name, args, check_mode=check_mode, diff=diff)
+        return run_module(module_name, args, check_mode=check_mode, diff=diff)
     return call

@@ -49,6 +49,15 @@ class Resource:
     key = "name"               # the option that names an item
     fields = ()                # managed fields: compared, diffed and returned
 
+    def item_id(self, item):
+        """What identifies an item in the set: its key, or e.g. 'fs/group/name' for kinds whose
+        names are unique only within a parent. ``read`` keys its answer by it; the diff too."""
+        return item[self.key]
+
+    def identity(self, item):
+        """Options besides the key that place the item (e.g. its fs and group): added to its result."""
+        return {}
+
     def read(self, runner, items):
         raise NotImplementedError
 
@@ -119,9 +128,9 @@ def module_spec(item_spec, plural, extra=None):
 
 def apply_set(runner, resource, items, plural):
     """Bring every item of the set to its declared state. Returns the module's result."""
-    names = [item[resource.key] for item in items]
-    if any(n in (None, "") for n in names):
+    if any(item.get(resource.key) in (None, "") for item in items):
         raise CephInputError("every %s needs %s" % (resource.kind, resource.key))
+    names = [resource.item_id(item) for item in items]
     dupes = sorted(set(n for n in names if names.count(n) > 1))
     if dupes:
         raise CephInputError("%s listed more than once: %s" % (plural, ", ".join(str(d) for d in dupes)))
@@ -129,7 +138,7 @@ def apply_set(runner, resource, items, plural):
     resource.validate(runner, items, current)
     plans = []
     for item in items:
-        name = item[resource.key]
+        name = resource.item_id(item)
         have = current.get(name)
         state = item.get("state") or "present"
         if state == "absent":
@@ -152,7 +161,8 @@ def apply_set(runner, resource, items, plural):
         if have is not None or after is not None:
             before_view[name] = _diff_view(have, resource.fields)
             after_view[name] = _diff_view(after, resource.fields)
-        results.append(resource.result_item(name, state, after, outputs))
+        results.append(resource.result_item(item[resource.key], state, after, outputs))
+        results[-1].update(resource.identity(item))
         results[-1]["changed"] = bool(writes)
     return {
         "changed": any(r["changed"] for r in results),

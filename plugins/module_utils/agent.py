@@ -16,8 +16,8 @@ Protocol (one JSON object per line):
   hello  -> {"conf", "keyring", "name", "cluster", "timeout", "mode": "auto"|"cli"}
          <- {"ok": true, "mode": "librados"|"cli", "python": "3.x.y"} or
             {"ok": false, "stage": "connect"|"import"|"start", "message", "errno"}
-  request-> {"id", "op": "mon"|"osd"|"exec", "cmd": {...}, "inbuf": "...", "osd": 0,
-             "argv": [...], "timeout": 30}
+  request-> {"id", "op": "mon"|"osd"|"exec"|"list_objects", "cmd": {...}, "inbuf": "...", "osd": 0,
+             "argv": [...], "pool": "...", "limit": 1, "timeout": 30}
          <- {"id", "rc", "out", "err"}   rc follows the CLI: 0 or a positive errno
 """
 
@@ -132,6 +132,28 @@ class Agent:
         ret, out, outs = self.cluster.osd_command(int(req["osd"]), json.dumps(cmd), b"", timeout=timeout)
         return {"rc": abs(ret), "out": _text(out), "err": _text(outs)}
 
+    def list_objects(self, req):
+        """Up to ``limit`` object names of a pool, across namespaces (cheap "is it empty?")."""
+        limit = int(req.get("limit") or 1)
+        if self.cluster is None:
+            argv = ["rados"] + conn_args(self.hello) + ["--pool", req["pool"], "--all", "ls"]
+            result = self.run(argv, b"", float(req.get("timeout") or self.timeout))
+            if result["rc"] == 0:
+                names = [line.split("\t")[-1] for line in result["out"].splitlines() if line.strip()]
+                result["out"] = json.dumps(names[:limit])
+            return result
+        ioctx = self.cluster.open_ioctx(req["pool"])
+        try:
+            ioctx.set_namespace(self.rados.LIBRADOS_ALL_NSPACES)
+            names = []
+            for obj in ioctx.list_objects():
+                names.append(obj.key)
+                if len(names) >= limit:
+                    break
+        finally:
+            ioctx.close()
+        return {"rc": 0, "out": json.dumps(names), "err": ""}
+
     def execute(self, req):
         argv = list(req["argv"])
         if req.get("conn", True):
@@ -161,6 +183,8 @@ class Agent:
                 result = self.osd(req)
             elif op == "exec":
                 result = self.execute(req)
+            elif op == "list_objects":
+                result = self.list_objects(req)
             else:
                 result = {"rc": _errno.EINVAL, "out": "", "err": "unknown agent op %r" % op}
         except Exception as exc:  # a librados failure reaches the runner as a command error

@@ -83,7 +83,7 @@ class Pools(Resource):
     def __init__(self):
         self.rules = {}
         self.profiles = {}
-        self.stats = {}
+        self.holds_data = None
         self.osds = 0
         self.hosts = 0
         self.delete_allowed = None
@@ -100,7 +100,8 @@ class Pools(Resource):
             self.osds = sum(1 for n in tree["nodes"] if n["type"] == "osd")
             self.hosts = sum(1 for n in tree["nodes"] if n["type"] == "host")
         if any(i.get("state") == "absent" and i["name"] in current for i in items):
-            self.stats = dict((p["name"], p["stats"]) for p in runner.mon("df")["pools"])
+            # the mgr's usage statistics lag behind writes: ask the pool itself
+            self.holds_data = lambda pool: bool(runner.list_objects(pool, limit=1))
             value = runner.mon("config get", who="mon", key="mon_allow_pool_delete")
             self.delete_allowed = str(value).strip().lower() in ("true", "1", "yes")
         return current
@@ -199,10 +200,9 @@ class Pools(Resource):
         name = item["name"]
         if not item.get("allow_delete"):
             raise CephInputError("pool %r: deleting a pool needs allow_delete: true" % name)
-        objects = self.stats.get(name, {}).get("objects", 0)
-        if objects and not item.get("allow_delete_with_data"):
-            raise CephInputError("pool %r holds %d objects: deleting it needs allow_delete_with_data: true as well"
-                                 % (name, objects))
+        if not item.get("allow_delete_with_data") and self.holds_data(name):
+            raise CephInputError("pool %r holds objects: deleting it needs allow_delete_with_data: true as well"
+                                 % name)
         if not self.delete_allowed:
             raise CephInputError("pool %r: the mons do not allow pool deletion (mon_allow_pool_delete is false): "
                                  "set it with koor.ceph.ceph_config (who: mon) first" % name)
@@ -261,3 +261,21 @@ class Pools(Resource):
         if after:
             result.update((k, v) for k, v in after.items() if k not in ("applications", "id"))
         return result
+
+
+def read_info(runner, names=None):
+    """Every pool (or the named ones) with managed fields and usage, for ceph_pool_info."""
+    current = read_pools(runner)[0]
+    missing = [n for n in names or [] if n not in current]
+    if missing:
+        raise CephInputError("no such pool: %s" % ", ".join(missing))
+    usage = dict((p["name"], p.get("stats", {})) for p in runner.mon("df").get("pools", []))
+    result = []
+    for name in names or sorted(current, key=lambda n: current[n]["id"]):
+        pool = dict(current[name], name=name)
+        stats = usage.get(name, {})
+        pool.update(stored_bytes=stats.get("stored", 0), used_bytes=stats.get("bytes_used", 0),
+                    objects=stats.get("objects", 0), max_avail_bytes=stats.get("max_avail", 0),
+                    used_ratio=stats.get("percent_used", 0.0))
+        result.append(pool)
+    return result

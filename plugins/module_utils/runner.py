@@ -390,6 +390,15 @@ class CephRunner:
         out = reply["out"].strip()
         return self._parse(line, out) if out else None
 
+    def list_objects(self, pool, limit=1):
+        """Up to ``limit`` object names in ``pool`` (all namespaces): whether a pool holds data,
+        without waiting for the mgr's usage statistics to catch up."""
+        line = "rados --pool %s --all ls" % shlex.quote(pool)
+        reply = self._request({"op": "list_objects", "pool": pool, "limit": int(limit)})
+        if reply["rc"] != 0:
+            raise self._command_error(line, reply)
+        return self._parse(line, reply["out"])
+
     def _parse(self, line, out):
         try:
             return json.loads(out) if out.strip() else None

@@ -21,6 +21,13 @@ def flags_set(lab):
     return set(lab.ceph("osd", "dump")["flags_set"])
 
 
+def all_flags(lab):
+    """Every flag the OSD map holds: cluster-wide, per OSD, per CRUSH node, per device class."""
+    dump = lab.ceph("osd", "dump")
+    return (sorted(dump["flags_set"]), sorted((o["osd"], sorted(o["state"])) for o in dump["osds"]),
+            dump["crush_node_flags"], dump["device_class_flags"])
+
+
 def test_cluster_flags(lab, module):
     check, apply = cycle(module, flags=["noout", "norebalance", "pause"])
     assert apply["commands"] == ["ceph osd set noout", "ceph osd set norebalance", "ceph osd set pause"]
@@ -74,9 +81,8 @@ def test_partial_change_touches_only_what_differs(lab, module):
     (dict(flags=[]), "at least one flag"),
 ])
 def test_bad_input_is_refused_and_nothing_changes(lab, module, options, message):
-    before = lab.ceph("osd", "dump")
+    before = all_flags(lab)
     result = module("ceph_osd_flag", **options)
     assert result["failed"] is True and result["commands"] == []
     assert message in result["msg"]
-    after = lab.ceph("osd", "dump")
-    assert after["epoch"] == before["epoch"]
+    assert all_flags(lab) == before

@@ -128,3 +128,10 @@ def test_non_json_output_is_a_clear_error(lab):
         with pytest.raises(CephOutputError) as err:
             r.tool(["rados", "lspools"])  # plain text where JSON is expected
         assert "did not answer JSON" in err.value.msg
+
+
+def test_list_objects_sees_data_at_once(lab, runner):
+    assert len(runner.list_objects("cephfs.cephfs.meta", limit=2)) == 2
+    assert runner.list_objects("default.rgw.meta") == []
+    with pytest.raises(CephCommandError):
+        runner.list_objects("no-such-pool")

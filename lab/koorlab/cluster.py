@@ -20,7 +20,7 @@ import urllib.error
 import urllib.request
 import uuid
 
-from . import images
+from . import images, nodes
 from .util import LabError, clean_env, log, mounts_under, pid_alive, pids_matching, port_in_use, run, wait_for
 
 LAB_HOME = os.environ.get("KOOR_LAB_HOME", "/var/lib/koor-lab")
@@ -289,7 +289,9 @@ class Lab:
         return bool(self.pids())
 
     def stop(self, graceful=True):
-        """Stop the daemons: clients of the cluster first, the mon last. Not graceful: SIGKILL."""
+        """Stop the daemons: clients of the cluster first, the mon last. Not graceful: SIGKILL.
+        The lab's test nodes stop too (their disk images are kept)."""
+        nodes.stop(self.name)
         if graceful:
             # radosgw can hang in its shutdown (dedup background thread): give it little time.
             for names, grace in ((("radosgw", "ceph-mds"), 3), (("ceph-osd",), 20), (("ceph-mgr",), 10),
@@ -459,6 +461,7 @@ def down(name):
     check_name(name)
     state = load_state(name)
     data = data_dir(name)
+    nodes.down(name)
     if state is not None:
         lab = Lab(state)
         lab.stop(graceful=False)  # its data is removed next

@@ -19,12 +19,18 @@ Protocol (one JSON object per line):
   request-> {"id", "op": "mon"|"osd"|"exec"|"list_objects", "cmd": {...}, "inbuf": "...", "osd": 0,
              "argv": [...], "pool": "...", "limit": 1, "timeout": 30}
          <- {"id", "rc", "out", "err"}   rc follows the CLI: 0 or a positive errno
+  rados_read -> {"id", "op": "rados_read", "pool", "namespace", "names": [...] or null (all)}
+         <- out: {name: base64 of the whole object, or null if missing}
+  files  -> {"id", "op": "files", "action": "status"|"put"|"remove",
+             "files": [{"path", "content": str or null, "mode": 384, "owner", "group"}]}
+         <- out: [{"path", "exists", "changed"}]
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import base64
 import errno as _errno
 import json
 import os
@@ -87,6 +93,63 @@ def _text(data):
     if isinstance(data, bytes):
         return data.decode("utf-8", "replace")
     return data or ""
+
+
+READ_CHUNK = 1 << 20
+
+
+def _ids(spec):
+    """The uid and gid a file spec asks for (names or numbers), -1 where it leaves them."""
+    import grp  # pylint: disable=import-outside-toplevel
+    import pwd  # pylint: disable=import-outside-toplevel
+    uid = gid = -1
+    owner, group = spec.get("owner"), spec.get("group")
+    if owner not in (None, ""):
+        uid = int(owner) if str(owner).isdigit() else pwd.getpwnam(owner).pw_uid
+    if group not in (None, ""):
+        gid = int(group) if str(group).isdigit() else grp.getgrnam(group).gr_gid
+    return uid, gid
+
+
+def file_op(action, spec):
+    """One file: status, put (atomic: a temporary file with the mode set, then renamed) or remove.
+
+    Returns {"path", "exists", "changed"}; for status, changed says whether put (content given)
+    or remove (content None) would change the file.
+    """
+    path = spec["path"]
+    content = spec.get("content")
+    exists = os.path.lexists(path)
+    if content is None:
+        if action == "remove" and exists:
+            os.unlink(path)
+        return {"path": path, "exists": exists, "changed": exists}
+    data = content.encode("utf-8")
+    mode = int(spec.get("mode") if spec.get("mode") is not None else 0o600)
+    uid, gid = _ids(spec)
+    same = False
+    if exists and os.path.isfile(path) and not os.path.islink(path):
+        st = os.stat(path)
+        with open(path, "rb") as handle:
+            same = (handle.read() == data and (st.st_mode & 0o7777) == mode
+                    and uid in (-1, st.st_uid) and gid in (-1, st.st_gid))
+    if action == "put" and not same:
+        folder = os.path.dirname(os.path.abspath(path))
+        tmp = os.path.join(folder, ".%s.koor-tmp-%d" % (os.path.basename(path), os.getpid()))
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.fchmod(fd, mode)
+            if uid != -1 or gid != -1:
+                os.fchown(fd, uid, gid)
+            os.write(fd, data)
+            os.fsync(fd)
+        except BaseException:
+            os.close(fd)
+            os.unlink(tmp)
+            raise
+        os.close(fd)
+        os.replace(tmp, path)
+    return {"path": path, "exists": exists, "changed": not same}
 
 
 class Agent:
@@ -154,6 +217,42 @@ class Agent:
             ioctx.close()
         return {"rc": 0, "out": json.dumps(names), "err": ""}
 
+    def rados_read(self, req):
+        """Whole objects of one pool namespace (the named ones, or all): {name: base64 or None}."""
+        if self.cluster is None:
+            return {"rc": _errno.EOPNOTSUPP, "out": "", "err": "reading objects needs the rados Python binding"}
+        ioctx = self.cluster.open_ioctx(req["pool"])
+        try:
+            ioctx.set_namespace(req.get("namespace") or "")
+            names = req.get("names")
+            if names is None:
+                names = sorted(obj.key for obj in ioctx.list_objects())
+            objects = {}
+            for name in names:
+                try:
+                    data = chunk = ioctx.read(name, READ_CHUNK, 0)
+                    while len(chunk) == READ_CHUNK:
+                        chunk = ioctx.read(name, READ_CHUNK, len(data))
+                        data += chunk
+                    objects[name] = base64.b64encode(data).decode("ascii")
+                except self.rados.ObjectNotFound:
+                    objects[name] = None
+        finally:
+            ioctx.close()
+        return {"rc": 0, "out": json.dumps(objects), "err": ""}
+
+    def files(self, req):
+        """Files on this side: "status" (would a put/remove change them?), "put" or "remove"."""
+        action = req.get("action") or "status"
+        results = []
+        for spec in req["files"]:
+            try:
+                results.append(file_op(action, spec))
+            except (OSError, KeyError) as exc:
+                return {"rc": abs(getattr(exc, "errno", None) or _errno.EIO), "out": "",
+                        "err": "%s: %s" % (spec.get("path"), exc)}
+        return {"rc": 0, "out": json.dumps(results), "err": ""}
+
     def execute(self, req):
         argv = list(req["argv"])
         if req.get("conn", True):
@@ -183,6 +282,10 @@ class Agent:
                 result = self.osd(req)
             elif op == "exec":
                 result = self.execute(req)
+            elif op == "rados_read":
+                result = self.rados_read(req)
+            elif op == "files":
+                result = self.files(req)
             elif op == "list_objects":
                 result = self.list_objects(req)
             else:

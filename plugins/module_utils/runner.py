@@ -14,6 +14,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import base64
 import errno
 import inspect
 import json
@@ -360,24 +361,33 @@ class CephRunner:
             return reply["out"]
         return self._parse(describe(cmd), reply["out"])
 
-    def write(self, prefix, inbuf="", timeout=None, ok_rcs=(0,), **args):
-        """A command that changes the cluster: recorded, and skipped in check mode."""
+    def write(self, prefix, inbuf="", timeout=None, ok_rcs=(0,), display=None, **args):
+        """A command that changes the cluster: recorded, and skipped in check mode.
+
+        ``display`` replaces the recorded line (in ``commands`` and errors), e.g. to say what a
+        secret-carrying ``inbuf`` holds without showing it.
+        """
         cmd = dict(prefix=prefix, format="json")
         cmd.update((k, v) for k, v in args.items() if v is not None)
-        self.commands.append(describe(cmd))
+        line = display or describe(cmd)
+        self.commands.append(line)
         if self.check_mode:
             return None
         reply = self.mon_raw(cmd, inbuf, timeout)
         if reply["rc"] not in ok_rcs:
-            raise self._command_error(describe(cmd), reply)
+            raise self._command_error(line, reply)
         out = reply["out"].strip()
         if out.startswith(("{", "[")):
-            return self._parse(describe(cmd), out)
+            return self._parse(line, out)
         return out
 
-    def tool(self, argv, write=False, inbuf="", timeout=None, parse=True, ok_rcs=(0,)):
-        """Run rados, rbd or radosgw-admin next to the agent (connection options added)."""
-        line = " ".join(shlex.quote(a) for a in argv)
+    def tool(self, argv, write=False, inbuf="", timeout=None, parse=True, ok_rcs=(0,), display=None):
+        """Run rados, rbd or radosgw-admin next to the agent (connection options added).
+
+        ``display`` replaces the recorded line (in ``commands`` and errors): pass the argv with
+        any secret masked, e.g. ``--secret-key ********``.
+        """
+        line = display or " ".join(shlex.quote(a) for a in argv)
         if write:
             self.commands.append(line)
             if self.check_mode:
@@ -398,6 +408,50 @@ class CephRunner:
         if reply["rc"] != 0:
             raise self._command_error(line, reply)
         return self._parse(line, reply["out"])
+
+    def rados_read_objects(self, pool, namespace="", names=None):
+        """Whole objects of one pool namespace over librados: ``{name: bytes, or None if missing}``.
+
+        ``names`` None reads every object of the namespace. A read, so it runs in check mode.
+        Raises CephCommandError with rc EOPNOTSUPP where the far side has no librados binding
+        (agent_mode cli): callers fall back to the tool that owns the objects.
+        """
+        line = "rados --pool %s --namespace %s get" % (shlex.quote(pool), shlex.quote(namespace or '""'))
+        reply = self._request({"op": "rados_read", "pool": pool, "namespace": namespace or "",
+                               "names": None if names is None else list(names)})
+        if reply["rc"] != 0:
+            raise self._command_error(line, reply)
+        objects = self._parse(line, reply["out"])
+        return dict((name, None if data is None else base64.b64decode(data)) for name, data in objects.items())
+
+    def file_status(self, files):
+        """Whether putting each file (dicts: path, content, mode, owner, group) on the far side
+        would change it; content None asks whether removing it would. A read: runs in check mode.
+
+        Returns one dict per file: path, exists, changed.
+        """
+        reply = self._request({"op": "files", "action": "status", "files": list(files)})
+        if reply["rc"] != 0:
+            raise self._command_error("stat " + " ".join(shlex.quote(f["path"]) for f in files), reply)
+        return self._parse("stat", reply["out"])
+
+    def put_file(self, path, content, mode=0o600, owner=None, group=None, display=None):
+        """Write (or with content None remove) a file on the far side of the transport, atomically
+        and with its mode set before any content lands: recorded, skipped in check mode.
+
+        ``display`` is the recorded line; the content (often a secret) never is.
+        """
+        if display is None:
+            display = ("rm -f %s" % shlex.quote(path) if content is None
+                       else "install -m %04o %s" % (mode, shlex.quote(path)))
+        self.commands.append(display)
+        if self.check_mode:
+            return None
+        spec = {"path": path, "content": content, "mode": mode, "owner": owner, "group": group}
+        reply = self._request({"op": "files", "action": "remove" if content is None else "put", "files": [spec]})
+        if reply["rc"] != 0:
+            raise self._command_error(display, reply)
+        return self._parse(display, reply["out"])[0]
 
     def _parse(self, line, out):
         try:

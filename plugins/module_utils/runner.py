@@ -340,10 +340,34 @@ class CephRunner:
             self._send(req)
         except (BrokenPipeError, OSError):
             pass
+        started = time.monotonic()
         reply = self._receive(timeout + 20)
         if reply.get("id") != req["id"]:
             raise CephAgentError("the agent answered request %s to request %s" % (reply.get("id"), req["id"]))
+        self._trace(req, reply, time.monotonic() - started)
         return reply
+
+    def _trace(self, req, reply, seconds):
+        """With KOOR_CEPH_TRACE=FILE set, append one JSON line per request (for benchmarks and diagnosis).
+        Only the command's name is written: never arguments, which may carry secrets."""
+        path = os.environ.get("KOOR_CEPH_TRACE")
+        if not path:
+            return
+        if req["op"] == "mon":
+            what = req["cmd"].get("prefix")
+        elif req["op"] == "exec":
+            words = []
+            for word in req["argv"][:3]:
+                if word.startswith("-"):
+                    break
+                words.append(word)
+            what = " ".join(words)
+        else:
+            what = req["op"]
+        line = {"op": req["op"], "what": what, "rc": reply.get("rc"), "ms": round(seconds * 1000, 3),
+                "mode": self.mode, "pid": os.getpid()}
+        with open(path, "a") as handle:
+            handle.write(json.dumps(line) + "\n")
 
     # --- commands -----------------------------------------------------------------------
     def mon_raw(self, cmd, inbuf="", timeout=None):

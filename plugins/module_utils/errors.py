@@ -51,3 +51,28 @@ class CephCommandError(CephError):
 
 class CephOutputError(CephError):
     """A command answered with output that is not the JSON it should be."""
+
+
+class DiskError(CephError):
+    """Base class of the disk preparation modules (disk_info, disk_wipe)."""
+
+
+class DiskInputError(DiskError):
+    """The input cannot be applied (unknown or duplicate device, missing confirmation); nothing was touched."""
+
+
+class DiskRefusedError(DiskInputError):
+    """A wipe was refused before anything was written: ``refused`` maps each device to every reason."""
+
+    def __init__(self, msg, refused=None, **kwargs):
+        super(DiskRefusedError, self).__init__(msg, **kwargs)
+        self.refused = refused or {}
+
+    def fail_kwargs(self):
+        result = super(DiskRefusedError, self).fail_kwargs()
+        result["refused"] = self.refused
+        return result
+
+
+class DiskCommandError(DiskError):
+    """A command on the storage host failed (lsblk, blkid, sgdisk, wipefs, ...)."""

@@ -1,0 +1,479 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, koor.ceph contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Block devices of a storage host: discovery and the OSD eligibility verdict.
+
+Discovery costs one ``lsblk`` call, one ``blkid`` call (and one ``pvs`` call when LVM is
+installed); the rest is read from /proc, /sys and the first bytes of each disk (BlueStore
+labels) without forking. The parsing and classifying functions are pure, for unit tests.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import socket
+import struct
+
+from ansible_collections.koor.ceph.plugins.module_utils import units as _units
+from ansible_collections.koor.ceph.plugins.module_utils.errors import DiskCommandError, DiskInputError
+
+LSBLK = ["lsblk", "--json", "--output-all", "--bytes", "--tree"]
+# Low-level probing (no cache): every signature blkid knows, partition tables included.
+BLKID = ["blkid", "--probe", "--output", "export"]
+PVS = ["pvs", "--reportformat", "json", "--options", "pv_name,vg_name"]
+BOOT_MOUNTS = ("/boot", "/boot/efi", "/efi")
+# BlueStore writes its label at 0 and (Ceph 18+) copies at these offsets within the device.
+BLUESTORE_OFFSETS = (0, 1 << 30, 10 << 30, 100 << 30, 1000 << 30)
+BLUESTORE_MAGIC = b"bluestore block device\n"
+# Label metadata that is reported; everything else (osd_key!) is not.
+BLUESTORE_META = ("whoami", "ceph_fsid", "ceph_version_when_created", "created_at", "type", "multi")
+GIB = 1 << 30
+DEFAULT_MIN_SIZE = 5 * GIB  # ceph-volume refuses smaller devices
+
+# Reasons a device is not eligible, by code. CONTENT reasons are what a wipe clears.
+CONTENT_REASONS = ("partitions", "partition_table", "filesystem", "lvm", "bluestore")
+BLOCKING_REASONS = ("not_disk", "read_only", "root", "boot", "mounted", "partition_mounted", "holders")
+
+
+class DiskHost(object):
+    """What discovery needs from the host: commands (module.run_command) and files."""
+
+    def __init__(self, module):
+        self.module = module
+
+    def run(self, argv, ok_rcs=(0,)):
+        path = self.module.get_bin_path(argv[0])
+        if path is None:
+            raise DiskCommandError("%s is not installed on %s" % (argv[0], socket.gethostname()), cmd=argv)
+        rc, out, err = self.module.run_command([path] + list(argv[1:]), environ_update={"LC_ALL": "C"})
+        if rc not in ok_rcs:
+            raise DiskCommandError("%s failed (rc=%d): %s" % (" ".join(argv), rc, err.strip()), cmd=" ".join(argv),
+                                   rc=rc, stderr=err)
+        return out, err
+
+    def has(self, tool):
+        return self.module.get_bin_path(tool) is not None
+
+    @staticmethod
+    def read(path):
+        with open(path) as handle:
+            return handle.read()
+
+    @staticmethod
+    def read_bytes(path, offset, length):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.lseek(fd, offset, os.SEEK_SET)
+            return os.read(fd, length)
+        finally:
+            os.close(fd)
+
+
+# --- parsing (pure) -------------------------------------------------------------------
+def parse_lsblk(text):
+    """lsblk --json --output-all --bytes --tree -> the list of top-level devices (children nested)."""
+    data = json.loads(text or "{}")
+    return data.get("blockdevices") or []
+
+
+def parse_blkid(text):
+    """blkid --probe --output export (several devices) -> {devname: {KEY: value}}."""
+    found = {}
+    current = None
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if not line:
+            current = None
+            continue
+        key, sep, value = line.partition("=")
+        if not sep:
+            continue
+        value = value.replace("\\ ", " ")
+        if key == "DEVNAME":
+            current = found.setdefault(value, {})
+        elif current is not None:
+            current[key] = value
+    return found
+
+
+def parse_blkid_errors(text):
+    """Devices blkid could not decide on (several signatures: 'ambivalent result')."""
+    return sorted(set(line.split(":")[0] for line in (text or "").splitlines() if "ambivalent" in line))
+
+
+def parse_pvs(text):
+    """pvs --reportformat json -> {pv path: vg name or ''}."""
+    data = json.loads(text or "{}")
+    found = {}
+    for report in data.get("report", []):
+        for pv in report.get("pv", []):
+            found[pv.get("pv_name")] = pv.get("vg_name") or ""
+    return found
+
+
+def parse_bluestore_label(data):
+    """The first bytes of a device -> the BlueStore label's public fields, or None.
+
+    Layout (bluestore_bdev_label_t): the magic text, the OSD uuid as text and a newline, then
+    an encoded struct: u8 version, u8 compat, u32 length, uuid (16 bytes), u64 size,
+    utime (u32 s, u32 ns), string description, map<string,string> meta.
+    """
+    if not data.startswith(BLUESTORE_MAGIC):
+        return None
+    pos = len(BLUESTORE_MAGIC)
+    label = {"osd_uuid": data[pos:pos + 36].decode("ascii", "replace")}
+    pos += 37
+    try:
+        pos += 6 + 16
+        label["size"] = struct.unpack_from("<Q", data, pos)[0]
+        pos += 16  # size, btime
+        length = struct.unpack_from("<I", data, pos)[0]
+        label["description"] = data[pos + 4:pos + 4 + length].decode("utf-8", "replace")
+        pos += 4 + length
+        count = struct.unpack_from("<I", data, pos)[0]
+        pos += 4
+        for dummy in range(min(count, 256)):
+            klen = struct.unpack_from("<I", data, pos)[0]
+            key = data[pos + 4:pos + 4 + klen].decode("utf-8", "replace")
+            pos += 4 + klen
+            vlen = struct.unpack_from("<I", data, pos)[0]
+            value = data[pos + 4:pos + 4 + vlen].decode("utf-8", "replace")
+            pos += 4 + vlen
+            if key in BLUESTORE_META:
+                label[key] = int(value) if key == "whoami" and value.isdigit() else value
+    except struct.error:
+        label["truncated"] = True
+    return label
+
+
+def parse_mountinfo(text):
+    """/proc/self/mountinfo -> [(mount point, (major, minor), source)]."""
+    mounts = []
+    for line in (text or "").splitlines():
+        fields = line.split()
+        if len(fields) < 10 or "-" not in fields:
+            continue
+        major, minor = fields[2].split(":")
+        sep = fields.index("-")
+        mounts.append((fields[4].replace("\\040", " "), (int(major), int(minor)), fields[sep + 2]))
+    return mounts
+
+
+# --- building the device records --------------------------------------------------------
+def _bool(value):
+    if isinstance(value, bool):
+        return value
+    return str(value).strip() in ("1", "true", "True")
+
+
+def _mountpoints(dev):
+    points = dev.get("mountpoints")
+    if points is None:
+        points = [dev.get("mountpoint")]
+    return sorted(p for p in points if p)
+
+
+def device_kind(dev):
+    """hdd, ssd, nvme, loop, rom, ram or other."""
+    name, kind = dev.get("name") or "", dev.get("type")
+    if kind == "loop":
+        return "loop"
+    if kind == "rom":
+        return "rom"
+    if name.startswith(("zram", "ram")):
+        return "ram"
+    if kind != "disk":
+        return "other"
+    if name.startswith("nvme") or (dev.get("tran") or "") == "nvme":
+        return "nvme"
+    return "hdd" if _bool(dev.get("rota")) else "ssd"
+
+
+def signature_of(probe):
+    """A blkid record -> the signature names it holds (file system, RAID/LVM member, table)."""
+    found = []
+    if probe.get("TYPE"):
+        found.append(probe["TYPE"])
+    if probe.get("PTTYPE"):
+        found.append("%s partition table" % probe["PTTYPE"])
+    return found
+
+
+def build_device(dev, probes, pvs, holders, bluestore, root_disks, boot_disks, by_id, discard, ambivalent):
+    """One top-level lsblk entry and what else was read about it -> the disk_info record."""
+    path = dev.get("path") or "/dev/" + dev["name"]
+    probe = probes.get(path, {})
+    parts = []
+    for child in dev.get("children") or []:
+        if child.get("type") != "part":
+            continue
+        cpath = child.get("path") or "/dev/" + child["name"]
+        cprobe = probes.get(cpath, {})
+        parts.append({
+            "path": cpath, "name": child["name"], "size": int(child.get("size") or 0),
+            "fstype": cprobe.get("TYPE") or child.get("fstype"), "label": cprobe.get("LABEL") or child.get("label"),
+            "uuid": cprobe.get("UUID") or child.get("uuid"), "partlabel": child.get("partlabel"),
+            "mountpoints": _mountpoints(child), "holders": sorted(holders.get(child["name"], [])),
+            "signatures": signature_of(cprobe) + (["ambivalent"] if cpath in ambivalent else []),
+        })
+    fs = None
+    if probe.get("TYPE"):
+        fs = {"type": probe["TYPE"], "usage": probe.get("USAGE"), "label": probe.get("LABEL"), "uuid": probe.get("UUID")}
+    lvm = None
+    pv_paths = [p for p in [path] + [x["path"] for x in parts] if p in pvs]
+    lvm_member = probe.get("TYPE") == "LVM2_member" or any(x["fstype"] == "LVM2_member" for x in parts)
+    if pv_paths or lvm_member:
+        lvm = {"pvs": pv_paths or [path], "vgs": sorted(set(pvs.get(p, "") for p in pv_paths if pvs.get(p)))}
+    record = {
+        "path": path, "name": dev["name"], "size": int(dev.get("size") or 0), "type": device_kind(dev),
+        "lsblk_type": dev.get("type"), "rotational": _bool(dev.get("rota")), "read_only": _bool(dev.get("ro")),
+        "removable": _bool(dev.get("rm")), "model": dev.get("model"), "serial": dev.get("serial"),
+        "wwn": dev.get("wwn"), "transport": dev.get("tran"), "maj_min": dev.get("maj:min"),
+        "partition_table": probe.get("PTTYPE") or dev.get("pttype"), "partitions": parts,
+        "filesystem": fs, "signatures": signature_of(probe) + (["ambivalent"] if path in ambivalent else []),
+        "mountpoints": _mountpoints(dev), "holders": sorted(holders.get(dev["name"], [])),
+        "lvm": lvm, "bluestore": bluestore, "root": dev["name"] in root_disks, "boot": dev["name"] in boot_disks,
+        "by_id": sorted(by_id.get(path, [])), "discard": bool(discard.get(dev["name"])),
+    }
+    return record
+
+
+def _human(size):
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if abs(size) < 1024 or unit == "PiB":
+            text = ("%.1f" % size).rstrip("0").rstrip(".")
+            return "%s %s" % (text, unit)
+        size /= 1024.0
+
+
+def classify(record, min_size=DEFAULT_MIN_SIZE, allow_loop_devices=False):
+    """The verdict: (codes, reasons). A device is eligible for an OSD when both are empty."""
+    out = []
+
+    def add(code, text):
+        out.append((code, text))
+    kind = record["type"]
+    if record["lsblk_type"] not in ("disk", "loop") or kind in ("rom", "ram"):
+        add("not_disk", "is not a whole disk (%s)" % (kind if kind in ("rom", "ram") else record["lsblk_type"]))
+    if kind == "loop" and not allow_loop_devices:
+        add("loop", "is a loop device (allow_loop_devices is false)")
+    if record["read_only"]:
+        add("read_only", "is read-only")
+    if record["size"] < min_size:
+        add("too_small", "is too small (%s, the minimum is %s)" % (_human(record["size"]), _human(min_size)))
+    if record["root"]:
+        add("root", "holds the root file system")
+    if record["boot"]:
+        add("boot", "holds the boot file system")
+    if record["mountpoints"]:
+        add("mounted", "is mounted at %s" % ", ".join(record["mountpoints"]))
+    for part in record["partitions"]:
+        if part["mountpoints"]:
+            add("partition_mounted", "partition %s is mounted at %s" % (part["path"], ", ".join(part["mountpoints"])))
+    held = list(record["holders"]) + [h for p in record["partitions"] for h in p["holders"]]
+    if held:
+        add("holders", "is held by %s" % ", ".join(sorted(set(held))))
+    if record["partitions"]:
+        add("partitions", "has partitions (%s)" % ", ".join(p["path"] for p in record["partitions"]))
+    elif record["partition_table"]:
+        add("partition_table", "has a %s partition table" % record["partition_table"])
+    fs = record["filesystem"]
+    if fs and fs["type"] not in ("LVM2_member", "ceph_bluestore"):
+        add("filesystem", "has a %s signature%s" % (fs["type"], ' (label "%s")' % fs["label"] if fs.get("label") else ""))
+    part_fs = ["%s on %s" % (p["fstype"], p["path"]) for p in record["partitions"]
+               if p["fstype"] and p["fstype"] not in ("LVM2_member",)]
+    if part_fs:
+        add("filesystem", "has file systems on its partitions (%s)" % ", ".join(part_fs))
+    if "ambivalent" in record["signatures"]:
+        add("filesystem", "has several signatures (blkid: ambivalent result)")
+    if record["lvm"]:
+        vgs = record["lvm"]["vgs"]
+        add("lvm", "is an LVM physical volume (%s)" % ("volume group %s" % ", ".join(vgs) if vgs else "in no volume group"))
+    label = record["bluestore"]
+    if label:
+        where = "" if label.get("offset", 0) == 0 else " (a copy at %s)" % _human(label["offset"])
+        add("bluestore", "has a Ceph BlueStore label of osd.%s, cluster %s%s"
+            % (label.get("whoami", "?"), label.get("ceph_fsid", "?"), where))
+    return [c for c, t in out], [t for c, t in out]
+
+
+# --- discovery (reads the host) ---------------------------------------------------------
+def _sys_list(path):
+    try:
+        return os.listdir(path)
+    except OSError:
+        return []
+
+
+def _disks_of_devno(host, devno, seen=None):
+    """Whole-disk names under a device number: partition -> its disk, dm/md -> their slaves."""
+    seen = seen if seen is not None else set()
+    path = "/sys/dev/block/%d:%d" % devno
+    real = os.path.realpath(path)
+    if not os.path.exists(real) or real in seen:
+        return set()
+    seen.add(real)
+    if os.path.exists(os.path.join(real, "partition")):
+        return {os.path.basename(os.path.dirname(real))}
+    slaves = _sys_list(os.path.join(real, "slaves"))
+    if not slaves:
+        return {os.path.basename(real)}
+    found = set()
+    for slave in slaves:
+        try:
+            major, minor = host.read(os.path.join(real, "slaves", slave, "dev")).strip().split(":")
+        except (OSError, ValueError):
+            continue
+        found |= _disks_of_devno(host, (int(major), int(minor)), seen)
+    return found
+
+
+def system_disks(host, mountinfo):
+    """({disks holding /}, {disks holding /boot...}) from the mount table."""
+    root, boot = set(), set()
+    for point, devno, source in parse_mountinfo(mountinfo):
+        if point != "/" and point not in BOOT_MOUNTS:
+            continue
+        numbers = [devno]
+        if devno[0] == 0 and source.startswith("/dev/"):  # btrfs and friends: anonymous device numbers
+            try:
+                rdev = os.stat(source).st_rdev
+                numbers.append((os.major(rdev), os.minor(rdev)))
+            except OSError:
+                pass
+        disks = set()
+        for number in numbers:
+            disks |= _disks_of_devno(host, number)
+        (root if point == "/" else boot).update(disks)
+    return root, boot
+
+
+def _holders(names):
+    found = {}
+    for name, sys_path in names:
+        held = []
+        for holder in _sys_list(os.path.join(sys_path, "holders")):
+            dm_name = None
+            try:
+                with open("/sys/block/%s/dm/name" % holder) as handle:
+                    dm_name = handle.read().strip()
+            except OSError:
+                pass
+            held.append(dm_name or holder)
+        if held:
+            found[name] = held
+    return found
+
+
+def _by_id():
+    found = {}
+    for directory in ("/dev/disk/by-id", "/dev/disk/by-path"):
+        for link in _sys_list(directory):
+            path = os.path.join(directory, link)
+            found.setdefault(os.path.realpath(path), []).append(path)
+    return found
+
+
+def read_bluestore(host, path, size):
+    """The first BlueStore label found at the label offsets within the device, or None."""
+    for offset in BLUESTORE_OFFSETS:
+        if offset + 4096 > size:
+            break
+        try:
+            label = parse_bluestore_label(host.read_bytes(path, offset, 4096))
+        except OSError:
+            return None
+        if label:
+            label["offset"] = offset
+            return label
+    return None
+
+
+def discover(host):
+    """Every block device of the host, with what discovery found out. Returns (records, raw)."""
+    tree = parse_lsblk(host.run(LSBLK)[0])
+    paths, sys_names = [], []
+    for dev in tree:
+        paths.append(dev.get("path") or "/dev/" + dev["name"])
+        sys_names.append((dev["name"], "/sys/block/%s" % dev["name"]))
+        for child in dev.get("children") or []:
+            if child.get("type") == "part":
+                paths.append(child.get("path") or "/dev/" + child["name"])
+                sys_names.append((child["name"], "/sys/block/%s/%s" % (dev["name"], child["name"])))
+    probes, ambivalent = {}, []
+    existing = [p for p in paths if os.path.exists(p)]
+    if existing:
+        # rc 2: some device has no signature at all; output for the others is complete.
+        out, err = host.run(BLKID + existing, ok_rcs=(0, 2))
+        probes = parse_blkid(out)
+        ambivalent = parse_blkid_errors(err)
+    pvs = {}
+    if host.has("pvs") and any(p.get("TYPE") == "LVM2_member" for p in probes.values()):
+        pvs = parse_pvs(host.run(PVS)[0])
+    holders = _holders(sys_names)
+    root, boot = system_disks(host, host.read("/proc/self/mountinfo"))
+    by_id = _by_id()
+    records = []
+    for dev in tree:
+        path = dev.get("path") or "/dev/" + dev["name"]
+        size = int(dev.get("size") or 0)
+        label = read_bluestore(host, path, size) if dev.get("type") in ("disk", "loop") and size else None
+        try:
+            discard = int(host.read("/sys/block/%s/queue/discard_max_bytes" % dev["name"]).strip()) > 0
+        except (OSError, ValueError):
+            discard = False
+        records.append(build_device(dev, probes, pvs, holders, label, root, boot, by_id, {dev["name"]: discard},
+                                    ambivalent))
+    return sorted(records, key=lambda r: _natural(r["name"]))
+
+
+def _natural(name):
+    head = name.rstrip("0123456789")
+    tail = name[len(head):]
+    return (head, int(tail) if tail else -1)
+
+
+def info(host, params):
+    """The disk_info module's result."""
+    min_size = params.get("min_size") or DEFAULT_MIN_SIZE
+    records = discover(host)
+    for record in records:
+        codes, reasons = classify(record, min_size=min_size, allow_loop_devices=params.get("allow_loop_devices"))
+        record["eligible"] = not codes
+        record["reason_codes"] = codes
+        record["reasons"] = reasons
+    wanted = params.get("devices")
+    missing = []
+    if wanted:
+        index = {}
+        for record in records:
+            for alias in [record["path"]] + record["by_id"]:
+                index[alias] = record
+        chosen = []
+        for path in wanted:
+            record = index.get(path) or index.get(os.path.realpath(path))
+            if record is None:
+                missing.append(path)
+            elif record not in chosen:
+                chosen.append(record)
+        records = chosen
+    return {
+        "hostname": socket.gethostname(),
+        "disks": records,
+        "eligible": [r["path"] for r in records if r["eligible"]],
+        "missing": missing,
+    }
+
+
+def size_option(name, value):
+    """A size option ('5GiB', '100G' = 100 GiB, '1073741824') -> bytes; DiskInputError if it is not one."""
+    try:
+        size = _units.to_bytes(value, binary_si=True)
+    except (ValueError, TypeError) as exc:
+        raise DiskInputError("%s: %s" % (name, exc))
+    if size < 0:
+        raise DiskInputError("%s: %s is negative" % (name, value))
+    return size

@@ -1,0 +1,168 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, koor.ceph contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: disk_info
+short_description: Block devices of a storage host and whether each can become a Ceph OSD
+version_added: 0.1.0
+description:
+  - Runs on the storage host (over SSH) and reports every block device with its size, type, partitions,
+    file systems and labels, mounts, holders, LVM membership, Ceph BlueStore labels and whether it holds the
+    root or boot file system.
+  - Gives each whole disk a verdict, RV(disks[].eligible), with every reason that makes it unfit for an OSD:
+    the same rules Rook and ceph-volume apply (no partitions, no file system or other signature, not an LVM
+    physical volume, not mounted, no holders, big enough, not read-only), plus the host's root and boot disks.
+  - Costs one C(lsblk) and one C(blkid) call (plus one C(pvs) call when an LVM signature is found), whatever the
+    number of devices; BlueStore labels are read directly from the first bytes of each disk, so Ceph need not be
+    installed on the host.
+  - Needs root (to probe devices) and C(lsblk) and C(blkid) from util-linux.
+author:
+  - koor.ceph contributors (@koor-ceph)
+options:
+  devices:
+    description:
+      - Report only these devices (paths such as C(/dev/sdb) or C(/dev/disk/by-id/...) links), in this order.
+        Paths that are not a block device of the host are listed in RV(missing).
+      - By default every device is reported.
+    type: list
+    elements: path
+  min_size:
+    description:
+      - The smallest device that is eligible, in bytes or as a size such as C(5GiB) or C(100G) (powers of 1024).
+      - The default is ceph-volume's minimum.
+    type: str
+    default: 5GiB
+  allow_loop_devices:
+    description:
+      - Loop devices are not eligible unless this is V(true) (as Rook's C(ROOK_CEPH_ALLOW_LOOP_DEVICES)).
+    type: bool
+    default: false
+attributes:
+  check_mode:
+    support: full
+    description: Reads only; runs the same in check mode.
+  diff_mode:
+    support: none
+notes:
+  - A device is I(clean) when C(blkid) finds no signature on it (no partition table, file system, LVM or RAID member,
+    BlueStore), it has no partitions, and no BlueStore label is found at 0, 1, 10, 100 or 1000 GiB.
+seealso:
+  - module: koor.ceph.disk_wipe
+  - role: koor.ceph.disk_prep
+"""
+
+EXAMPLES = r"""
+- name: Every block device of the host
+  koor.ceph.disk_info:
+  register: disks
+
+- name: The devices meant for OSDs, with their verdict
+  koor.ceph.disk_info:
+    devices: [/dev/sdb, /dev/sdc]
+    min_size: 100GiB
+  register: osd_disks
+
+- name: Stop when one of them is not fit
+  ansible.builtin.assert:
+    that: osd_disks.disks | rejectattr('eligible') | list | length == 0 and osd_disks.missing == []
+    fail_msg: "{{ osd_disks.disks | rejectattr('eligible') | map(attribute='reasons') | list }}"
+"""
+
+RETURN = r"""
+hostname:
+  description: The host's name (as the kernel knows it; Kubernetes' default node name).
+  returned: always
+  type: str
+  sample: storage-1
+disks:
+  description: Whole disks (and other top-level block devices), sorted by name.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    path: {description: Device path., type: str, sample: /dev/sdb}
+    name: {description: Kernel name., type: str, sample: sdb}
+    size: {description: Size in bytes., type: int, sample: 10737418240}
+    type:
+      description: V(hdd), V(ssd), V(nvme), V(loop), V(rom), V(ram) or V(other).
+      type: str
+    lsblk_type: {description: The type lsblk reports (disk, loop, rom, ...)., type: str}
+    rotational: {description: Whether the kernel reports a rotational device., type: bool}
+    read_only: {description: Whether the device is read-only., type: bool}
+    removable: {description: Whether the device is removable., type: bool}
+    model: {description: Model, when the device reports one., type: str}
+    serial: {description: Serial number, when the device reports one., type: str}
+    wwn: {description: World wide name, when the device reports one., type: str}
+    transport: {description: Transport (sata, sas, nvme, usb, ...)., type: str}
+    maj_min: {description: Major and minor device number., type: str, sample: "8:16"}
+    partition_table: {description: Partition table type (gpt, dos) or null., type: str}
+    partitions:
+      description: Partitions with path, name, size, fstype, label, uuid, partlabel, mountpoints, holders, signatures.
+      type: list
+      elements: dict
+    filesystem:
+      description: The signature on the whole device (type, usage, label, uuid) or null.
+      type: dict
+    signatures: {description: Signatures blkid found on the whole device., type: list, elements: str}
+    mountpoints: {description: Where the device itself is mounted (C([SWAP]) for swap)., type: list, elements: str}
+    holders: {description: Device-mapper names (or kernel names) of devices built on it., type: list, elements: str}
+    lvm:
+      description: C(pvs) (physical volumes on it) and C(vgs) (their volume groups), or null.
+      type: dict
+    bluestore:
+      description:
+        - The BlueStore label (osd_uuid, whoami, ceph_fsid, size, description, created_at, ceph_version_when_created,
+          offset), or null. The OSD's key in the label is never returned.
+      type: dict
+    root: {description: Whether it holds the root file system., type: bool}
+    boot: {description: Whether it holds /boot, /boot/efi or /efi., type: bool}
+    by_id: {description: Its /dev/disk/by-id and by-path links., type: list, elements: str}
+    discard: {description: Whether the device supports discard (TRIM)., type: bool}
+    eligible: {description: Whether it can become an OSD as it is., type: bool}
+    reasons: {description: Every reason it cannot, in words., type: list, elements: str}
+    reason_codes:
+      description:
+        - The same reasons as codes, for roles to act on. V(not_disk), V(loop), V(read_only), V(too_small), V(root),
+          V(boot), V(mounted), V(partition_mounted), V(holders), V(partitions), V(partition_table), V(filesystem),
+          V(lvm), V(bluestore).
+      type: list
+      elements: str
+eligible:
+  description: Paths of the eligible disks.
+  returned: always
+  type: list
+  elements: str
+missing:
+  description: Paths in O(devices) that are not a block device of this host.
+  returned: always
+  type: list
+  elements: str
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.koor.ceph.plugins.module_utils import disks
+from ansible_collections.koor.ceph.plugins.module_utils.errors import DiskError
+
+
+def main():
+    module = AnsibleModule(argument_spec=dict(
+        devices=dict(type="list", elements="path"),
+        min_size=dict(type="str", default="5GiB"),
+        allow_loop_devices=dict(type="bool", default=False),
+    ), supports_check_mode=True)
+    try:
+        params = dict(module.params, min_size=disks.size_option("min_size", module.params["min_size"]))
+        result = disks.info(disks.DiskHost(module), params)
+    except DiskError as exc:
+        module.fail_json(**exc.fail_kwargs())
+    module.exit_json(changed=False, **result)
+
+
+if __name__ == "__main__":
+    main()

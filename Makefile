@@ -19,7 +19,7 @@ TEST_LAB  ?= ci
 export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
 export PATH := $(VENV)/bin:$(PATH)
 
-.PHONY: help deps venv demo test unit sanity units lint changelog-lint integration bench lab-up lab-down build clean
+.PHONY: help deps venv demo test unit sanity units lint changelog-lint integration molecule bench lab-up lab-down build clean
 
 help:
 	@echo "make demo    start the lab and run the collection's main playbook against it"
@@ -70,6 +70,10 @@ lint: venv
 
 changelog-lint: venv
 	scripts/changelog-lint.sh
+
+molecule: deps venv
+	$(LAB) up --name $(DEMO_LAB) >/dev/null
+	scripts/molecule.sh $(DEMO_LAB)
 
 integration: deps venv
 	scripts/integration.sh $(TEST_LAB)

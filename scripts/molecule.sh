@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Molecule scenarios against a running lab: scripts/molecule.sh LAB_NAME [SCENARIO...]
+# Without scenarios, every scenario under molecule/ runs.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+NAME=${1:?usage: scripts/molecule.sh LAB_NAME [SCENARIO...]}
+shift
+cd "$ROOT"
+export PATH=$ROOT/.venv/bin:$PATH
+export KOOR_PYTHON=$ROOT/.venv/bin/python
+export KOOR_LAB_NAME=$NAME
+export KOOR_LAB_VARS=$ROOT/.cache/lab-$NAME.vars.yml
+mkdir -p "$ROOT/.cache"
+"$ROOT/lab/koor-lab" env --name "$NAME" --ansible > "$KOOR_LAB_VARS"
+scenarios=("$@")
+if [ ${#scenarios[@]} -eq 0 ]; then
+    for dir in molecule/*/molecule.yml; do scenarios+=("$(basename "$(dirname "$dir")")"); done
+fi
+for scenario in "${scenarios[@]}"; do
+    echo "--- molecule scenario $scenario"
+    molecule test --scenario-name "$scenario"
+done

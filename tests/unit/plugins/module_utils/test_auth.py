@@ -5,7 +5,9 @@ import stat
 
 import pytest
 
-from ansible_collections.koor.ceph.plugins.module_utils import agent, runner
+from ansible_collections.koor.ceph.plugins.module_utils import agent, auth, runner
+from ansible_collections.koor.ceph.plugins.module_utils.errors import CephInputError
+from ansible_collections.koor.ceph.plugins.module_utils.resources import apply_set, items_from_params
 
 LAB = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "lab")
 
@@ -98,3 +100,119 @@ def test_put_file_records_and_skips_in_check_mode():
     assert fake.put_file("/etc/ceph/k", "SECRET") is None
     assert fake.put_file("/etc/ceph/k", None) is None
     assert fake.commands == ["install -m 0600 /etc/ceph/k", "rm -f /etc/ceph/k"] and fake.requests == []
+
+
+# --- validation --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["client.app", "client.rgw.lab", "client.csi-rbd-node", "osd.12", "mgr.x", "mon.",
+                                  "mds.cephfs.a", "client.user@example.com"])
+def test_valid_entities(name):
+    auth.check_entity(name)
+
+
+@pytest.mark.parametrize("name, message", [
+    ("client", "use TYPE.ID"), ("rgw.a", "use TYPE.ID"), ("client.", "the id after"), ("client.a b", "the id after"),
+    ("client.-x", "the id after"), ("osd.a", "osd.<number>"), ("client." + "a" * 256, "the id after"),
+])
+def test_invalid_entities(name, message):
+    with pytest.raises(CephInputError, match=message):
+        auth.check_entity(name)
+
+
+def test_caps_grants_split_outside_quotes():
+    assert auth.split_grants('allow r, allow command "osd blocklist, ls"; profile rbd') == [
+        "allow r", 'allow command "osd blocklist, ls"', "profile rbd"]
+    auth.check_caps("client.a", {"mon": 'allow r, allow command "osd blocklist"', "osd": "profile rbd pool=vms"})
+    for caps, message in [({}, "at least one"), ({"rgw": "allow"}, "unknown caps type"), ({"mon": " "}, "non-empty"),
+                          ({"mon": "allow r,"}, "each grant"), ({"osd": "rwx"}, "each grant"),
+                          ({"mon": "profile"}, "each grant")]:
+        with pytest.raises(CephInputError, match=message):
+            auth.check_caps("client.a", caps)
+
+
+def test_keys_from_the_lab_are_valid_and_garbage_is_not():
+    for entry in load("auth_ls.json")["auth_dump"]:
+        auth.check_key(entry["entity"], entry["key"])  # Tentacle's AES-256 keys (AgA...)
+    auth.check_key("client.a", "AQBvaBFZAAAAABAA9VHgwCggS+3wT2xyzbYdEg==")  # AES-128 (AQ...)
+    for key in ("", "not-a-key", "AQBvaBFZAAAAABAA9VHgwCggS+3wT2xyzbYd", "AQBvaBFZAAAAABAA9VHgwCggS+3wT2xyzbYdEgAA"):
+        with pytest.raises(CephInputError, match="not a cephx key"):
+            auth.check_key("client.a", key)
+
+
+def test_keyring_text_is_what_ceph_auth_get_prints():
+    with open(os.path.join(LAB, "auth_get_client_kt_rec.keyring")) as handle:
+        recorded = handle.read()
+    key = recorded.split("key = ")[1].split("\n")[0]
+    assert auth.keyring_text("client.kt-rec", key, {"osd": "profile rbd pool=vms", "mon": "profile rbd"}) == recorded
+    assert auth.keyring_text("client.q", "K", {"mon": 'allow command "x"'}) == (
+        '[client.q]\n\tkey = K\n\tcaps mon = "allow command \\"x\\""\n')
+
+
+# --- plans from the recorded 'auth ls' -----------------------------------------------------
+
+def plan(params, check_mode=True, file_status=None):
+    """apply_set in check mode against the recorded auth ls; returns (result, runner)."""
+    replies = [{"rc": 0, "out": json.dumps(load("auth_ls.json")), "err": ""}]
+    if file_status is not None:
+        replies.append({"rc": 0, "out": json.dumps(file_status), "err": ""})
+    fake = FakeRunner(replies, check_mode=check_mode)
+    items = items_from_params(params, auth.ITEM_SPEC, "clients")
+    return apply_set(fake, auth.Entities(), items, "clients"), fake
+
+
+def params(**options):
+    base = dict((k, v.get("default")) for k, v in auth.ITEM_SPEC.items())
+    base["clients"] = None
+    base.update(options)
+    return base
+
+
+def test_plan_create_update_delete():
+    result, fake = plan(params(clients=[
+        {"name": "client.new", "caps": {"osd": "profile rbd pool=vms", "mon": "profile rbd"}},
+        {"name": "client.rgw.lab", "caps": {"mon": "allow rw", "osd": "allow rwx", "mgr": "allow r"}},
+        {"name": "client.bootstrap-osd", "state": "absent"},
+        {"name": "client.gone", "state": "absent"}]))
+    assert fake.commands == [
+        "ceph auth get-or-create client.new mon 'profile rbd' osd 'profile rbd pool=vms'",
+        "ceph auth caps client.rgw.lab mgr 'allow r' mon 'allow rw' osd 'allow rwx'",
+        "ceph auth rm client.bootstrap-osd"]
+    assert [c["changed"] for c in result["clients"]] == [True, True, True, False]
+    before = {"caps": {"mgr": "allow rw", "mon": "allow rw", "osd": "allow rwx"}, "key": "********", "state": "present"}
+    assert result["diff"]["before"]["client.rgw.lab"] == before
+    assert "client.gone" not in result["diff"]["before"]
+    assert "AgA" not in json.dumps(result)
+
+
+def test_plan_given_key_same_and_different():
+    entry = [e for e in load("auth_ls.json")["auth_dump"] if e["entity"] == "client.rgw.lab"][0]
+    result, fake = plan(params(name="client.rgw.lab", key=entry["key"]))
+    assert result["changed"] is False and fake.commands == []
+    other = "AQBvaBFZAAAAABAA9VHgwCggS+3wT2xyzbYdEg=="
+    result, fake = plan(params(name="client.rgw.lab", key=other))
+    assert fake.commands == ["ceph auth import -i <keyring of client.rgw.lab with the given key and caps>"]
+    assert result["diff"]["after"]["client.rgw.lab"]["key"] == "******** (replaced)"
+    assert other not in json.dumps(result) and entry["key"] not in json.dumps(result)
+
+
+def test_plan_keyring_file_follows_its_status():
+    result, fake = plan(params(name="client.rgw.lab", keyring_path="/etc/ceph/k"),
+                        file_status=[{"path": "/etc/ceph/k", "exists": True, "changed": False}])
+    assert result["changed"] is False and fake.commands == []
+    status_request = fake.requests[1]
+    assert status_request["op"] == "files" and status_request["action"] == "status"
+    assert status_request["files"][0]["content"].startswith("[client.rgw.lab]\n\tkey = AgA")
+    assert status_request["files"][0]["mode"] == 0o600
+    result, fake = plan(params(name="client.rgw.lab", keyring_path="/etc/ceph/k", keyring_mode="0640"),
+                        file_status=[{"path": "/etc/ceph/k", "exists": True, "changed": True}])
+    assert fake.commands == ["install -m 0640 /etc/ceph/k"]
+    assert result["diff"]["before"]["client.rgw.lab"]["keyring"] == "outdated"
+    assert result["diff"]["after"]["client.rgw.lab"]["keyring"] == "current"
+
+
+def test_protected_entities_need_consent():
+    for name in ("osd.0", "mgr.x", "client.admin"):
+        with pytest.raises(CephInputError, match="allow_daemon_entities"):
+            plan(params(name=name, caps={"mon": "allow r"}))
+    result, fake = plan(params(name="mgr.x", caps={"mon": "allow *"}, allow_daemon_entities=True))
+    assert fake.commands == ["ceph auth caps mgr.x mon 'allow *'"]

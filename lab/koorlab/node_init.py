@@ -9,7 +9,8 @@ so what it mounts here is seen only by the node's processes (its sshd and every 
   and block device nodes for the node's own loop devices and their partitions only;
 - /sys/block, /sys/class/block and /sys/dev/block are tmpfs copies holding links to those
   devices only, and /proc/partitions is a file listing only them;
-- /run/udev (where the host has one) is an empty tmpfs: the node has no udev database.
+- /run/udev (where the host has one) is an empty tmpfs: the node has no udev database;
+- root's shell start-up files (~/.bashrc, ~/.profile) are empty: this machine's start pyenv.
 
 Partitions come and go (sgdisk, partprobe), so this process keeps the copies in step with
 the kernel every 0.1 s, as udev would. It starts sshd in the foreground, and exits when sshd
@@ -144,6 +145,14 @@ def main():
         mount_tmpfs(path)
     if os.path.isdir("/run/udev"):
         mount_tmpfs("/run/udev")
+    # root's shell start-up files on this machine start pyenv (~0.3 s per SSH command, and shims
+    # that confuse interpreter discovery); a storage host has none of that: the node gets empty ones.
+    empty = os.path.join(conf["dir"], "empty-rc")
+    with open(empty, "w"):
+        pass
+    for rc in ("/root/.bashrc", "/root/.profile", "/root/.bash_profile"):
+        if os.path.isfile(rc):
+            sh("mount", "--bind", "-o", "ro", empty, rc)
     partitions_file = os.path.join(conf["dir"], "partitions")
     with open(partitions_file, "w"):
         pass

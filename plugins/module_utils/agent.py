@@ -253,6 +253,38 @@ class Agent:
                         "err": "%s: %s" % (spec.get("path"), exc)}
         return {"rc": 0, "out": json.dumps(results), "err": ""}
 
+    def rbd_ls(self, req):
+        """The images of one pool (and namespace) as `rbd info` + `rbd status` see them, over librados."""
+        if self.cluster is None:
+            return {"rc": _errno.EOPNOTSUPP, "out": "", "err": "rbd_ls needs librados (the agent runs the CLI)"}
+        try:
+            import rbd  # pylint: disable=import-outside-toplevel
+        except ImportError:
+            return {"rc": _errno.EOPNOTSUPP, "out": "", "err": "the rbd Python binding is not installed here"}
+        only = set(req.get("names") or [])
+        ioctx = self.cluster.open_ioctx(req["pool"])
+        try:
+            namespace = req.get("namespace") or ""
+            if namespace and namespace not in rbd.RBD().namespace_list(ioctx):
+                return {"rc": 0, "out": json.dumps({"namespace": False, "images": []}), "err": ""}
+            ioctx.set_namespace(namespace)
+            images = []
+            for entry in rbd.RBD().list2(ioctx):
+                if only and entry["name"] not in only:
+                    continue
+                with rbd.Image(ioctx, image_id=entry["id"], read_only=True) as image:
+                    pool_id = image.data_pool_id()
+                    data_pool = None
+                    if pool_id not in (-1, ioctx.get_pool_id()):
+                        data_pool = self.cluster.pool_reverse_lookup(pool_id)
+                    images.append({"name": entry["name"], "id": entry["id"], "size": image.size(),
+                                   "features": image.features(), "data_pool": data_pool,
+                                   "snapshots": len(list(image.list_snaps())),
+                                   "watchers": len(list(image.watchers_list()))})
+            return {"rc": 0, "out": json.dumps({"namespace": True, "images": images}), "err": ""}
+        finally:
+            ioctx.close()
+
     def execute(self, req):
         argv = list(req["argv"])
         if req.get("conn", True):
@@ -282,6 +314,8 @@ class Agent:
                 result = self.osd(req)
             elif op == "exec":
                 result = self.execute(req)
+            elif op == "rbd_ls":
+                result = self.rbd_ls(req)
             elif op == "rados_read":
                 result = self.rados_read(req)
             elif op == "files":

@@ -477,6 +477,20 @@ class CephRunner:
             raise self._command_error(display, reply)
         return self._parse(display, reply["out"])[0]
 
+    def rbd_images(self, pool, namespace="", names=None, timeout=None):
+        """The images of a pool (namespace) read over librados in the agent: a dict, see agent.rbd_ls.
+
+        Returns None where the agent cannot (CLI mode, no rbd binding): read with `rbd` then.
+        """
+        reply = self._request({"op": "rbd_ls", "pool": pool, "namespace": namespace or "",
+                               "names": list(names) if names else None}, timeout)
+        line = "rbd_ls %s" % "/".join(p for p in (pool, namespace) if p)
+        if reply["rc"] == errno.EOPNOTSUPP:
+            return None
+        if reply["rc"] != 0:
+            raise self._command_error(line, reply)
+        return self._parse(line, reply["out"])
+
     def _parse(self, line, out):
         try:
             return json.loads(out) if out.strip() else None

@@ -75,10 +75,6 @@ bluestore_fsck_on_mount = false
 [client]
 keyring = {home}/etc/ceph.client.admin.keyring
 
-[client.rgw]
-admin_socket = {home}/run/$name.asok
-pid_file = {home}/run/$name.pid
-
 [mon]
 admin_socket = {home}/run/$name.asok
 pid_file = {home}/run/$name.pid
@@ -507,7 +503,9 @@ class CephCluster:
             keyring = os.path.join(self.home, "data", name, "keyring")
             argv = ["radosgw", "-n", "client." + name, "--keyring", keyring,
                     "--rgw-frontends", "beast endpoint=%s:%d" % (node.address, daemon["port"]),
-                    "--rgw-realm", daemon["store"], "--rgw-zonegroup", daemon["store"], "--rgw-zone", daemon["store"]]
+                    "--rgw-realm", daemon["store"], "--rgw-zonegroup", daemon["store"], "--rgw-zone", daemon["store"],
+                    "--pid-file", self.pidfile(name),
+                    "--admin-socket", os.path.join(self.home, "run", "client.%s.asok" % name)]
         else:
             raise LabError("unknown daemon type %r" % kind)
         if os.path.exists(self.pidfile(name)):
@@ -654,6 +652,13 @@ def pg_clean(state_name):
     return {"active", "clean"} <= parts and not parts & {
         "degraded", "undersized", "peering", "stale", "down", "incomplete", "inconsistent", "recovering",
         "recovery_wait", "backfilling", "backfill_wait", "remapped", "creating", "unknown"}
+
+
+def pg_clean_all(status):
+    """Every PG of a `ceph status` active+clean (True when there are none)."""
+    pgmap = status.get("pgmap", {})
+    clean = sum(s["count"] for s in pgmap.get("pgs_by_state", []) if pg_clean(s["state_name"]))
+    return clean == pgmap.get("num_pgs", 0)
 
 
 def _cmdline(pid):

@@ -1,0 +1,1012 @@
+"""The Rook simulator's operator loop: Rook v1.20.6 resources from the lab's Kubernetes API
+reconciled into the lab's real Ceph (koorlab.rooksim.ceph).
+
+    python -m koorlab.rooksim.operator --lab L --kubeconfig FILE
+
+It idles until Rook's operator Deployment (label app=rook-ceph-operator) exists, then
+reconciles, every couple of seconds and in dependency order: CephCluster (mons, mgrs, OSDs
+with `ceph-volume raw`, a Deployment per daemon with Rook's labels, status and conditions,
+Ceph image and operator image rolls), the rook-ceph-tools Deployment, CephBlockPool,
+CephFilesystem (+ MDS), CephFilesystemSubVolumeGroup, CephObjectStore (+ radosgw),
+CephObjectStoreUser (+ Secret), CephClient (+ Secret), ObjectBucketClaim (bucket, Secret,
+ConfigMap), with Rook's finalizers and deletion rules. It talks to the API only through the
+small Kube class below (the kubernetes Python client).
+"""
+
+import argparse
+import base64
+import datetime
+import json
+import os
+import re
+import sys
+import time
+import traceback
+
+from ..util import LabError, log, wait_for
+from . import ceph as cephlib
+
+GROUP, VERSION = "ceph.rook.io", "v1"
+OBC_GROUP, OBC_VERSION = "objectbucket.io", "v1alpha1"
+EXEC_ANNOTATION = "lab.koor.io/exec"
+KINDS = {  # plural: finalizer
+    "cephclusters": "cephcluster.ceph.rook.io",
+    "cephblockpools": "cephblockpool.ceph.rook.io",
+    "cephfilesystems": "cephfilesystem.ceph.rook.io",
+    "cephfilesystemsubvolumegroups": "cephfilesystemsubvolumegroup.ceph.rook.io",
+    "cephobjectstores": "cephobjectstore.ceph.rook.io",
+    "cephobjectstoreusers": "cephobjectstoreuser.ceph.rook.io",
+    "cephclients": "cephclient.ceph.rook.io",
+}
+OBC_FINALIZER = "ceph.rook.io/bucket"  # Rook's lib-bucket-provisioner finalizer
+HEALTH_PERIOD = 10
+
+
+def now():
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def b64(text):
+    return base64.b64encode(text.encode()).decode()
+
+
+class Kube:
+    """The few Kubernetes calls the simulator makes (kubernetes Python client)."""
+
+    def __init__(self, kubeconfig):
+        from kubernetes import client, config  # the project's venv
+        from kubernetes.client.rest import ApiException
+        config.load_kube_config(config_file=kubeconfig)
+        self.api = client.ApiClient()
+        self.custom = client.CustomObjectsApi(self.api)
+        self.apps = client.AppsV1Api(self.api)
+        self.core = client.CoreV1Api(self.api)
+        self.storage = client.StorageV1Api(self.api)
+        self.ApiException = ApiException
+
+    def _dict(self, obj):
+        return self.api.sanitize_for_serialization(obj)
+
+    def missing(self, exc):
+        return isinstance(exc, self.ApiException) and exc.status == 404
+
+    # custom resources
+    def list(self, plural, group=GROUP, version=VERSION):
+        try:
+            return self.custom.list_cluster_custom_object(group, version, plural)["items"]
+        except self.ApiException as exc:
+            if exc.status == 404:  # CRD not applied
+                return []
+            raise
+
+    def patch(self, obj, body, plural, group=GROUP, version=VERSION):
+        meta = obj["metadata"]
+        return self.custom.patch_namespaced_custom_object(group, version, meta["namespace"], plural, meta["name"], body)
+
+    def patch_status(self, obj, status, plural, group=GROUP, version=VERSION):
+        meta = obj["metadata"]
+        try:
+            return self.custom.patch_namespaced_custom_object_status(group, version, meta["namespace"], plural,
+                                                                     meta["name"], {"status": status})
+        except self.ApiException as exc:
+            if exc.status != 404:
+                raise
+        return None
+
+    # workloads and config
+    def list_deployments(self, namespace, selector):
+        items = self.apps.list_namespaced_deployment(namespace, label_selector=selector).items
+        return [self._dict(d) for d in items]
+
+    def operator_deployments(self):
+        items = self.apps.list_deployment_for_all_namespaces(label_selector="app=rook-ceph-operator").items
+        return [self._dict(d) for d in items]
+
+    def get_deployment(self, namespace, name):
+        try:
+            return self._dict(self.apps.read_namespaced_deployment(name, namespace))
+        except self.ApiException as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def apply_deployment(self, namespace, body):
+        name = body["metadata"]["name"]
+        if self.get_deployment(namespace, name) is None:
+            self.apps.create_namespaced_deployment(namespace, body)
+        else:
+            self.apps.patch_namespaced_deployment(name, namespace, body)
+
+    def patch_deployment(self, namespace, name, body):
+        self.apps.patch_namespaced_deployment(name, namespace, body)
+
+    def delete_deployment(self, namespace, name):
+        try:
+            self.apps.delete_namespaced_deployment(name, namespace)
+        except self.ApiException as exc:
+            if exc.status != 404:
+                raise
+
+    def apply(self, kind, namespace, body):
+        """Create or replace a Secret or ConfigMap."""
+        name = body["metadata"]["name"]
+        create = getattr(self.core, "create_namespaced_%s" % kind)
+        replace = getattr(self.core, "replace_namespaced_%s" % kind)
+        try:
+            replace(name, namespace, body)
+        except self.ApiException as exc:
+            if exc.status != 404:
+                raise
+            create(namespace, body)
+
+    def read(self, kind, namespace, name):
+        try:
+            return self._dict(getattr(self.core, "read_namespaced_%s" % kind)(name, namespace))
+        except self.ApiException as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def delete(self, kind, namespace, name):
+        try:
+            getattr(self.core, "delete_namespaced_%s" % kind)(name, namespace)
+        except self.ApiException as exc:
+            if exc.status != 404:
+                raise
+
+    def storage_class(self, name):
+        try:
+            return self._dict(self.storage.read_storage_class(name))
+        except self.ApiException as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+
+def condition(ctype, status, reason, message, previous=None):
+    """A Rook condition; keeps lastTransitionTime while the status is unchanged."""
+    stamp = now()
+    for old in previous or []:
+        if old.get("type") == ctype and old.get("status") == status:
+            stamp = old.get("lastTransitionTime", stamp)
+    return {"type": ctype, "status": status, "reason": reason, "message": message,
+            "lastHeartbeatTime": now(), "lastTransitionTime": stamp}
+
+
+def image_tag(image):
+    last = image.rsplit("/", 1)[-1]
+    return last.split(":", 1)[1] if ":" in last else "latest"
+
+
+class Operator:
+    """One simulator for one lab: at most one managed (or external) CephCluster."""
+
+    def __init__(self, lab, kube):
+        self.lab = lab
+        self.kube = kube
+        self.ceph = cephlib.CephCluster(lab)
+        self.rook_version = None
+        self.cluster = None  # the CephCluster resource being served
+        self.last_health = 0
+        self.ready = False
+        self.refused = {}  # (node, device): why Rook would not make an OSD on it
+
+    # --- helpers ---------------------------------------------------------------------------
+    def _ensure_finalizer(self, obj, plural, finalizer, group=GROUP, version=VERSION):
+        finalizers = obj["metadata"].get("finalizers") or []
+        if finalizer not in finalizers:
+            self.kube.patch(obj, {"metadata": {"finalizers": finalizers + [finalizer]}}, plural, group, version)
+
+    def _drop_finalizer(self, obj, plural, finalizer, group=GROUP, version=VERSION):
+        finalizers = [f for f in obj["metadata"].get("finalizers") or [] if f != finalizer]
+        self.kube.patch(obj, {"metadata": {"finalizers": finalizers or None}}, plural, group, version)
+
+    def _status(self, obj, plural, status, group=GROUP, version=VERSION):
+        old = obj.get("status") or {}
+        merged = dict(old)
+        merged.update(status)
+        if merged != old:
+            self.kube.patch_status(obj, status, plural, group, version)
+            obj["status"] = merged
+
+    @staticmethod
+    def _deleting(obj):
+        return bool(obj["metadata"].get("deletionTimestamp"))
+
+    def _ceph_version_label(self, suite):
+        return "%s-0" % cephlib.images.SUITES[suite]["ceph"]
+
+    # --- the loop ----------------------------------------------------------------------------
+    def run(self, interval=2.0):
+        log("rooksim: operator for lab %r started" % self.lab)
+        while True:
+            try:
+                self.reconcile_all()
+            except Exception:  # keep serving; the next round retries  # pylint: disable=broad-except
+                log("rooksim: reconcile failed:\n%s" % traceback.format_exc())
+            time.sleep(interval)
+
+    def reconcile_all(self):
+        operators = self.kube.operator_deployments()
+        if not operators:
+            return
+        containers = operators[0]["spec"]["template"]["spec"]["containers"]
+        self.rook_version = image_tag(containers[0]["image"])
+        clusters = self.kube.list("cephclusters")
+        if not clusters:
+            self.cluster = None
+            return
+        clusters.sort(key=lambda c: c["metadata"]["creationTimestamp"])
+        for extra in clusters[1:]:
+            self._status(extra, "cephclusters", {"phase": "Failed", "state": "Error",
+                                                 "message": "the lab runs one CephCluster: %s/%s" % (
+                                                     clusters[0]["metadata"]["namespace"],
+                                                     clusters[0]["metadata"]["name"])})
+        self.cluster = clusters[0]
+        self.reconcile_cluster(self.cluster)
+        if not self.ready:
+            return
+        ns = self.cluster["metadata"]["namespace"]
+        for plural, method in (("cephblockpools", self.reconcile_pool),
+                               ("cephfilesystems", self.reconcile_filesystem),
+                               ("cephfilesystemsubvolumegroups", self.reconcile_subvolumegroup),
+                               ("cephobjectstores", self.reconcile_objectstore),
+                               ("cephobjectstoreusers", self.reconcile_objectuser),
+                               ("cephclients", self.reconcile_client)):
+            for obj in self.kube.list(plural):
+                if obj["metadata"]["namespace"] != ns:
+                    continue
+                try:
+                    method(obj)
+                except LabError as exc:
+                    log("rooksim: %s %s: %s" % (plural, obj["metadata"]["name"], exc))
+                    self._status(obj, plural, {"phase": "Failure", "message": str(exc)[:500]})
+        for obc in self.kube.list("objectbucketclaims", OBC_GROUP, OBC_VERSION):
+            try:
+                self.reconcile_obc(obc)
+            except LabError as exc:
+                log("rooksim: OBC %s: %s" % (obc["metadata"]["name"], exc))
+
+    # --- CephCluster ---------------------------------------------------------------------------
+    def reconcile_cluster(self, cr):
+        plural, finalizer = "cephclusters", KINDS["cephclusters"]
+        spec = cr.get("spec") or {}
+        if self._deleting(cr):
+            self.delete_cluster(cr)
+            return
+        self._ensure_finalizer(cr, plural, finalizer)
+        if (spec.get("external") or {}).get("enable"):
+            self.reconcile_external(cr)
+            return
+        try:
+            version, suite = cephlib.suite_for_image((spec.get("cephVersion") or {}).get("image", ""))
+        except LabError as exc:
+            self._status(cr, plural, {"phase": "Failure", "state": "Error", "message": str(exc)})
+            return
+        if not self.ceph.exists:
+            self.ready = False
+            self.create_cluster(cr, suite)
+        self.ensure_osds(cr)
+        self.roll(cr, suite, version)
+        self.ensure_deployments(cr)
+        self.ensure_toolbox(cr)
+        self.update_cluster_status(cr)
+
+    def _progress(self, cr, message):
+        log("rooksim: %s" % message)
+        conds = [condition("Progressing", "True", "ClusterProgressing", message,
+                           (cr.get("status") or {}).get("conditions"))]
+        self._status(cr, "cephclusters", {"phase": "Progressing", "state": "Creating", "message": message,
+                                          "conditions": conds})
+
+    def create_cluster(self, cr, suite):
+        spec = cr["spec"]
+        all_nodes = [n for n in self.ceph.nodes() if n.running]
+        count = int((spec.get("mon") or {}).get("count", 3))
+        if count > len(all_nodes) and not (spec.get("mon") or {}).get("allowMultiplePerNode"):
+            self._status(cr, "cephclusters", {"phase": "Failure", "state": "Error",
+                                              "message": "%d mons need %d nodes, the lab has %d"
+                                              % (count, count, len(all_nodes))})
+            raise LabError("not enough nodes for the mons")
+        self._progress(cr, "Configuring Ceph Mons")
+        self.ceph.create([all_nodes[i % len(all_nodes)] for i in range(count)], suite=suite,
+                         fsid=None)
+        self._progress(cr, "Configuring Ceph Mgr(s)")
+        mgrs = int((spec.get("mgr") or {}).get("count", 2))
+        for index in range(mgrs):
+            self.ceph.add_mgr(chr(ord("a") + index), all_nodes[index % len(all_nodes)])
+        for module in (spec.get("mgr") or {}).get("modules") or []:
+            if module.get("name") and module.get("enabled") and module["name"] != "rook":
+                self.ceph.ceph("mgr", "module", "enable", module["name"], "--force", check=False)
+        self.ensure_deployments(cr)
+
+    # storage selection as Rook does it
+    def wanted_devices(self, cr):
+        """[(node, device path)] that spec.storage names on the lab's nodes."""
+        storage = cr["spec"].get("storage") or {}
+        lab_nodes = {n.name: n for n in self.ceph.nodes() if n.running}
+        wanted = []
+        if storage.get("useAllNodes", False) or not storage.get("nodes"):
+            entries = [{"name": name} for name in sorted(lab_nodes)] if storage.get("useAllNodes", False) else []
+        else:
+            entries = storage.get("nodes") or []
+        for entry in entries:
+            node = lab_nodes.get(entry.get("name"))
+            if node is None:
+                log("rooksim: storage node %r is not a lab node" % entry.get("name"))
+                continue
+            devices = entry.get("devices") if "devices" in entry else storage.get("devices") if not storage.get(
+                "useAllNodes") else None
+            use_all = entry.get("useAllDevices", storage.get("useAllDevices", False))
+            dev_filter = entry.get("deviceFilter", storage.get("deviceFilter"))
+            if devices:
+                for dev in devices:
+                    name = dev["name"]
+                    wanted.append((node, name if name.startswith("/dev/") else "/dev/" + name))
+            elif use_all or dev_filter:
+                for disk in node.disks:
+                    if dev_filter and not re.search(dev_filter, os.path.basename(disk)):
+                        continue
+                    wanted.append((node, disk))
+        return wanted
+
+    def ensure_osds(self, cr):
+        todo, report = [], {}
+        for node, device in self.wanted_devices(cr):
+            if self.ceph.osd_on(node, device) is not None:
+                continue
+            key = (node.name, device)
+            if key in self.refused:
+                continue
+            ok, reason = self.ceph.device_verdict(node, device)
+            if ok and reason is None:
+                todo.append((node, device))
+            elif not ok:
+                log("rooksim: skipping device %s on %s: %s" % (device, node.name, reason))
+                self.refused[key] = reason
+                report.setdefault(node.name, []).append({"device": device, "skipped": reason})
+        ns = cr["metadata"]["namespace"]
+        for node_name, skipped in report.items():
+            self.kube.apply("config_map", ns, {
+                "metadata": {"name": "rook-ceph-osd-%s-status" % node_name, "namespace": ns,
+                             "labels": {"app": "rook-ceph-osd-prepare", "node": node_name}},
+                "data": {"status": json.dumps({"status": "completed", "skipped": skipped})}})
+        if not todo:
+            return
+        self.ready = False
+        self._progress(cr, "Configuring Ceph OSDs")
+        cephlib.prepare_osds(self.ceph, todo)
+        self.ceph.wait_osds_up(len(self.ceph.state["osds"]))
+        self.ensure_deployments(cr)
+
+    # deployments
+    def daemon_labels(self, cr, name, daemon):
+        ns = cr["metadata"]["namespace"]
+        kind, ident = daemon["type"], daemon["id"]
+        labels = {"app": "rook-ceph-%s" % kind, "rook_cluster": ns, "ceph_daemon_type": kind,
+                  "ceph_daemon_id": ident, kind: ident, "rook-version": self.rook_version or "v1.20.6",
+                  "ceph-version": self._ceph_version_label(daemon["suite"]), "app.kubernetes.io/part-of": ns,
+                  "rook.io/operator-namespace": ns}
+        if kind == "osd":
+            labels["topology-location-host"] = daemon["node"]
+        if kind == "mds":
+            labels["rook_file_system"] = daemon.get("fs", "")
+        if kind == "rgw":
+            labels["rook_object_store"] = daemon.get("store", "")
+        return labels
+
+    @staticmethod
+    def deployment_name(name, daemon):
+        kind, ident = daemon["type"], daemon["id"]
+        if kind == "rgw":
+            return "rook-ceph-rgw-%s" % ident
+        return "rook-ceph-%s-%s" % (kind, ident)
+
+    def _image_for(self, suite, cr):
+        image = (cr["spec"].get("cephVersion") or {}).get("image", "")
+        version = cephlib.images.SUITES[suite]["ceph"]
+        return image if version in image else "quay.io/ceph/ceph:v%s" % version
+
+    def ensure_deployments(self, cr):
+        ns = cr["metadata"]["namespace"]
+        wanted = {}
+        for name, daemon in self.ceph.state["daemons"].items():
+            node = self.ceph.node(daemon["node"])
+            labels = self.daemon_labels(cr, name, daemon)
+            exec_prefix = ["nsenter", "-t", str(node.init_pid), "-m", "-n", "-u", "--", "chroot",
+                           self.ceph.root(daemon["suite"])]
+            dep_name = self.deployment_name(name, daemon)
+            select = {"app": labels["app"], "rook_cluster": ns, "ceph_daemon_id": labels["ceph_daemon_id"]}
+            body = {"apiVersion": "apps/v1", "kind": "Deployment",
+                    "metadata": {"name": dep_name, "namespace": ns, "labels": labels,
+                                 "ownerReferences": [self._owner(cr)]},
+                    "spec": {"replicas": 1, "selector": {"matchLabels": select}, "strategy": {"type": "Recreate"},
+                             "template": {
+                                 "metadata": {"labels": labels, "annotations": {EXEC_ANNOTATION: json.dumps(
+                                     {"prefix": exec_prefix, "env": self.ceph.env(), "cwd": "/"})}},
+                                 "spec": {"nodeName": node.name, "containers": [{
+                                     "name": daemon["type"], "image": self._image_for(daemon["suite"], cr),
+                                     "command": ["ceph-%s" % daemon["type"] if daemon["type"] != "rgw"
+                                                 else "radosgw"]}]}}}}
+            wanted[dep_name] = body
+        existing = {d["metadata"]["name"]: d for d in self.kube.list_deployments(ns, "rook_cluster=%s" % ns)}
+        for dep_name, body in wanted.items():
+            old = existing.get(dep_name)
+            if old is None or old["metadata"].get("labels") != body["metadata"]["labels"] or \
+                    old["spec"]["template"]["spec"]["containers"][0]["image"] != \
+                    body["spec"]["template"]["spec"]["containers"][0]["image"]:
+                self.kube.apply_deployment(ns, body)
+        for dep_name, old in existing.items():
+            if dep_name not in wanted and old["metadata"].get("labels", {}).get("ceph_daemon_type"):
+                self.kube.delete_deployment(ns, dep_name)
+
+    @staticmethod
+    def _owner(cr):
+        return {"apiVersion": "%s/%s" % (GROUP, VERSION), "kind": "CephCluster", "name": cr["metadata"]["name"],
+                "uid": cr["metadata"]["uid"], "controller": True, "blockOwnerDeletion": True}
+
+    def toolbox_exec(self):
+        return json.dumps({"prefix": self.ceph.prefix(), "env": self.ceph.env(), "cwd": "/"})
+
+    def ensure_toolbox(self, cr):
+        """rook-ceph-tools: created when missing (Rook's toolbox.yaml may be applied instead: its
+        pod template then gets the lab's exec annotation)."""
+        ns = cr["metadata"]["namespace"]
+        want = self.toolbox_exec()
+        old = self.kube.get_deployment(ns, "rook-ceph-tools")
+        if old is None:
+            labels = {"app": "rook-ceph-tools"}
+            self.kube.apply_deployment(ns, {
+                "apiVersion": "apps/v1", "kind": "Deployment",
+                "metadata": {"name": "rook-ceph-tools", "namespace": ns, "labels": labels},
+                "spec": {"replicas": 1, "selector": {"matchLabels": labels},
+                         "template": {"metadata": {"labels": labels, "annotations": {EXEC_ANNOTATION: want}},
+                                      "spec": {"containers": [{
+                                          "name": "rook-ceph-tools",
+                                          "image": self._image_for(self.ceph.state["suite"], cr),
+                                          "command": ["/bin/bash"]}]}}}})
+        elif ((old["spec"]["template"].get("metadata") or {}).get("annotations") or {}).get(EXEC_ANNOTATION) != want:
+            self.kube.patch_deployment(ns, "rook-ceph-tools", {
+                "spec": {"template": {"metadata": {"annotations": {EXEC_ANNOTATION: want}}}}})
+
+    # status
+    def update_cluster_status(self, cr, force=False):
+        if not force and self.ready and time.monotonic() - self.last_health < HEALTH_PERIOD:
+            return
+        status = self.ceph.status()
+        df = self.ceph.ceph("df", timeout=30)
+        versions = self.ceph.versions()
+        self.last_health = time.monotonic()
+        health = status["health"]
+        details = {name: {"message": check["summary"]["message"], "severity": check["severity"]}
+                   for name, check in (health.get("checks") or {}).items()}
+        stats = df.get("stats", {})
+        ceph_status = {"health": health["status"], "details": details, "lastChecked": now(),
+                       "fsid": self.ceph.fsid, "versions": versions,
+                       "capacity": {"bytesTotal": stats.get("total_bytes", 0),
+                                    "bytesUsed": stats.get("total_used_raw_bytes", 0),
+                                    "bytesAvailable": stats.get("total_avail_bytes", 0), "lastUpdated": now()}}
+        suites = {d["suite"] for d in self.ceph.state["daemons"].values()}
+        suite = sorted(suites)[0] if len(suites) == 1 else self.ceph.state["suite"]
+        previous = (cr.get("status") or {}).get("conditions")
+        pgs_clean = cephlib.pg_clean_all(status)
+        osd_count = len(self.ceph.state["osds"])
+        if health["status"] == "HEALTH_ERR" and self.ready:
+            phase, state, message = "Ready", "Created", "Cluster created successfully"
+        elif health["status"] in ("HEALTH_OK", "HEALTH_WARN") and (pgs_clean or self.ready) and osd_count:
+            phase, state, message = "Ready", "Created", "Cluster created successfully"
+        else:
+            phase, state, message = "Progressing", "Creating", "Configuring Ceph OSDs" if not osd_count \
+                else "Waiting for the cluster to be healthy (%s)" % health["status"]
+        if phase == "Ready":
+            self.ready = True
+            conds = [condition("Progressing", "False", "ClusterCreated", "Cluster progression is completed",
+                               previous),
+                     condition("Ready", "True", "ClusterCreated", message, previous)]
+        else:
+            conds = [condition("Progressing", "True", "ClusterProgressing", message, previous)]
+        classes = sorted({o.get("device_class", "hdd") for o in self.ceph.state["osds"].values()})
+        self._status(cr, "cephclusters", {
+            "phase": phase, "state": state, "message": message, "conditions": conds, "ceph": ceph_status,
+            "version": {"image": self._image_for(suite, cr), "version": self._ceph_version_label(suite)},
+            "storage": {"deviceClasses": [{"name": c} for c in classes],
+                        "osd": {"storeType": {"bluestore": osd_count}}},
+            "observedGeneration": cr["metadata"].get("generation", 1)})
+
+    # Ceph image change: restart the daemons one by one with the new release's binaries
+    def roll(self, cr, suite, version):
+        spec = cr["spec"]
+        stale = [n for n, d in self.ceph.state["daemons"].items() if d["suite"] != suite]
+        if not stale:
+            return
+        health = self.ceph.status()["health"]["status"]
+        if health == "HEALTH_ERR" and not spec.get("skipUpgradeChecks") and \
+                not spec.get("continueUpgradeAfterChecksEvenIfNotHealthy"):
+            message = "ceph is not healthy (HEALTH_ERR): not upgrading to %s" % version
+            previous = (cr.get("status") or {}).get("conditions")
+            self._status(cr, "cephclusters", {"message": message, "conditions": [
+                condition("Ready", "True", "ClusterCreated", "Cluster created successfully", previous),
+                condition("Progressing", "False", "UpgradeBlocked", message, previous)]})
+            log("rooksim: " + message)
+            return
+        self.ready = False
+        self._progress(cr, "Upgrading Ceph to %s" % version)
+        order = {"mon": 0, "mgr": 1, "osd": 2, "mds": 3, "rgw": 4}
+        stale.sort(key=lambda n: (order[self.ceph.state["daemons"][n]["type"]], n))
+        osds = [n for n in stale if n.startswith("osd.")]
+        if osds:
+            self.ceph.ceph("osd", "set", "noout")
+        for name in stale:
+            kind = self.ceph.state["daemons"][name]["type"]
+            if kind == "osd" and not spec.get("skipUpgradeChecks"):
+                osd_id = name.split(".", 1)[1]
+                wait_for("osd.%s ok-to-stop" % osd_id,
+                         lambda oid=osd_id: self.ceph.ceph("osd", "ok-to-stop", oid, check=False).returncode == 0,
+                         300, 1)
+            log("rooksim: restarting %s with Ceph %s" % (name, version))
+            self.ceph.restart(name, suite=suite)
+            if kind == "mon":
+                self.ceph.wait_quorum()
+            elif kind == "osd":
+                self.ceph.wait_osds_up(len(self.ceph.state["osds"]))
+                wait_for("PGs active+clean after %s" % name,
+                         lambda: cephlib.pg_clean_all(self.ceph.status()), 300, 1)
+            self.ensure_deployments(cr)
+        if osds:
+            self.ceph.ceph("osd", "unset", "noout")
+            release = {"sid": "tentacle", "trixie": "reef"}[suite]
+            self.ceph.ceph("osd", "require-osd-release", release, "--yes-i-really-mean-it", check=False)
+        self.ceph.state["suite"] = suite
+        self.ceph.save()
+        self.update_cluster_status(cr, force=True)
+
+    def delete_cluster(self, cr):
+        ns = cr["metadata"]["namespace"]
+        dependents = []
+        for plural in ("cephblockpools", "cephfilesystems", "cephobjectstores", "cephobjectstoreusers",
+                       "cephclients", "cephfilesystemsubvolumegroups"):
+            dependents += ["%s/%s" % (plural, o["metadata"]["name"]) for o in self.kube.list(plural)
+                           if o["metadata"]["namespace"] == ns]
+        if dependents:
+            message = "CephCluster %q has dependents %s" % (cr["metadata"]["name"], ", ".join(dependents))
+            self._status(cr, "cephclusters", {"phase": "Deleting", "conditions": [
+                condition("DeletionIsBlocked", "True", "ObjectHasDependents", message.replace("%q", ""),
+                          (cr.get("status") or {}).get("conditions"))]})
+            return
+        spec = cr.get("spec") or {}
+        confirmed = (spec.get("cleanupPolicy") or {}).get("confirmation") == "yes-really-destroy-data"
+        if not (spec.get("external") or {}).get("enable"):
+            log("rooksim: deleting the cluster (cleanupPolicy %s)" % ("wipes the disks" if confirmed else "keeps data"))
+            for dep in self.kube.list_deployments(ns, "rook_cluster=%s" % ns):
+                self.kube.delete_deployment(ns, dep["metadata"]["name"])
+            if self.ceph.exists:
+                if confirmed:
+                    self.ceph.destroy(wipe=True)
+                else:
+                    self.ceph.stop_all()
+        self.kube.delete_deployment(ns, "rook-ceph-tools")
+        self.ready = False
+        self._drop_finalizer(cr, "cephclusters", KINDS["cephclusters"])
+
+    def reconcile_external(self, cr):
+        """external.enable: connect to the lab's running simulator cluster (or a koor-lab cluster
+        named by the annotation lab.koor.io/cluster) and report Connected."""
+        previous = (cr.get("status") or {}).get("conditions")
+        if not self.ceph.exists:
+            self._status(cr, "cephclusters", {"phase": "Connecting", "state": "Connecting", "conditions": [
+                condition("Connecting", "True", "ClusterConnecting", "Attempting to connect to an external cluster",
+                          previous)]})
+            return
+        status = self.ceph.status()
+        self.ready = True
+        self._status(cr, "cephclusters", {
+            "phase": "Connected", "state": "Connected", "message": "Cluster connected successfully",
+            "conditions": [condition("Connected", "True", "ClusterConnected", "Cluster connected successfully",
+                                     previous)],
+            "ceph": {"health": status["health"]["status"], "fsid": self.ceph.fsid, "lastChecked": now()}})
+
+    # --- pools -------------------------------------------------------------------------------
+    def create_pool(self, name, spec, application):
+        """A pool per a Rook PoolSpec (replicated or erasureCoded, failureDomain, deviceClass,
+        parameters, quotas). Idempotent."""
+        pools = {p["pool_name"]: p for p in self.ceph.ceph("osd", "pool", "ls", "detail")}
+        domain = spec.get("failureDomain") or "host"
+        device_class = spec.get("deviceClass")
+        ec = spec.get("erasureCoded") or {}
+        if name not in pools:
+            dot = ["--yes-i-really-mean-it"] if name.startswith(".") else []  # '.' names are Ceph's
+            if ec.get("dataChunks"):
+                profile = "%s_ecprofile" % name
+                argv = ["osd", "erasure-code-profile", "set", profile, "k=%d" % ec["dataChunks"],
+                        "m=%d" % ec["codingChunks"], "crush-failure-domain=%s" % domain, "--force"]
+                if device_class:
+                    argv.append("crush-device-class=%s" % device_class)
+                self.ceph.ceph(*argv)
+                self.ceph.ceph("osd", "pool", "create", name, "8", "8", "erasure", profile, *dot)
+                self.ceph.ceph("osd", "pool", "set", name, "allow_ec_overwrites", "true")
+            else:
+                rule = name if name != ".mgr" else "%s_rule" % name.strip(".")
+                argv = ["osd", "crush", "rule", "create-replicated", rule, "default", domain]
+                if device_class:
+                    argv.append(device_class)
+                self.ceph.ceph(*argv)
+                self.ceph.ceph("osd", "pool", "create", name, "8", "8", "replicated", rule, *dot)
+            self.ceph.ceph("osd", "pool", "application", "enable", name, application, "--yes-i-really-mean-it")
+        size = int((spec.get("replicated") or {}).get("size") or 0)
+        if size and not ec.get("dataChunks") and pools.get(name, {}).get("size") != size:
+            argv = ["osd", "pool", "set", name, "size", str(size)]
+            if size == 1:
+                argv.append("--yes-i-really-mean-it")
+            self.ceph.ceph(*argv)
+        for key, value in (spec.get("parameters") or {}).items():
+            self.ceph.ceph("osd", "pool", "set", name, key, str(value), check=False)
+        quotas = spec.get("quotas") or {}
+        if quotas.get("maxBytes") or quotas.get("maxSize"):
+            self.ceph.ceph("osd", "pool", "set-quota", name, "max_bytes",
+                           str(quotas.get("maxBytes") or _bytes(quotas["maxSize"])))
+        if quotas.get("maxObjects"):
+            self.ceph.ceph("osd", "pool", "set-quota", name, "max_objects", str(quotas["maxObjects"]))
+
+    def delete_pool(self, name):
+        self.ceph.ceph("osd", "pool", "rm", name, name, "--yes-i-really-really-mean-it", check=False)
+        self.ceph.ceph("osd", "crush", "rule", "rm", name, check=False)
+        self.ceph.ceph("osd", "erasure-code-profile", "rm", "%s_ecprofile" % name, check=False)
+
+    def _pool_id(self, name):
+        for pool in self.ceph.ceph("osd", "pool", "ls", "detail"):
+            if pool["pool_name"] == name:
+                return pool["pool_id"]
+        return None
+
+    def reconcile_pool(self, cr):
+        plural = "cephblockpools"
+        spec = cr.get("spec") or {}
+        name = spec.get("name") or cr["metadata"]["name"]
+        previous = (cr.get("status") or {}).get("conditions")
+        if self._deleting(cr):
+            images = self.ceph.host(["rbd", "-c", self.ceph.conf, "ls", "--format", "json", name],
+                                    check=False, timeout=60)
+            listed = json.loads(images.stdout) if images.returncode == 0 and images.stdout.strip() else []
+            if listed:
+                self._status(cr, plural, {"conditions": [condition(
+                    "DeletionIsBlocked", "True", "PoolNotEmpty",
+                    "pool %s still has %d rbd images: %s" % (name, len(listed), ", ".join(listed[:10])), previous)]})
+                return
+            self.delete_pool(name)
+            self._drop_finalizer(cr, plural, KINDS[plural])
+            return
+        self._ensure_finalizer(cr, plural, KINDS[plural])
+        if (cr.get("status") or {}).get("phase") == "Ready" and \
+                (cr.get("status") or {}).get("observedGeneration") == cr["metadata"].get("generation"):
+            return
+        self._status(cr, plural, {"phase": "Progressing"})
+        self.create_pool(name, spec, spec.get("application") or "rbd")
+        info = {"type": "Erasure Coded" if (spec.get("erasureCoded") or {}).get("dataChunks") else "Replicated",
+                "failureDomain": spec.get("failureDomain") or "host"}
+        self._status(cr, plural, {"phase": "Ready", "info": info, "poolID": self._pool_id(name),
+                                  "observedGeneration": cr["metadata"].get("generation", 1),
+                                  "conditions": [condition("Ready", "True", "PoolCreated",
+                                                           "pool %s created" % name, previous)]})
+
+    # --- filesystems -----------------------------------------------------------------------
+    def reconcile_filesystem(self, cr):
+        plural = "cephfilesystems"
+        spec = cr.get("spec") or {}
+        fs_name = cr["metadata"]["name"]
+        meta_pool = "%s-metadata" % fs_name
+        data_pools = ["%s-%s" % (fs_name, p.get("name") or "data%d" % i)
+                      for i, p in enumerate(spec.get("dataPools") or [{}])]
+        mds_names = [n for n, d in self.ceph.state["daemons"].items() if d["type"] == "mds" and d.get("fs") == fs_name]
+        if self._deleting(cr):
+            groups = [g for g in self.kube.list("cephfilesystemsubvolumegroups")
+                      if (g.get("spec") or {}).get("filesystemName") == fs_name]
+            if groups:
+                self._status(cr, plural, {"conditions": [condition(
+                    "DeletionIsBlocked", "True", "ObjectHasDependents",
+                    "CephFilesystem %s has dependents: %s" % (fs_name, ", ".join(
+                        g["metadata"]["name"] for g in groups)), (cr.get("status") or {}).get("conditions"))]})
+                return
+            self.ceph.ceph("fs", "fail", fs_name, check=False)
+            for name in mds_names:
+                self.ceph.remove_daemon(name)
+            if not spec.get("preserveFilesystemOnDelete"):
+                self.ceph.ceph("fs", "rm", fs_name, "--yes-i-really-mean-it", check=False)
+                if not spec.get("preservePoolsOnDelete"):
+                    for pool in [meta_pool] + data_pools:
+                        self.delete_pool(pool)
+            self.ensure_deployments(self.cluster)
+            self._drop_finalizer(cr, plural, KINDS[plural])
+            return
+        self._ensure_finalizer(cr, plural, KINDS[plural])
+        status = cr.get("status") or {}
+        if status.get("phase") == "Ready" and status.get("observedGeneration") == cr["metadata"].get("generation"):
+            return
+        self._status(cr, plural, {"phase": "Progressing"})
+        self.create_pool(meta_pool, spec.get("metadataPool") or {}, "cephfs")
+        for pool, pool_spec in zip(data_pools, spec.get("dataPools") or [{}]):
+            self.create_pool(pool, pool_spec, "cephfs")
+        existing = [f["name"] for f in self.ceph.ceph("fs", "ls")]
+        if fs_name not in existing:
+            self.ceph.ceph("fs", "new", fs_name, meta_pool, data_pools[0], "--force")
+            for pool in data_pools[1:]:
+                self.ceph.ceph("fs", "add_data_pool", fs_name, pool)
+        mds = spec.get("metadataServer") or {}
+        active = int(mds.get("activeCount", 1))
+        count = active * (2 if mds.get("activeStandby", True) else 1)
+        self.ceph.ceph("fs", "set", fs_name, "max_mds", str(active))
+        self.ceph.ceph("fs", "set", fs_name, "standby_count_wanted", "1" if count > active else "0")
+        lab_nodes = [n for n in self.ceph.nodes() if n.running]
+        for index in range(count):
+            mds_id = "%s-%s" % (fs_name, chr(ord("a") + index))
+            if "mds." + mds_id not in self.ceph.state["daemons"]:
+                self.ceph.add_mds(mds_id, lab_nodes[(index + 1) % len(lab_nodes)], fs_name)
+        self.ensure_deployments(self.cluster)
+        wait_for("an active MDS for %s" % fs_name, lambda: self._fs_active(fs_name) >= active, 120, 1)
+        self._status(cr, plural, {"phase": "Ready", "observedGeneration": cr["metadata"].get("generation", 1),
+                                  "info": {"metadataPool": meta_pool, "dataPools": data_pools}})
+
+    def _fs_active(self, fs_name):
+        dump = self.ceph.ceph("fs", "dump")
+        for fs in dump.get("filesystems", []):
+            if fs["mdsmap"]["fs_name"] == fs_name:
+                return sum(1 for info in fs["mdsmap"]["info"].values() if info["state"] == "up:active")
+        return 0
+
+    def reconcile_subvolumegroup(self, cr):
+        plural = "cephfilesystemsubvolumegroups"
+        spec = cr.get("spec") or {}
+        fs_name = spec.get("filesystemName")
+        name = spec.get("name") or cr["metadata"]["name"]
+        if self._deleting(cr):
+            proc = self.ceph.ceph("fs", "subvolume", "ls", fs_name, "--group_name", name, check=False)
+            if proc.returncode == 0 and json.loads(proc.stdout or "[]"):
+                self._status(cr, plural, {"conditions": [condition(
+                    "DeletionIsBlocked", "True", "ObjectHasDependents",
+                    "subvolume group %s has subvolumes" % name, (cr.get("status") or {}).get("conditions"))]})
+                return
+            self.ceph.ceph("fs", "subvolumegroup", "rm", fs_name, name, "--force", check=False)
+            self._drop_finalizer(cr, plural, KINDS[plural])
+            return
+        self._ensure_finalizer(cr, plural, KINDS[plural])
+        if (cr.get("status") or {}).get("phase") == "Ready":
+            return
+        if fs_name not in [f["name"] for f in self.ceph.ceph("fs", "ls")]:
+            self._status(cr, plural, {"phase": "Progressing"})
+            return
+        wait_for("the mgr's volumes module", lambda: self.ceph.ceph("fs", "volume", "ls", check=False).returncode == 0,
+                 60, 1)
+        self.ceph.ceph("fs", "subvolumegroup", "create", fs_name, name)
+        self._status(cr, plural, {"phase": "Ready", "info": {"clusterID": self.ceph.fsid},
+                                  "observedGeneration": cr["metadata"].get("generation", 1)})
+
+    # --- object stores -------------------------------------------------------------------
+    def radosgw_admin(self, store, *args, check=True):
+        argv = ["radosgw-admin", "-c", self.ceph.conf, "--rgw-realm", store, "--rgw-zonegroup", store,
+                "--rgw-zone", store] + list(args)
+        proc = self.ceph.host(argv, check=check, timeout=120)
+        if not check:
+            return proc
+        out = proc.stdout.strip()
+        return json.loads(out) if out.startswith(("{", "[")) else out
+
+    def store_endpoint(self, store):
+        for daemon in self.ceph.state["daemons"].values():
+            if daemon["type"] == "rgw" and daemon.get("store") == store:
+                return "http://%s:%d" % (daemon["address"], daemon["port"])
+        return None
+
+    def reconcile_objectstore(self, cr):
+        plural = "cephobjectstores"
+        spec = cr.get("spec") or {}
+        store = cr["metadata"]["name"]
+        rgws = [n for n, d in self.ceph.state["daemons"].items() if d["type"] == "rgw" and d.get("store") == store]
+        meta_pools = [".rgw.root"] + ["%s.rgw.%s" % (store, p) for p in
+                                      ("control", "meta", "log", "buckets.index", "buckets.non-ec", "otp")]
+        data_pool = "%s.rgw.buckets.data" % store
+        if self._deleting(cr):
+            buckets = self.radosgw_admin(store, "bucket", "list", check=False)
+            listed = json.loads(buckets.stdout) if buckets.returncode == 0 and buckets.stdout.strip() else []
+            if listed:
+                self._status(cr, plural, {"conditions": [condition(
+                    "DeletionIsBlocked", "True", "ObjectHasDependents",
+                    "object store %s has buckets: %s" % (store, ", ".join(listed[:10])),
+                    (cr.get("status") or {}).get("conditions"))]})
+                return
+            for name in rgws:
+                self.ceph.remove_daemon(name)
+            if not spec.get("preservePoolsOnDelete"):
+                for pool in meta_pools[1:] + [data_pool]:
+                    self.delete_pool(pool)
+            self.ensure_deployments(self.cluster)
+            self._drop_finalizer(cr, plural, KINDS[plural])
+            return
+        self._ensure_finalizer(cr, plural, KINDS[plural])
+        status = cr.get("status") or {}
+        if status.get("phase") == "Ready" and status.get("observedGeneration") == cr["metadata"].get("generation"):
+            return
+        self._status(cr, plural, {"phase": "Progressing"})
+        for pool in meta_pools:
+            self.create_pool(pool, spec.get("metadataPool") or {}, "rgw")
+        self.create_pool(data_pool, spec.get("dataPool") or {}, "rgw")
+        if self.radosgw_admin(store, "realm", "get", check=False).returncode != 0:
+            self.ceph.host(["radosgw-admin", "-c", self.ceph.conf, "realm", "create", "--rgw-realm", store],
+                           timeout=120)
+            self.ceph.host(["radosgw-admin", "-c", self.ceph.conf, "zonegroup", "create", "--rgw-realm", store,
+                            "--rgw-zonegroup", store, "--master"], timeout=120)
+            self.ceph.host(["radosgw-admin", "-c", self.ceph.conf, "zone", "create", "--rgw-realm", store,
+                            "--rgw-zonegroup", store, "--rgw-zone", store, "--master"], timeout=120)
+            self.radosgw_admin(store, "period", "update", "--commit")
+        gateway = spec.get("gateway") or {}
+        port = int(gateway.get("port") or 80)
+        lab_nodes = [n for n in self.ceph.nodes() if n.running]
+        for index in range(int(gateway.get("instances", 1))):
+            rgw_id = "%s-%s" % (store, chr(ord("a") + index))
+            if "rgw." + rgw_id not in self.ceph.state["daemons"]:
+                self.ceph.add_rgw(rgw_id, lab_nodes[index % len(lab_nodes)], port, store)
+        self.ensure_deployments(self.cluster)
+        endpoint = self.store_endpoint(store)
+        wait_for("radosgw of %s to answer on %s" % (store, endpoint), lambda: self.ceph.rgw_answers(endpoint), 90, 1)
+        self._status(cr, plural, {"phase": "Ready", "observedGeneration": cr["metadata"].get("generation", 1),
+                                  "info": {"endpoint": endpoint},
+                                  "endpoints": {"insecure": [endpoint], "secure": []}})
+
+    def _store_ready(self, ns, store):
+        for obj in self.kube.list("cephobjectstores"):
+            if obj["metadata"]["namespace"] == ns and obj["metadata"]["name"] == store:
+                return (obj.get("status") or {}).get("phase") == "Ready"
+        return False
+
+    def reconcile_objectuser(self, cr):
+        plural = "cephobjectstoreusers"
+        spec = cr.get("spec") or {}
+        ns, uid = cr["metadata"]["namespace"], cr["metadata"]["name"]
+        store = spec.get("store")
+        secret = "rook-ceph-object-user-%s-%s" % (store, uid)
+        if self._deleting(cr):
+            if store and self.store_endpoint(store):
+                self.radosgw_admin(store, "user", "rm", "--uid", uid, check=False)
+            self.kube.delete("secret", ns, secret)
+            self._drop_finalizer(cr, plural, KINDS[plural])
+            return
+        self._ensure_finalizer(cr, plural, KINDS[plural])
+        status = cr.get("status") or {}
+        if status.get("phase") == "Ready" and status.get("observedGeneration") == cr["metadata"].get("generation"):
+            return
+        if not self._store_ready(ns, store):
+            self._status(cr, plural, {"phase": "ReconcileFailed" if not store else "Progressing"})
+            return
+        info = self.radosgw_admin(store, "user", "info", "--uid", uid, check=False)
+        if info.returncode != 0:
+            argv = ["user", "create", "--uid", uid, "--display-name", spec.get("displayName") or uid]
+            user = self.radosgw_admin(store, *argv)
+        else:
+            user = json.loads(info.stdout)
+        for kind, value in (spec.get("quotas") or {}).items():
+            if kind == "maxBuckets":
+                self.radosgw_admin(store, "user", "modify", "--uid", uid, "--max-buckets", str(value))
+        caps = spec.get("capabilities") or {}
+        if caps:
+            self.radosgw_admin(store, "caps", "add", "--uid", uid, "--caps",
+                               ";".join("%s=%s" % (k, v) for k, v in caps.items()))
+        key = user["keys"][0]
+        endpoint = self.store_endpoint(store)
+        self.kube.apply("secret", ns, {
+            "metadata": {"name": secret, "namespace": ns,
+                         "labels": {"app": "rook-ceph-rgw", "rook_cluster": ns, "rook_object_store": store,
+                                    "user": uid}},
+            "type": "kubernetes.io/rook",
+            "data": {"AccessKey": b64(key["access_key"]), "SecretKey": b64(key["secret_key"]),
+                     "Endpoint": b64(endpoint)}})
+        self._status(cr, plural, {"phase": "Ready", "info": {"secretName": secret},
+                                  "observedGeneration": cr["metadata"].get("generation", 1)})
+
+    # --- clients ---------------------------------------------------------------------------
+    def reconcile_client(self, cr):
+        plural = "cephclients"
+        spec = cr.get("spec") or {}
+        ns, name = cr["metadata"]["namespace"], spec.get("name") or cr["metadata"]["name"]
+        secret = "rook-ceph-client-%s" % name
+        if self._deleting(cr):
+            self.ceph.ceph("auth", "rm", "client." + name, check=False)
+            self.kube.delete("secret", ns, secret)
+            self._drop_finalizer(cr, plural, KINDS[plural])
+            return
+        self._ensure_finalizer(cr, plural, KINDS[plural])
+        status = cr.get("status") or {}
+        if status.get("phase") == "Ready" and status.get("observedGeneration") == cr["metadata"].get("generation"):
+            return
+        caps = []
+        for kind, cap in sorted((spec.get("caps") or {}).items()):
+            caps += [kind, cap]
+        if self.ceph.ceph("auth", "get", "client." + name, check=False).returncode == 0:
+            self.ceph.ceph("auth", "caps", "client." + name, *caps)
+        key = self.ceph.ceph("auth", "get-or-create-key", "client." + name, *caps)["key"]
+        self.kube.apply("secret", ns, {"metadata": {"name": secret, "namespace": ns},
+                                       "type": "kubernetes.io/rook", "data": {name: b64(key)}})
+        self._status(cr, plural, {"phase": "Ready", "info": {"secretName": secret},
+                                  "observedGeneration": cr["metadata"].get("generation", 1)})
+
+    # --- object bucket claims ----------------------------------------------------------------
+    def reconcile_obc(self, obc):
+        plural = "objectbucketclaims"
+        spec = obc.get("spec") or {}
+        ns, name = obc["metadata"]["namespace"], obc["metadata"]["name"]
+        sc = self.kube.storage_class(spec.get("storageClassName") or "")
+        if sc is None or not str(sc.get("provisioner", "")).endswith("ceph.rook.io/bucket"):
+            return
+        params = sc.get("parameters") or {}
+        store = params.get("objectStoreName")
+        store_ns = params.get("objectStoreNamespace", ns)
+        bucket = spec.get("bucketName") or (obc.get("status") or {}).get("bucketName") or \
+            "%s%s" % (spec.get("generateBucketName") or name + "-", os.urandom(4).hex())
+        uid = "obc-%s-%s" % (ns, name)
+        if self._deleting(obc):
+            if sc.get("reclaimPolicy", "Delete") == "Delete":
+                self.radosgw_admin(store, "bucket", "rm", "--bucket", bucket, "--purge-objects", check=False)
+            self.radosgw_admin(store, "user", "rm", "--uid", uid, check=False)
+            self.kube.delete("secret", ns, name)
+            self.kube.delete("config_map", ns, name)
+            self._drop_finalizer(obc, plural, OBC_FINALIZER, OBC_GROUP, OBC_VERSION)
+            return
+        if (obc.get("status") or {}).get("phase") == "Bound" or not self._store_ready(store_ns, store):
+            return
+        self._ensure_finalizer(obc, plural, OBC_FINALIZER, OBC_GROUP, OBC_VERSION)
+        info = self.radosgw_admin(store, "user", "info", "--uid", uid, check=False)
+        user = json.loads(info.stdout) if info.returncode == 0 else self.radosgw_admin(
+            store, "user", "create", "--uid", uid, "--display-name", uid, "--max-buckets", "1")
+        key = user["keys"][0]
+        endpoint = self.store_endpoint(store)
+        _s3_create_bucket(endpoint, key["access_key"], key["secret_key"], bucket)
+        host, port = endpoint.split("//", 1)[1].rsplit(":", 1)
+        self.kube.apply("secret", ns, {"metadata": {"name": name, "namespace": ns, "labels": {"bucket-provisioner": "rook-ceph.ceph.rook.io-bucket"}},
+                                       "data": {"AWS_ACCESS_KEY_ID": b64(key["access_key"]),
+                                                "AWS_SECRET_ACCESS_KEY": b64(key["secret_key"])}})
+        self.kube.apply("config_map", ns, {"metadata": {"name": name, "namespace": ns},
+                                           "data": {"BUCKET_HOST": host, "BUCKET_PORT": port,
+                                                    "BUCKET_NAME": bucket, "BUCKET_REGION": "us-east-1",
+                                                    "BUCKET_SUBREGION": ""}})
+        self.kube.patch(obc, {"spec": {"bucketName": bucket, "objectBucketName": "obc-%s-%s" % (ns, name)}},
+                        plural, OBC_GROUP, OBC_VERSION)
+        self._status(obc, plural, {"phase": "Bound"}, OBC_GROUP, OBC_VERSION)
+
+
+def _bytes(text):
+    match = re.match(r"^(\d+)([KMGTP]i?)?$", str(text))
+    if not match:
+        raise LabError("cannot read size %r" % text)
+    units = {"K": 1, "M": 2, "G": 3, "T": 4, "P": 5}
+    unit = match.group(2) or ""
+    return int(match.group(1)) * (1024 ** units.get(unit[:1], 0))
+
+
+def _s3_create_bucket(endpoint, access, secret, bucket):
+    """PUT /bucket signed with AWS signature v2 (enough for radosgw)."""
+    import hashlib
+    import hmac
+    import urllib.error
+    import urllib.request
+    date = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime())
+    string = "PUT\n\n\n%s\n/%s" % (date, bucket)
+    sig = base64.b64encode(hmac.new(secret.encode(), string.encode(), hashlib.sha1).digest()).decode()
+    req = urllib.request.Request("%s/%s" % (endpoint, bucket), method="PUT",
+                                 headers={"Date": date, "Authorization": "AWS %s:%s" % (access, sig)})
+    try:
+        with urllib.request.urlopen(req, timeout=30):
+            pass
+    except urllib.error.HTTPError as exc:
+        if exc.code != 409:
+            raise LabError("creating bucket %s: HTTP %d" % (bucket, exc.code))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m koorlab.rooksim.operator")
+    parser.add_argument("--lab", required=True)
+    parser.add_argument("--kubeconfig", required=True)
+    parser.add_argument("--interval", type=float, default=2.0)
+    args = parser.parse_args(argv)
+    Operator(args.lab, Kube(args.kubeconfig)).run(args.interval)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

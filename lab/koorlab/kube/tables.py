@@ -1,0 +1,62 @@
+"""meta.k8s.io/v1 Table answers (what `kubectl get` prints without -o)."""
+
+import calendar
+import time
+
+
+def _age(stamp):
+    try:
+        seconds = int(time.time() - calendar.timegm(time.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ")))
+    except (TypeError, ValueError):
+        return "<unknown>"
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size * 2:
+            return "%d%s" % (seconds // size, unit)
+    return "%ds" % max(seconds, 0)
+
+
+def _json_path(obj, path):
+    """The value at a simple JSONPath (.a.b.c); "" when absent or not simple."""
+    value = obj
+    for name in (path or "").strip().lstrip(".").split("."):
+        if not isinstance(value, dict) or not name or "[" in name:
+            return ""
+        value = value.get(name)
+    return "" if value is None else value
+
+
+def _columns(rtype, version):
+    if rtype.crd is not None:
+        return [(c["name"], c.get("type", "string"), c.get("jsonPath")) for c in rtype.printer_columns.get(version, [])
+                if c.get("name") != "Age"]
+    if rtype.key == ("", "pods"):
+        return [("Ready", "string", lambda o: "%d/%d" % (
+            sum(1 for c in (o.get("status") or {}).get("containerStatuses") or [] if c.get("ready")),
+            len((o.get("spec") or {}).get("containers") or []))),
+                ("Status", "string", ".status.phase")]
+    if rtype.key == ("apps", "deployments"):
+        return [("Ready", "string", lambda o: "%s/%s" % ((o.get("status") or {}).get("readyReplicas", 0),
+                                                        (o.get("spec") or {}).get("replicas", 0))),
+                ("Up-to-date", "integer", ".status.updatedReplicas"),
+                ("Available", "integer", ".status.availableReplicas")]
+    if rtype.key == ("", "namespaces"):
+        return [("Status", "string", ".status.phase")]
+    return []
+
+
+def to_table(rtype, version, obj, listing):
+    columns = _columns(rtype, version)
+    items = obj["items"] if listing else [obj]
+    rows = []
+    for item in items:
+        cells = [item["metadata"]["name"]]
+        for _, _, path in columns:
+            cells.append(path(item) if callable(path) else _json_path(item, path))
+        cells.append(_age(item["metadata"].get("creationTimestamp")))
+        rows.append({"cells": cells, "object": item})
+    defs = [{"name": "Name", "type": "string", "format": "name", "description": "", "priority": 0}]
+    defs += [{"name": name, "type": kind, "format": "", "description": "", "priority": 0} for name, kind, _ in columns]
+    defs.append({"name": "Age", "type": "string", "format": "", "description": "", "priority": 0})
+    return {"kind": "Table", "apiVersion": "meta.k8s.io/v1",
+            "metadata": {"resourceVersion": obj["metadata"].get("resourceVersion", "")},
+            "columnDefinitions": defs, "rows": rows}

@@ -274,7 +274,7 @@ class Entities(Resource):
             kind = name.partition(".")[0]
             protected = kind in DAEMON_TYPES or name in ("client.admin", self.client)
             if protected and not item.get("allow_daemon_entities"):
-                what = ("a %s daemon's entity" % kind if kind in DAEMON_TYPES
+                what = ("the entity of a Ceph daemon (%s)" % kind if kind in DAEMON_TYPES
                         else "the admin entity" if name == "client.admin" else "the entity this module connects as")
                 raise CephInputError("entity %r is %s: managing it needs allow_daemon_entities: true"
                                      % (name, what))

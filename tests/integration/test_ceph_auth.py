@@ -159,8 +159,8 @@ def test_info_lists_everything_without_keys(lab, module):
     (dict(name="client."), "invalid name: the id after 'client.'"),
     (dict(name="client.a b"), "invalid name: the id after 'client.'"),
     (dict(name="osd.x", allow_daemon_entities=True), "an OSD entity is osd.<number>"),
-    (dict(name="osd.0", caps={"osd": "allow *"}), "'osd.0' is a osd daemon's entity: managing it needs "
-                                                   "allow_daemon_entities: true"),
+    (dict(name="osd.0", caps={"osd": "allow *"}),
+     "'osd.0' is the entity of a Ceph daemon (osd): managing it needs allow_daemon_entities: true"),
     (dict(name="mon.", state="absent"), "managing it needs allow_daemon_entities"),
     (dict(name="mgr.x", caps={"mon": "allow *"}), "managing it needs allow_daemon_entities"),
     (dict(name="client.admin", caps={"mon": "allow r"}), "'client.admin' is the admin entity"),
@@ -176,8 +176,8 @@ def test_info_lists_everything_without_keys(lab, module):
     (dict(clients=[{"name": "client.kt-ok", "caps": {"mon": "allow r"}},
                    {"name": "client.kt-bad2", "caps": {"mon": "allow r", "osd": "nope"}}]),
      "entity 'client.kt-bad2': caps osd 'nope'"),
-    (dict(clients=[{"name": "client.kt-dup"}, {"name": "client.kt-dup"}]), "clients listed more than once: "
-                                                                          "client.kt-dup"),
+    (dict(clients=[{"name": "client.kt-dup"}, {"name": "client.kt-dup"}]),
+     "clients listed more than once: client.kt-dup"),
 ])
 def test_bad_input_is_refused_and_nothing_changes(lab, module, options, message):
     before = entities(lab)

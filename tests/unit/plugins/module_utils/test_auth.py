@@ -60,11 +60,13 @@ def test_files_remove(tmp_path):
 
 
 def test_files_op_reports_errors_as_rc(tmp_path):
-    result = agent.Agent({}).handle({"id": 7, "op": "files", "action": "put",
-                                      "files": [{"path": str(tmp_path / "no" / "dir" / "k"), "content": "x"}]})
+    request = {"id": 7, "op": "files", "action": "put",
+               "files": [{"path": str(tmp_path / "no" / "dir" / "k"), "content": "x"}]}
+    result = agent.Agent({}).handle(request)
     assert result["id"] == 7 and result["rc"] == 2 and "No such file or directory" in result["err"]
-    result = agent.Agent({}).handle({"id": 8, "op": "files", "action": "put",
-                                      "files": [{"path": str(tmp_path / "k"), "content": "x", "owner": "no-such-user"}]})
+    request = {"id": 8, "op": "files", "action": "put",
+               "files": [{"path": str(tmp_path / "k"), "content": "x", "owner": "no-such-user"}]}
+    result = agent.Agent({}).handle(request)
     assert result["rc"] != 0 and "no-such-user" in result["err"]
 
 

@@ -3,7 +3,12 @@ import base64
 import json
 import os
 
-from ansible_collections.koor.ceph.plugins.module_utils import agent
+import pytest
+
+from ansible_collections.koor.ceph.plugins.module_utils import agent, rgw_users
+from ansible_collections.koor.ceph.plugins.module_utils.errors import CephInputError
+from ansible_collections.koor.ceph.plugins.module_utils.resources import apply_set, items_from_params
+from ansible_collections.koor.ceph.plugins.module_utils.runner import CephRunner
 
 LAB = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "lab")
 
@@ -73,3 +78,135 @@ def test_rados_read_all_named_missing_and_large(monkeypatch):
 def test_rados_read_needs_librados():
     reply = agent.Agent({}).handle({"id": 3, "op": "rados_read", "pool": "p", "names": None})
     assert reply["rc"] == 95 and "rados Python binding" in reply["err"]
+
+
+# --- decoding the users.uid objects, checked against radosgw-admin user info ---------------
+
+def recorded(name):
+    obj = load("rgw_user_object_%s.json" % name)
+    return base64.b64decode(obj["base64"]), load("rgw_user_info_%s.json" % name)
+
+
+@pytest.mark.parametrize("name", ["full", "plain"])
+def test_decoded_object_matches_radosgw_admin(name):
+    data, info = recorded(name)
+    user = rgw_users.decode_user(data)
+    assert rgw_users.normalise(user) == rgw_users.normalise(info)
+    assert rgw_users.secrets_of(user) == rgw_users.secrets_of(info)
+    assert user["user_id"] == info["user_id"]
+    assert sorted(s["id"] for s in user["subusers"]) == sorted(s["id"] for s in info["subusers"])
+
+
+def test_decoded_full_user():
+    user = rgw_users.normalise(rgw_users.decode_user(recorded("full")[0]))
+    assert user == {
+        "display_name": "Full User", "email": "full@example.com", "suspended": True, "max_buckets": 7,
+        "caps": {"buckets": "*", "metadata": "write", "users": "read"},
+        "user_quota": {"enabled": True, "max_size": 10737418240, "max_objects": 1000},
+        "bucket_quota": {"enabled": False, "max_size": 1049600, "max_objects": 50},
+        "access_keys": ["LSW63RY6VW8G557KD8HR", "RECFULLACCESS2"]}  # the subuser's S3 key is not the user's
+
+
+def test_unknown_or_broken_encodings_are_refused():
+    data = recorded("plain")[0]
+    start = 4 + len("rgw-rec-plain")
+    newer = data[:start] + bytes([30, 24]) + data[start + 2:]  # struct_v 30, compat 24
+    with pytest.raises(rgw_users.DecodeError, match="compat version 24"):
+        rgw_users.decode_user(newer)
+    appended = data[:start] + bytes([24, 9]) + data[start + 2:]  # a newer version that only appends: fine
+    assert rgw_users.normalise(rgw_users.decode_user(appended))["display_name"] == "Plain"
+    with pytest.raises(rgw_users.DecodeError):
+        rgw_users.decode_user(data[:60])
+
+
+def test_quota_sizes_and_caps_normalise():
+    assert rgw_users.quota_size("q", "10G") == 10 * 2 ** 30 and rgw_users.quota_size("q", "10Gi") == 10 * 2 ** 30
+    assert rgw_users.quota_size("q", 1048577) == 1049600  # whole KiB, as radosgw keeps it
+    assert rgw_users.quota_size("q", -1) == -1 and rgw_users.quota_size("q", "-1") == -1
+    assert rgw_users.quota_size("q", 0) == 0 and rgw_users.quota_size("q", None) is None
+    for bad in (-5, "-1G", "ten"):
+        with pytest.raises(CephInputError):
+            rgw_users.quota_size("q", bad)
+    assert rgw_users.normalise_caps({"users": "read, write", "buckets": "READ"}) == {"users": "*", "buckets": "read"}
+    assert rgw_users.caps_arg({"users": "*", "buckets": "read"}) == "buckets=read;users=*"
+    assert rgw_users.pool_ns(load("rgw_zone_get.json")["user_uid_pool"]) == ("default.rgw.meta", "users.uid")
+
+
+# --- plans: one zone get and one object read for the whole set -----------------------------
+
+class FakeRunner(CephRunner):
+    def __init__(self, objects, check_mode=True, owners=None):
+        super(FakeRunner, self).__init__({}, check_mode=check_mode)
+        self.objects = objects
+        self.owners = owners or {}
+        self.requests = []
+
+    def _request(self, req, timeout=None):
+        self.requests.append(req)
+        if req["op"] == "exec" and req["argv"][1:3] == ["zone", "get"]:
+            return {"rc": 0, "out": json.dumps(load("rgw_zone_get.json")), "err": ""}
+        if req["op"] == "exec" and req["argv"][1:3] == ["bucket", "list"]:
+            return {"rc": 0, "out": json.dumps(["b1"]), "err": ""}
+        if req["op"] == "rados_read" and req["namespace"] == "users.uid":
+            return {"rc": 0, "out": json.dumps(dict((n, self.objects.get(n)) for n in req["names"])), "err": ""}
+        if req["op"] == "rados_read":
+            return {"rc": 0, "out": json.dumps(dict(
+                (n, base64.b64encode(b"%s%s" % (len(self.owners[n]).to_bytes(4, "little"), self.owners[n].encode()))
+                    .decode() if n in self.owners else None) for n in req["names"])), "err": ""}
+        raise AssertionError("unexpected request %r" % req)
+
+
+def plan(users, owners=None):
+    objects = {"rgw-rec-full": load("rgw_user_object_full.json")["base64"],
+               "rgw-rec-plain": load("rgw_user_object_plain.json")["base64"]}
+    fake = FakeRunner(objects, owners=owners)
+    params = dict((k, v.get("default")) for k, v in rgw_users.ITEM_SPEC.items())
+    params["users"] = users
+    return apply_set(fake, rgw_users.Users(), items_from_params(params, rgw_users.ITEM_SPEC, "users"), "users"), fake
+
+
+def test_a_set_reads_with_one_zone_get_and_one_object_read():
+    users = [{"uid": "rgw-rec-full"}, {"uid": "rgw-rec-plain"}] + [{"uid": "u%d" % i, "display_name": "U"}
+                                                                   for i in range(50)]
+    result, fake = plan(users)
+    assert [r["op"] for r in fake.requests] == ["exec", "rados_read"]
+    assert len(fake.requests[1]["names"]) == 52
+    assert [u["changed"] for u in result["users"][:2]] == [False, False]
+    assert fake.commands[:1] == ["radosgw-admin user create --uid u0 --display-name U"] and len(fake.commands) == 50
+
+
+def test_plan_updates_only_the_differences():
+    full_secret = rgw_users.secrets_of(recorded("full")[1])["RECFULLACCESS2"]
+    result, fake = plan([
+        {"uid": "rgw-rec-full", "suspended": False, "caps": {"buckets": "*", "users": "read, write"},
+         "user_quota": {"max_size": "10Gi"}, "bucket_quota": {"enabled": True},
+         "access_key": "RECFULLACCESS2", "secret_key": full_secret},
+        {"uid": "rgw-rec-plain", "display_name": "Plain", "email": "plain@example.com", "access_key": "PLAINNEW01",
+         "secret_key": "plain-new-secret", "remove_other_keys": True}])
+    assert fake.commands == [
+        "radosgw-admin caps rm --uid rgw-rec-full --caps 'metadata=write;users=read'",
+        "radosgw-admin caps add --uid rgw-rec-full --caps 'users=*'",
+        "radosgw-admin quota enable --quota-scope bucket --uid rgw-rec-full",
+        "radosgw-admin user enable --uid rgw-rec-full",
+        "radosgw-admin user modify --uid rgw-rec-plain --email plain@example.com",
+        "radosgw-admin key create --uid rgw-rec-plain --key-type s3 --access-key PLAINNEW01 --secret-key ********",
+        "radosgw-admin key rm --uid rgw-rec-plain --key-type s3 --access-key 4FL1ATOHPOK12RO077Y9"]
+    diff = result["diff"]
+    assert diff["before"]["rgw-rec-full"]["secret_key"] == diff["after"]["rgw-rec-full"]["secret_key"] == "********"
+    assert diff["after"]["rgw-rec-plain"]["access_keys"] == ["PLAINNEW01"]
+    assert full_secret not in json.dumps(result) and "plain-new-secret" not in json.dumps(result)
+
+
+def test_owned_keys_emails_and_buckets_are_refused():
+    with pytest.raises(CephInputError, match="access key TAKEN01 belongs to user 'someone'"):
+        plan([{"uid": "new", "display_name": "N", "access_key": "TAKEN01"}], owners={"TAKEN01": "someone"})
+    with pytest.raises(CephInputError, match="email a@b.c belongs to user 'someone'"):
+        plan([{"uid": "new", "display_name": "N", "email": "a@b.c"}], owners={"a@b.c": "someone"})
+    result, fake = plan([{"uid": "new", "display_name": "N", "access_key": "MINE01", "email": "a@b.c"}],
+                        owners={"MINE01": "new", "a@b.c": "new"})
+    assert fake.commands == ["radosgw-admin user create --uid new --display-name N --email a@b.c "
+                             "--access-key MINE01 --gen-secret"]
+    with pytest.raises(CephInputError, match=r"owns 1 bucket\(s\) \(b1\): deleting it needs purge_data"):
+        plan([{"uid": "rgw-rec-plain", "state": "absent"}])
+    result, fake = plan([{"uid": "rgw-rec-plain", "state": "absent", "purge_data": True}])
+    assert fake.commands == ["radosgw-admin user rm --uid rgw-rec-plain --purge-data"]

@@ -1,0 +1,268 @@
+"""ceph_rgw_user and ceph_rgw_user_info: check -> apply -> apply again -> check again -> verified with radosgw-admin
+and with S3 requests signed with the user's keys."""
+import datetime
+import hashlib
+import hmac
+import json
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+
+PREFIX = "kt-"
+
+
+def cycle(module, **options):
+    """The house cycle; returns the check and apply results."""
+    check1 = module("ceph_rgw_user", check_mode=True, **options)
+    apply1 = module("ceph_rgw_user", **options)
+    apply2 = module("ceph_rgw_user", **options)
+    check2 = module("ceph_rgw_user", check_mode=True, **options)
+    for result in (check1, apply1, apply2, check2):
+        assert result["_rc"] == 0, result
+    assert check1["changed"] is True and apply1["changed"] is True
+    assert check1["diff"] == apply1["diff"] and check1["commands"] == apply1["commands"]
+    assert apply2["changed"] is False and apply2["commands"] == [], apply2
+    assert check2["changed"] is False and check2["commands"] == []
+    return check1, apply1
+
+
+def admin(lab, *args, check=True):
+    proc = lab.run("radosgw-admin", "-c", lab.conf, *args, check=check)
+    out = proc.stdout.strip()
+    return json.loads(out) if out.startswith(("{", "[")) else proc
+
+
+def user_info(lab, uid):
+    return admin(lab, "user", "info", "--uid", uid)
+
+
+def uids(lab):
+    return sorted(admin(lab, "metadata", "list", "user"))
+
+
+def s3(lab, access, secret, method="GET", path="/", body=b""):
+    """One S3 request signed (AWS signature v4) with the given keys: (status, body)."""
+    url = lab.rgw_url + path
+    host = urllib.parse.urlparse(url).netloc
+    now = datetime.datetime.now(datetime.timezone.utc)
+    amz_date, day = now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y%m%d")
+    payload = hashlib.sha256(body).hexdigest()
+    headers = "host:%s\nx-amz-content-sha256:%s\nx-amz-date:%s\n" % (host, payload, amz_date)
+    signed = "host;x-amz-content-sha256;x-amz-date"
+    canonical = "\n".join([method, path, "", headers, signed, payload])
+    scope = "%s/us-east-1/s3/aws4_request" % day
+    to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest()])
+    key = ("AWS4" + secret).encode()
+    for part in (day, "us-east-1", "s3", "aws4_request"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+    request = urllib.request.Request(url, data=body or None, method=method, headers={
+        "x-amz-date": amz_date, "x-amz-content-sha256": payload,
+        "Authorization": "AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, Signature=%s"
+                         % (access, scope, signed, signature)})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+def no_secret(results, *secrets):
+    text = json.dumps(results)
+    for secret in secrets:
+        assert secret not in text
+
+
+@pytest.fixture
+def cleanup(lab):
+    names = []
+    yield names
+    for uid in names:
+        admin(lab, "user", "rm", "--uid", uid, "--purge-data", check=False)
+
+
+def test_user_with_given_keys_works_over_s3(lab, module, cleanup):
+    uid = PREFIX + "given"
+    cleanup.append(uid)
+    access, secret = "KTGIVENACCESS0001", "kt-given-secret-0001-abcdefgh"
+    options = dict(uid=uid, display_name="Given keys", email="kt-given@example.com", max_buckets=5,
+                   caps={"users": "read", "buckets": "*"}, access_key=access, secret_key=secret,
+                   user_quota={"enabled": True, "max_size": "10G", "max_objects": 1000},
+                   bucket_quota={"enabled": True, "max_objects": 100})
+    check, apply = cycle(module, **options)
+    assert apply["commands"] == [
+        "radosgw-admin user create --uid %s --display-name 'Given keys' --email kt-given@example.com --max-buckets 5 "
+        "--caps 'buckets=*;users=read' --access-key %s --secret-key ********" % (uid, access),
+        "radosgw-admin quota set --quota-scope user --uid %s --max-size 10737418240 --max-objects 1000" % uid,
+        "radosgw-admin quota enable --quota-scope user --uid %s" % uid,
+        "radosgw-admin quota set --quota-scope bucket --uid %s --max-objects 100" % uid,
+        "radosgw-admin quota enable --quota-scope bucket --uid %s" % uid]
+    assert apply["diff"]["after"][uid]["secret_key"] == "********"
+    no_secret([check, apply], secret)
+    info = user_info(lab, uid)
+    assert info["display_name"] == "Given keys" and info["email"] == "kt-given@example.com"
+    assert info["max_buckets"] == 5 and info["suspended"] == 0
+    assert sorted((c["type"], c["perm"]) for c in info["caps"]) == [("buckets", "*"), ("users", "read")]
+    assert info["user_quota"]["enabled"] is True and info["user_quota"]["max_size"] == 10 * 2 ** 30
+    assert info["user_quota"]["max_objects"] == 1000
+    assert info["bucket_quota"]["enabled"] is True and info["bucket_quota"]["max_objects"] == 100
+    assert [(k["access_key"], k["secret_key"]) for k in info["keys"]] == [(access, secret)]
+    status, body = s3(lab, access, secret)
+    assert status == 200 and "<ListAllMyBucketsResult" in body
+    assert s3(lab, access, secret + "x")[0] == 403
+
+    # the same secret again is no change; a new one replaces it, and only the new one works
+    new_secret = "kt-given-secret-0002-abcdefgh"
+    check, apply = cycle(module, uid=uid, access_key=access, secret_key=new_secret)
+    assert apply["commands"] == ["radosgw-admin key create --uid %s --key-type s3 --access-key %s "
+                                 "--secret-key ********" % (uid, access)]
+    assert apply["diff"]["before"][uid]["secret_key"] == "********"
+    assert apply["diff"]["after"][uid]["secret_key"] == "******** (replaced)"
+    no_secret([check, apply], secret, new_secret)
+    assert s3(lab, access, new_secret)[0] == 200 and s3(lab, access, secret)[0] == 403
+
+    info = module("ceph_rgw_user_info", uids=[uid])
+    assert info["users"][0]["access_keys"] == [access] and "keys" not in info["users"][0]
+    no_secret(info, new_secret)
+    info = module("ceph_rgw_user_info", uids=[uid], include_keys=True)
+    assert info["users"][0]["keys"] == [{"access_key": access, "secret_key": new_secret, "user": uid}]
+
+
+def test_update_fields_and_suspend(lab, module, cleanup):
+    uid = PREFIX + "upd"
+    cleanup.append(uid)
+    admin(lab, "user", "create", "--uid", uid, "--display-name", "Before", "--email", "kt-upd@example.com",
+          "--caps", "users=read;usage=read")
+    key = user_info(lab, uid)["keys"][0]
+    options = dict(uid=uid, display_name="After", email="kt-upd2@example.com", max_buckets=3, suspended=True,
+                   caps={"users": "*", "buckets": "read"}, bucket_quota={"max_size": 1048577})
+    check, apply = cycle(module, **options)
+    assert apply["commands"] == [
+        "radosgw-admin user modify --uid %s --display-name After --email kt-upd2@example.com --max-buckets 3" % uid,
+        "radosgw-admin caps rm --uid %s --caps 'usage=read;users=read'" % uid,
+        "radosgw-admin caps add --uid %s --caps 'buckets=read;users=*'" % uid,
+        "radosgw-admin quota set --quota-scope bucket --uid %s --max-size 1049600" % uid,
+        "radosgw-admin user suspend --uid %s" % uid]
+    assert apply["diff"]["before"][uid]["suspended"] is False and apply["diff"]["after"][uid]["suspended"] is True
+    info = user_info(lab, uid)
+    assert (info["display_name"], info["email"], info["max_buckets"], info["suspended"]) == (
+        "After", "kt-upd2@example.com", 3, 1)
+    assert sorted((c["type"], c["perm"]) for c in info["caps"]) == [("buckets", "read"), ("users", "*")]
+    assert info["bucket_quota"]["max_size"] == 1049600 and info["bucket_quota"]["enabled"] is False
+    status, body = s3(lab, key["access_key"], key["secret_key"])
+    assert status == 403 and "UserSuspended" in body
+    check, apply = cycle(module, uid=uid, suspended=False)
+    assert apply["commands"] == ["radosgw-admin user enable --uid %s" % uid]
+    assert s3(lab, key["access_key"], key["secret_key"])[0] == 200
+
+
+def test_generated_keys_rotation_and_purge(lab, module, cleanup):
+    uid = PREFIX + "gen"
+    cleanup.append(uid)
+    check, apply = cycle(module, uid=uid, display_name="Generated")
+    assert apply["commands"] == ["radosgw-admin user create --uid %s --display-name Generated" % uid]
+    generated = apply["users"][0]["access_keys"]
+    assert len(generated) == 1 and "access_keys" not in check["users"][0]
+    keys = module("ceph_rgw_user_info", uids=[uid], include_keys=True)["users"][0]["keys"]
+    assert keys[0]["access_key"] == generated[0]
+    old_secret = keys[0]["secret_key"]
+    assert s3(lab, generated[0], old_secret)[0] == 200
+    no_secret([check, apply], old_secret)
+
+    # rotation: a second key, then only it
+    options = dict(uid=uid, access_key="KTGENROTATED0001", secret_key="kt-rotated-secret-0001")
+    check, apply = cycle(module, **options)
+    assert apply["diff"]["after"][uid]["access_keys"] == sorted(generated + ["KTGENROTATED0001"])
+    check, apply = cycle(module, remove_other_keys=True, **options)
+    assert apply["commands"] == ["radosgw-admin key rm --uid %s --key-type s3 --access-key %s" % (uid, generated[0])]
+    assert [k["access_key"] for k in user_info(lab, uid)["keys"]] == ["KTGENROTATED0001"]
+    assert s3(lab, generated[0], old_secret)[0] == 403
+    assert s3(lab, "KTGENROTATED0001", "kt-rotated-secret-0001")[0] == 200
+
+    # a user that owns a bucket is deleted only with purge_data
+    assert s3(lab, "KTGENROTATED0001", "kt-rotated-secret-0001", "PUT", "/kt-gen-bucket")[0] == 200
+    result = module("ceph_rgw_user", uid=uid, state="absent")
+    assert result["failed"] is True and result["commands"] == []
+    assert "owns 1 bucket(s) (kt-gen-bucket): deleting it needs purge_data: true" in result["msg"]
+    assert uid in uids(lab)
+    check, apply = cycle(module, uid=uid, state="absent", purge_data=True)
+    assert apply["commands"] == ["radosgw-admin user rm --uid %s --purge-data" % uid]
+    assert uid not in uids(lab)
+    assert "kt-gen-bucket" not in admin(lab, "bucket", "list")
+
+
+def test_declared_set_reads_once(lab, module, cleanup):
+    users = [{"uid": PREFIX + "set%02d" % i, "display_name": "Set %d" % i,
+              "user_quota": {"enabled": True, "max_objects": 10 + i}} for i in range(20)]
+    cleanup.extend(u["uid"] for u in users)
+    check, apply = cycle(module, users=users)
+    assert len(apply["commands"]) == 60 and all(u["changed"] for u in apply["users"])
+    assert all(user_info(lab, u["uid"])["user_quota"]["max_objects"] == 10 + i for i, u in enumerate(users[:3]))
+    started = time.monotonic()
+    again = module("ceph_rgw_user", users=users)
+    elapsed = time.monotonic() - started
+    assert again["changed"] is False and again["commands"] == []
+    assert elapsed < 5, "a no-op run over 20 users took %.1fs" % elapsed
+    listed = dict((u["uid"], u) for u in module("ceph_rgw_user_info")["users"])
+    for i, user in enumerate(users):
+        assert listed[user["uid"]]["user_quota"]["max_objects"] == 10 + i
+    check, apply = cycle(module, users=[{"uid": u["uid"], "state": "absent"} for u in users])
+    assert not set(u["uid"] for u in users) & set(uids(lab))
+
+
+@pytest.fixture(scope="module")
+def owner(lab):
+    """An existing user whose access key and email other users may not take."""
+    uid = PREFIX + "owner"
+    admin(lab, "user", "create", "--uid", uid, "--display-name", "Owner", "--email", "kt-owner@example.com",
+          "--access-key", "KTOWNERACCESS01", "--secret-key", "kt-owner-secret-01")
+    yield uid
+    admin(lab, "user", "rm", "--uid", uid, check=False)
+
+
+@pytest.mark.parametrize("options, message", [
+    (dict(uid="tenant$user", display_name="x"), "tenanted uids (tenant$user) are not supported"),
+    (dict(uid="kt-a:sub", display_name="x"), "':' separates a subuser"),
+    (dict(uid="-kt", display_name="x"), "invalid uid"),
+    (dict(uid="kt new", display_name="x"), "invalid uid"),
+    (dict(uid="kt-new"), "does not exist: creating it needs display_name"),
+    (dict(uid="kt-new", display_name=" "), "display_name cannot be empty"),
+    (dict(uid="kt-new", display_name="x", user_quota={"max_size": -5}), "user_quota max_size -5: a quota is 0 or "
+                                                                        "more, or -1 for no limit"),
+    (dict(uid="kt-new", display_name="x", user_quota={"max_size": "-1G"}), "a quota is 0 or more"),
+    (dict(uid="kt-new", display_name="x", bucket_quota={"max_objects": -2}), "bucket_quota max_objects -2"),
+    (dict(uid="kt-new", display_name="x", user_quota={"max_size": "10 apples"}), "user_quota max_size"),
+    (dict(uid="kt-new", display_name="x", caps={"bogus": "read"}), "unknown caps type 'bogus'"),
+    (dict(uid="kt-new", display_name="x", caps={"users": "rw"}), "caps users 'rw': use read, write or '*'"),
+    (dict(uid="kt-new", display_name="x", secret_key="abcdefghij"), "secret_key needs access_key"),
+    (dict(uid="kt-new", display_name="x", access_key="KTNEW01", secret_key="short"), "at least 8 characters"),
+    (dict(uid="kt-new", display_name="x", access_key="KT NEW"), "not a valid S3 access key"),
+    (dict(uid="kt-new", display_name="x", access_key="KTOWNERACCESS01"), "access key KTOWNERACCESS01 belongs to "
+                                                                         "user 'kt-owner'"),
+    (dict(uid="kt-new", display_name="x", email="kt-owner@example.com"), "email kt-owner@example.com belongs to "
+                                                                         "user 'kt-owner'"),
+    (dict(uid="kt-owner", email=""), "is not an address"),
+    (dict(uid="kt-new", display_name="x", remove_other_keys=True), "remove_other_keys needs access_key"),
+    (dict(users=[{"uid": "kt-ok", "display_name": "ok"}, {"uid": "kt-bad", "display_name": "x",
+                                                          "caps": {"users": "all"}}]), "user 'kt-bad': caps users"),
+    (dict(users=[{"uid": "kt-a1", "display_name": "a", "access_key": "KTSAME0001"},
+                 {"uid": "kt-a2", "display_name": "b", "access_key": "KTSAME0001"}]),
+     "access key KTSAME0001 is declared for user 'kt-a1' as well"),
+    (dict(users=[{"uid": "kt-dup", "display_name": "a"}, {"uid": "kt-dup", "display_name": "b"}]),
+     "users listed more than once: kt-dup"),
+])
+def test_bad_input_is_refused_and_nothing_changes(lab, module, owner, options, message):
+    before = (uids(lab), user_info(lab, owner))
+    result = module("ceph_rgw_user", **options)
+    assert result.get("failed") is True, result
+    assert result["commands"] == []
+    assert message in result["msg"], result["msg"]
+    assert (uids(lab), user_info(lab, owner)) == before
+
+
+def test_info_missing_user(lab, module):
+    result = module("ceph_rgw_user_info", uids=["kt-nobody"])
+    assert result["failed"] is True and "no such user: kt-nobody" in result["msg"]

@@ -17,7 +17,7 @@ __metaclass__ = type
 import re
 
 from ansible_collections.koor.ceph.plugins.module_utils.errors import CephInputError
-from ansible_collections.koor.ceph.plugins.module_utils.resources import Resource, Write
+from ansible_collections.koor.ceph.plugins.module_utils.resources import Resource, Write, items_from_params, module_spec
 from ansible_collections.koor.ceph.plugins.module_utils.units import UnitError, to_bytes
 
 # librbd's feature bits.
@@ -38,7 +38,7 @@ NAME_RE = re.compile(r"^[^/@\s]{1,255}$")
 ITEM_SPEC = dict(
     name=dict(type="str", required=True),
     pool=dict(type="str", required=True),
-    namespace=dict(type="str"),
+    namespace=dict(type="str", aliases=["rbd_namespace"]),
     state=dict(type="str", default="present", choices=["present", "absent"]),
     size=dict(type="raw"),
     features=dict(type="list", elements="str"),
@@ -48,6 +48,23 @@ ITEM_SPEC = dict(
     purge_snapshots=dict(type="bool", default=False),
 )
 FIELDS = ("size", "features", "data_pool")
+
+
+def argument_spec():
+    """The module's options. The top-level namespace option is ``rbd_namespace``: ``namespace`` is the
+    connection's (the Kubernetes namespace of kubectl_exec). In ``images`` items the key is ``namespace``."""
+    spec = module_spec(ITEM_SPEC, "images")
+    spec.pop("namespace")
+    spec["rbd_namespace"] = dict(type="str")
+    return spec
+
+
+def items(params):
+    """The declared items: the list, or the one image of the top-level options."""
+    result = items_from_params(params, ITEM_SPEC, "images")
+    if params.get("images") is None:
+        result[0]["namespace"] = params.get("rbd_namespace")
+    return result
 
 
 def feature_names(bits):

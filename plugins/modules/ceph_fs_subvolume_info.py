@@ -37,6 +37,7 @@ attributes:
     description: Reads only.
   diff_mode:
     support: none
+    description: Reads only.
 seealso:
   - module: koor.ceph.ceph_fs_subvolume
 """
@@ -65,6 +66,12 @@ subvolumes:
             gid: 1000, namespace_isolated: true, pool_namespace: fsvolumens__team-a_builds,
             pool_layout: cephfs.cephfs.data, status: complete, earmark: "",
             path: /volumes/team-a/builds/86a7a1cc-b2b8-42fb-937e-cdac2a531909}]
+commands:
+  description: Always empty; this module only reads.
+  returned: always
+  type: list
+  elements: str
+  sample: []
 """
 
 from ansible_collections.koor.ceph.plugins.module_utils.cephfs import subvolume_info

@@ -13,7 +13,7 @@ short_description: Manage RBD images, one or a declared set
 version_added: 0.1.0
 description:
   - Creates, grows, shrinks (with consent), changes the features of and deletes RBD images.
-  - Takes one image (O(name), O(pool), O(namespace)) or a list (O(images)). The images of each pool (namespace) are
+  - Takes one image (O(name), O(pool), O(rbd_namespace)) or a list (O(images)). The images of each pool (namespace) are
     read once over the agent's librados connection (size, features, data pool, snapshots, watchers), the whole set is
     validated, then only the differences are written with C(rbd).
   - O(size) grows an image; shrinking it destroys the data beyond the new end and needs O(allow_shrink=true).
@@ -39,8 +39,11 @@ options:
       - The pool the image is in (its metadata, and its data unless O(data_pool) is given).
       - Required unless O(images) is given.
     type: str
-  namespace:
-    description: The RADOS namespace of the image in O(pool). None by default.
+  rbd_namespace:
+    description:
+      - The RADOS namespace of the image in O(pool). None by default.
+      - Named so because O(namespace) is the Kubernetes namespace of the C(kubectl_exec) transport; in O(images)
+        the key is C(namespace).
     type: str
   state:
     description: V(present) creates or updates the image, V(absent) deletes it.
@@ -89,8 +92,9 @@ options:
         type: str
         required: true
       namespace:
-        description: See O(namespace).
+        description: See O(rbd_namespace).
         type: str
+        aliases: [rbd_namespace]
       state:
         description: See O(state).
         type: str
@@ -172,17 +176,16 @@ commands:
 """
 
 from ansible_collections.koor.ceph.plugins.module_utils.module import ceph_module, run_module
-from ansible_collections.koor.ceph.plugins.module_utils.rbd_images import ITEM_SPEC, Images
-from ansible_collections.koor.ceph.plugins.module_utils.resources import apply_set, items_from_params, module_spec
+from ansible_collections.koor.ceph.plugins.module_utils.rbd_images import Images, argument_spec, items
+from ansible_collections.koor.ceph.plugins.module_utils.resources import apply_set
 
 
 def main():
-    module = ceph_module(module_spec(ITEM_SPEC, "images"), mutually_exclusive=[("name", "images")],
+    module = ceph_module(argument_spec(), mutually_exclusive=[("name", "images")],
                          required_one_of=[("name", "images")], required_by={"name": "pool"})
 
     def work(runner):
-        items = items_from_params(module.params, ITEM_SPEC, "images")
-        return apply_set(runner, Images(), items, "images")
+        return apply_set(runner, Images(), items(module.params), "images")
 
     run_module(module, work)
 

@@ -23,8 +23,10 @@ options:
     description: The pool.
     type: str
     required: true
-  namespace:
-    description: The RADOS namespace in O(pool). None by default.
+  rbd_namespace:
+    description:
+      - The RADOS namespace in O(pool). None by default.
+      - (Named so because O(namespace) is the Kubernetes namespace of the C(kubectl_exec) transport.)
     type: str
   name:
     description: Only the image of this name.
@@ -35,6 +37,7 @@ attributes:
     description: Reads only.
   diff_mode:
     support: none
+    description: Reads only.
 seealso:
   - module: koor.ceph.ceph_rbd_image
 """
@@ -54,6 +57,12 @@ images:
   elements: dict
   sample: [{name: vm-disk-1, pool: rbd, namespace: "", id: 10c5a1b2c3d4, size: 21474836480,
             features: [exclusive-lock, fast-diff, layering, object-map], data_pool: rbd-ec, snapshots: 0, watchers: 1}]
+commands:
+  description: Always empty; this module only reads.
+  returned: always
+  type: list
+  elements: str
+  sample: []
 """
 
 from ansible_collections.koor.ceph.plugins.module_utils.module import ceph_module, run_module
@@ -61,12 +70,12 @@ from ansible_collections.koor.ceph.plugins.module_utils.rbd_images import image_
 
 
 def main():
-    module = ceph_module(dict(pool=dict(type="str", required=True), namespace=dict(type="str"),
+    module = ceph_module(dict(pool=dict(type="str", required=True), rbd_namespace=dict(type="str"),
                               name=dict(type="str")))
 
     def work(runner):
         params = module.params
-        return {"changed": False, "images": image_info(runner, params["pool"], params.get("namespace"),
+        return {"changed": False, "images": image_info(runner, params["pool"], params.get("rbd_namespace"),
                                                        params.get("name"))}
 
     run_module(module, work)

@@ -95,6 +95,11 @@ def test_declared_set_in_namespaces(lab, module, pool):
     assert images(lab) >= set(i["name"] for i in items[:5])
     assert images(lab, "koor-it-ns") == {IMAGE}
     assert rbd(lab, "info", "%s/koor-it-ns/%s" % (POOL, IMAGE))["features"] == ["layering"]
+    # one image by the top-level options: rbd_namespace (namespace is the kubectl_exec transport's)
+    single = module("ceph_rbd_image", pool=POOL, rbd_namespace="koor-it-ns", name=IMAGE, size="4Mi")
+    assert single["changed"] is False and single["images"][0]["namespace"] == "koor-it-ns", single
+    listed = module("ceph_rbd_image_info", pool=POOL, rbd_namespace="koor-it-ns")
+    assert [i["name"] for i in listed["images"]] == [IMAGE]
     gone = [dict(i, state="absent", allow_delete=True) for i in items]
     cycle(module, "ceph_rbd_image", images=gone)
     assert not images(lab) and not images(lab, "koor-it-ns")

@@ -293,3 +293,14 @@ def test_agent_rbd_ls(fake_rbd):
 def test_agent_rbd_ls_needs_librados():
     reply = agent.Agent({}).handle({"op": "rbd_ls", "pool": "rbd"})
     assert reply["rc"] == errno.EOPNOTSUPP and "librados" in reply["err"]
+
+
+def test_single_item_takes_rbd_namespace_not_the_connection_namespace():
+    spec = rbd_images.argument_spec()
+    assert "namespace" not in spec and spec["rbd_namespace"] == {"type": "str"}
+    assert "namespace" in spec["images"]["options"]
+    params = dict((k, None) for k in spec)
+    params.update(name="img", pool="rbd", state="present", namespace="rook-ceph", rbd_namespace="tenant")
+    assert rbd_images.items(params)[0]["namespace"] == "tenant"
+    params.update(name=None, images=[{"name": "img", "pool": "rbd", "namespace": "t2"}])
+    assert rbd_images.items(params)[0]["namespace"] == "t2"

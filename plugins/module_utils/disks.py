@@ -21,8 +21,9 @@ from ansible_collections.koor.ceph.plugins.module_utils import units as _units
 from ansible_collections.koor.ceph.plugins.module_utils.errors import DiskCommandError, DiskInputError
 
 LSBLK = ["lsblk", "--json", "--output-all", "--bytes", "--tree"]
-# Low-level probing (no cache): every signature blkid knows, partition tables included.
-BLKID = ["blkid", "--probe", "--output", "export"]
+# Probing without the cache file (-c /dev/null), partition tables included. Not --probe: with
+# several devices, low-level mode stops at the first device that has no signature.
+BLKID = ["blkid", "-c", "/dev/null", "--output", "export"]
 PVS = ["pvs", "--reportformat", "json", "--options", "pv_name,vg_name"]
 BOOT_MOUNTS = ("/boot", "/boot/efi", "/efi")
 # BlueStore writes its label at 0 and (Ceph 18+) copies at these offsets within the device.
@@ -80,7 +81,7 @@ def parse_lsblk(text):
 
 
 def parse_blkid(text):
-    """blkid --probe --output export (several devices) -> {devname: {KEY: value}}."""
+    """blkid --output export (several devices) -> {devname: {KEY: value}}."""
     found = {}
     current = None
     for line in (text or "").splitlines():

@@ -1,0 +1,268 @@
+"""disk_info and disk_wipe on the lab's nodes, over real SSH, on real loop block devices.
+
+The corpus, spread over three nodes (each sees only its own disks):
+  node1: clean, mounted ext4, unmounted ext4 holding data, too small (its 1 GiB disk)
+  node2: GPT with partitions (ext4 with data on one), GPT with a mounted partition, BlueStore
+         label left by `ceph-volume raw prepare`
+  node3: LVM physical volume in a volume group, clean
+Witnesses are read on the host, not through the collection: checksums of the regions a wipe
+touches, the file written on the ext4 (debugfs), and blkid / wipefs over SSH on the node.
+"""
+import subprocess
+
+import pytest
+
+from disk_lab import CONFIRM, node_lab  # noqa: F401  (the fixture)
+
+DATA = "koor.ceph corpus data, must survive a refused wipe"
+
+
+def _reset(node):
+    """Unmount and wipe every disk of the node (test set-up, with the system's own tools)."""
+    node.sh("for m in $(findmnt -rn -o TARGET | grep '^/mnt/koor-corpus'); do umount $m; done; "
+            "vgs --noheadings -o vg_name 2>/dev/null | grep -q koor_corpus && vgremove -f koor_corpus >/dev/null; "
+            "for d in %s; do wipefs -a -f $d* >/dev/null 2>&1; sgdisk --zap-all $d >/dev/null 2>&1; "
+            "dd if=/dev/zero of=$d bs=1M count=2 status=none; dd if=/dev/zero of=$d bs=1M count=2 seek=1024 "
+            "status=none 2>/dev/null; partprobe $d; done; true" % " ".join(node.disks))
+
+
+def _ext4_with_data(node, dev, mount_at=None):
+    node.sh("mkfs.ext4 -q -F -L corpus %s && mkdir -p /mnt/koor-corpus-tmp && mount %s /mnt/koor-corpus-tmp && "
+            "echo '%s' > /mnt/koor-corpus-tmp/data.txt && umount /mnt/koor-corpus-tmp" % (dev, dev, DATA))
+    if mount_at:
+        node.sh("mkdir -p %s && mount %s %s" % (mount_at, dev, mount_at))
+
+
+def _gpt(node, dev):
+    node.sh("parted -s %s mklabel gpt mkpart one ext4 1MiB 1GiB mkpart two ext4 1GiB 2GiB" % dev)
+    node.wait_for_path(dev + "p1")
+    node.wait_for_path(dev + "p2")
+
+
+def read_file(dev, path="/data.txt"):
+    """The corpus file read from the host with debugfs (read-only)."""
+    proc = subprocess.run(["debugfs", "-R", "cat %s" % path, dev], capture_output=True, text=True, check=False)
+    return proc.stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def corpus(node_lab):  # noqa: F811
+    n1, n2, n3 = node_lab.nodes[:3]
+    for node in (n1, n2, n3):
+        _reset(node)
+    c = {
+        "clean1": (n1, n1.disks[0]),
+        "mounted": (n1, n1.disks[1]),
+        "ext4": (n1, n1.disks[2]),
+        "small": (n1, n1.disks[-1]),
+        "gpt": (n2, n2.disks[0]),
+        "gpt_mounted": (n2, n2.disks[1]),
+        "bluestore": (n2, n2.disks[2]),
+        "lvm": (n3, n3.disks[0]),
+        "clean3": (n3, n3.disks[1]),
+    }
+    assert n1.sizes[-1] < 5 << 30, "the nodes' last disk must be small (koor-lab --node-disks ...,1G)"
+    _ext4_with_data(n1, c["mounted"][1], mount_at="/mnt/koor-corpus-mounted")
+    _ext4_with_data(n1, c["ext4"][1])
+    _gpt(n2, c["gpt"][1])
+    _ext4_with_data(n2, c["gpt"][1] + "p1")
+    _gpt(n2, c["gpt_mounted"][1])
+    _ext4_with_data(n2, c["gpt_mounted"][1] + "p2", mount_at="/mnt/koor-corpus-part")
+    osd_id = node_lab.ceph_volume_prepare(c["bluestore"][1])
+    n3.sh("pvcreate -q %s && vgcreate -q koor_corpus %s" % (c["lvm"][1], c["lvm"][1]))
+    c["_osd_id"] = osd_id
+    yield c
+    for node in (n1, n2, n3):
+        _reset(node)
+
+
+@pytest.fixture(scope="module")
+def corpus_info(corpus):
+    """disk_info once per corpus node: {path: disk}."""
+    found = {}
+    for node in {id(n): n for n, d in (v for k, v in corpus.items() if not k.startswith("_"))}.values():
+        disks, result = info(node)
+        assert result["missing"] == []
+        found.update(disks)
+    return found
+
+
+def info(node, **options):
+    result = node.module("disk_info", dict(allow_loop_devices=True, **options))
+    assert not result.get("failed"), result
+    return {d["path"]: d for d in result["disks"]}, result
+
+
+def test_each_node_sees_only_its_own_disks(node_lab):  # noqa: F811
+    for node in node_lab.nodes:
+        disks, result = info(node)
+        assert sorted(disks) == sorted(node.disks), (node.name, sorted(disks))
+        assert result["hostname"] == node.name
+        assert not any(d["root"] or d["boot"] for d in disks.values())
+
+
+def test_host_root_disk_is_classified_root():
+    """On the host itself (where the root disk is visible), the root disk is never eligible."""
+    from conftest import run_module
+    source = subprocess.run(["findmnt", "-n", "-o", "SOURCE", "/"], capture_output=True, text=True,
+                            check=True).stdout.strip()
+    result = run_module("disk_info", {})
+    roots = [d for d in result["disks"] if d["root"]]
+    assert roots, result["disks"]
+    assert any(source == d["path"] or source in [p["path"] for p in d["partitions"]] for d in roots)
+    for disk in roots:
+        assert disk["eligible"] is False and "root" in disk["reason_codes"]
+        assert "holds the root file system" in disk["reasons"]
+
+
+@pytest.mark.parametrize("key, codes", [
+    ("clean1", []),
+    ("clean3", []),
+    ("mounted", ["mounted", "filesystem"]),
+    ("ext4", ["filesystem"]),
+    ("small", ["too_small"]),
+    ("gpt", ["partitions", "filesystem"]),
+    ("gpt_mounted", ["partition_mounted", "partitions", "filesystem"]),
+    ("bluestore", ["bluestore"]),
+    ("lvm", ["lvm"]),
+])
+def test_classification(corpus, corpus_info, key, codes):
+    node, dev = corpus[key]
+    disk = corpus_info[dev]
+    assert disk["reason_codes"] == codes, disk["reasons"]
+    assert disk["eligible"] is (codes == [])
+    assert len(disk["reasons"]) == len(codes)
+    assert disk["type"] == "loop" and disk["size"] > 0
+    if key == "mounted":
+        assert disk["mountpoints"] == ["/mnt/koor-corpus-mounted"] and disk["filesystem"]["type"] == "ext4"
+        assert disk["filesystem"]["label"] == "corpus"
+    if key == "gpt_mounted":
+        assert "partition %sp2 is mounted at /mnt/koor-corpus-part" % dev in disk["reasons"]
+    if key == "gpt":
+        assert disk["partition_table"] == "gpt" and [p["path"] for p in disk["partitions"]] == [dev + "p1", dev + "p2"]
+        assert disk["partitions"][0]["fstype"] == "ext4" and disk["partitions"][0]["label"] == "corpus"
+    if key == "bluestore":
+        label = disk["bluestore"]
+        assert label["ceph_fsid"] == corpus[key][0].lab.env["KOOR_LAB_FSID"] and label["offset"] == 0
+        assert label["whoami"] == corpus["_osd_id"] and "osd_key" not in label
+    if key == "lvm":
+        assert disk["lvm"] == {"pvs": [dev], "vgs": ["koor_corpus"]}
+
+
+def test_loop_devices_need_allowing(corpus):
+    node, dev = corpus["clean1"]
+    result = node.module("disk_info", {"devices": [dev]})
+    assert result["disks"][0]["reason_codes"] == ["loop"] and result["eligible"] == []
+
+
+def _witness(corpus, keys):
+    return {k: corpus[k][0].lab.checksum(corpus[k][1]) for k in keys}
+
+
+def _wipe(node, devices, allow=None, confirm=CONFIRM, check_mode=False):
+    args = {"devices": devices, "allow": devices if allow is None else allow}
+    if confirm is not None:
+        args["confirm"] = confirm
+    return node.module("disk_wipe", args, check_mode=check_mode)
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_wipe_refuses_unsafe_devices_and_touches_nothing(corpus, check_mode):
+    n1, mounted = corpus["mounted"]
+    ext4, clean = corpus["ext4"][1], corpus["clean1"][1]
+    n2, gpt_mounted = corpus["gpt_mounted"]
+    keys = ["mounted", "ext4", "clean1", "gpt_mounted", "gpt"]
+    before = _witness(corpus, keys)
+    # The mounted one, the unmounted ext4 left out of the allow list, and a clean one that is fine:
+    # the whole run is refused, every reason named.
+    result = _wipe(n1, [mounted, ext4, clean], allow=[mounted, clean], check_mode=check_mode)
+    assert result["failed"] is True and result["commands"] == []
+    assert result["refused"] == {mounted: ["is mounted at /mnt/koor-corpus-mounted"],
+                                 ext4: ["is not in the allow list"]}, result
+    assert "nothing was wiped" in result["msg"] and mounted in result["msg"] and ext4 in result["msg"]
+    result = _wipe(n2, [gpt_mounted, corpus["gpt"][1]], check_mode=check_mode)
+    assert result["refused"] == {gpt_mounted: ["partition %sp2 is mounted at /mnt/koor-corpus-part" % gpt_mounted]}
+    assert _witness(corpus, keys) == before
+    assert read_file(ext4) == DATA and read_file(mounted) == DATA
+    assert read_file(gpt_mounted + "p2") == DATA and read_file(corpus["gpt"][1] + "p1") == DATA
+
+
+@pytest.mark.parametrize("case, message", [
+    ("unknown", "not a block device of {host}: /dev/koor-no-such-disk"),
+    ("duplicate", "devices lists {dev} more than once"),
+    ("wrong_host", "not a block device of {host}: {other}"),
+    ("no_confirm", "refusing to wipe anything: set confirm to 'yes-i-really-really-mean-it'"),
+    ("wrong_confirm", "refusing to wipe anything"),
+])
+def test_wipe_bad_input_is_refused_and_touches_nothing(corpus, case, message):
+    n1, dev = corpus["ext4"]
+    other = corpus["gpt"][1]  # a disk of node2
+    devices, confirm = [dev], CONFIRM
+    if case == "unknown":
+        devices = [dev, "/dev/koor-no-such-disk"]
+    elif case == "duplicate":
+        devices = [dev, dev]
+    elif case == "wrong_host":
+        devices = [dev, other]
+    elif case == "no_confirm":
+        confirm = None
+    elif case == "wrong_confirm":
+        confirm = "yes"
+    before = _witness(corpus, ["ext4", "gpt"])
+    result = _wipe(n1, devices, confirm=confirm)
+    assert result["failed"] is True and result["commands"] == []
+    assert message.format(host=n1.name, dev=dev, other=other) in result["msg"], result["msg"]
+    assert _witness(corpus, ["ext4", "gpt"]) == before and read_file(dev) == DATA
+
+
+def _signatures(node, dev):
+    """What the system's own tools find on a device, seen from its node."""
+    blkid = node.sh("blkid -p -o export %s" % dev, check=False)
+    wipefs = node.sh("wipefs -n %s" % dev)
+    parts = node.sh("ls %s?* 2>/dev/null; true" % dev).stdout.split()
+    return blkid.stdout.strip(), wipefs.stdout.strip(), parts
+
+
+def test_wipe_allowed_devices(corpus):
+    plan = {
+        corpus["ext4"][0].name: ["ext4", "clean1", "small"],
+        corpus["gpt"][0].name: ["gpt", "bluestore"],
+        corpus["lvm"][0].name: ["lvm", "clean3"],
+    }
+    for keys in plan.values():
+        node = corpus[keys[0]][0]
+        devices = [corpus[k][1] for k in keys]
+        before = _witness(corpus, keys)
+        check = _wipe(node, devices, check_mode=True)
+        assert not check.get("failed"), check
+        assert _witness(corpus, keys) == before, "check mode wrote to a device"
+        apply = _wipe(node, devices)
+        assert not apply.get("failed"), apply
+        for result in (check, apply):
+            dirty = [corpus[k][1] for k in keys if not k.startswith("clean") and k != "small"]
+            assert result["changed"] is True and result["wiped"] == dirty
+            assert result["unchanged"] == [d for d in devices if d not in dirty]
+        assert check["commands"] == apply["commands"] and check["diff"] == apply["diff"]
+        for dev in apply["wiped"]:
+            assert "sgdisk --zap-all %s" % dev in apply["commands"]
+            assert "wipefs --all --force %s" % dev in apply["commands"]
+            assert "dd if=/dev/zero of=%s bs=1K count=200 seek=0 oflag=direct,dsync status=none" % dev in apply["commands"]
+            assert apply["diff"]["after"][dev] == {"signatures": [], "partitions": [], "bluestore": False, "ceph_dm": []}
+            blkid, wipefs, parts = _signatures(node, dev)
+            assert (blkid, wipefs, parts) == ("", "", []), (dev, blkid, wipefs, parts)
+        again = _wipe(node, devices)
+        check_again = _wipe(node, devices, check_mode=True)
+        for result in (again, check_again):
+            assert result["changed"] is False and result["commands"] == [] and result["wiped"] == []
+        disks, dummy = info(node, devices=devices)
+        assert all(disks[d]["eligible"] for d in devices if d != corpus["small"][1])
+    # The BlueStore label and its copy at 1 GiB are gone.
+    with open(corpus["bluestore"][1], "rb") as handle:
+        assert not handle.read(64).startswith(b"bluestore block device")
+        handle.seek(1 << 30)
+        assert not handle.read(64).startswith(b"bluestore block device")
+
+
+def test_refused_devices_kept_their_data(corpus):
+    assert read_file(corpus["mounted"][1]) == DATA
+    assert read_file(corpus["gpt_mounted"][1] + "p2") == DATA

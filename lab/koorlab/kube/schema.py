@@ -169,5 +169,7 @@ class Validator:
         prune(obj, self.schema, "", unknown, root=True)
         apply_defaults(obj, self.schema)
         body = {k: v for k, v in obj.items() if k != "metadata"}
+        if "metadata" in obj:  # not validated here, but present: Rook's CRDs list it as required
+            body["metadata"] = {}
         causes = [_cause(e) for e in sorted(self.validator.iter_errors(body), key=lambda e: [str(p) for p in e.absolute_path])]
         return obj, unknown, causes

@@ -1,0 +1,179 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, koor.ceph contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Parsing and classifying block devices, on output recorded from the lab's nodes."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import copy
+import os
+
+import pytest
+
+from ansible_collections.koor.ceph.plugins.module_utils import disks, wipe
+from ansible_collections.koor.ceph.plugins.module_utils.errors import DiskInputError
+
+FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures', 'disks')
+
+
+def fixture(name, mode='r'):
+    with open(os.path.join(FIXTURES, name), mode) as handle:
+        return handle.read()
+
+
+@pytest.fixture(scope='module')
+def records():
+    tree = disks.parse_lsblk(fixture('node_lsblk.json'))
+    probes = disks.parse_blkid(fixture('node_blkid.txt'))
+    pvs = disks.parse_pvs(fixture('node_pvs.json'))
+    found = {}
+    for dev in tree:
+        record = disks.build_device(dev, probes, pvs, {}, None, set(), set(), {}, {dev['name']: True}, [])
+        found[record['path']] = record
+    return found
+
+
+def test_parse_lsblk_tree(records):
+    assert sorted(records) == sorted('/dev/loop%d' % i for i in range(8, 16))
+    gpt = records['/dev/loop9']
+    assert gpt['partition_table'] == 'gpt' and gpt['type'] == 'loop' and gpt['size'] == 10 << 30
+    assert [p['path'] for p in gpt['partitions']] == ['/dev/loop9p1', '/dev/loop9p2']
+    assert gpt['partitions'][1]['mountpoints'] == ['/mnt/u'] and gpt['partitions'][1]['fstype'] == 'ext4'
+    assert gpt['partitions'][1]['label'] == 'corpus' and gpt['partitions'][0]['signatures'] == []
+    assert records['/dev/loop15']['size'] == 1 << 30
+
+
+def test_parse_blkid_export():
+    probes = disks.parse_blkid(fixture('node_blkid.txt'))
+    assert probes['/dev/loop10'] == {'LABEL': 'plain', 'UUID': '55eb6587-900c-495f-8fea-181e91e1393d',
+                                     'BLOCK_SIZE': '4096', 'TYPE': 'ext4'}
+    assert probes['/dev/loop9']['PTTYPE'] == 'gpt' and '/dev/loop8' not in probes
+    assert disks.parse_blkid('DEVNAME=/dev/sdb\nLABEL=my\\ disk\nTYPE=xfs\n') == {'/dev/sdb': {'LABEL': 'my disk',
+                                                                                             'TYPE': 'xfs'}}
+    assert disks.parse_blkid_errors('/dev/sdc: ambivalent result (probably more filesystems)\n') == ['/dev/sdc']
+
+
+def test_parse_pvs():
+    assert disks.parse_pvs(fixture('node_pvs.json')) == {'/dev/loop11': 'koor_corpus'}
+
+
+def test_parse_mountinfo():
+    mounts = disks.parse_mountinfo(fixture('node_mountinfo.txt'))
+    assert mounts == [('/', (254, 0), '/dev/vda'), ('/mnt/u', (259, 1), '/dev/loop9p2')]
+
+
+def test_bluestore_label():
+    label = disks.parse_bluestore_label(fixture('bluestore_label.bin', 'rb'))
+    assert label['osd_uuid'] == '8a5c988a-8497-43dc-b3e3-2ffcd22a9fed' and label['whoami'] == 3
+    assert label['ceph_fsid'] == 'b5fe6443-6c6b-43f9-9fa3-f6a6f072f07d' and label['size'] == 10 << 30
+    assert label['description'] == 'main' and label['multi'] == 'yes'
+    assert 'osd_key' not in label and not any('AAAA' in str(v) for v in label.values())
+    assert disks.parse_bluestore_label(b'\0' * 4096) is None
+    assert disks.parse_bluestore_label(fixture('bluestore_label.bin', 'rb')[:80])['truncated'] is True
+
+
+@pytest.mark.parametrize('path, codes', [
+    ('/dev/loop8', ['loop']),
+    ('/dev/loop9', ['loop', 'partition_mounted', 'partitions', 'filesystem']),
+    ('/dev/loop10', ['loop', 'filesystem']),
+    ('/dev/loop11', ['loop', 'lvm']),
+    ('/dev/loop15', ['loop', 'too_small']),
+])
+def test_classify(records, path, codes):
+    got, reasons = disks.classify(records[path])
+    assert got == codes and len(reasons) == len(codes)
+
+
+def test_classify_reasons_in_words(records):
+    codes, reasons = disks.classify(records['/dev/loop9'], allow_loop_devices=True)
+    assert reasons == ['partition /dev/loop9p2 is mounted at /mnt/u',
+                       'has partitions (/dev/loop9p1, /dev/loop9p2)',
+                       'has file systems on its partitions (ext4 on /dev/loop9p2)']
+    codes, reasons = disks.classify(records['/dev/loop11'], allow_loop_devices=True)
+    assert reasons == ['is an LVM physical volume (volume group koor_corpus)']
+    codes, reasons = disks.classify(records['/dev/loop15'], allow_loop_devices=True)
+    assert reasons == ['is too small (1 GiB, the minimum is 5 GiB)']
+    assert disks.classify(records['/dev/loop8'], allow_loop_devices=True) == ([], [])
+
+
+def test_classify_root_boot_holders_bluestore_read_only(records):
+    record = copy.deepcopy(records['/dev/loop8'])
+    record.update(root=True, boot=True, read_only=True, holders=['ceph--abc-osd--block--def'],
+                  bluestore={'whoami': 7, 'ceph_fsid': 'f', 'offset': 1 << 30}, mountpoints=['[SWAP]'])
+    codes, reasons = disks.classify(record, allow_loop_devices=True)
+    assert codes == ['read_only', 'root', 'boot', 'mounted', 'holders', 'bluestore']
+    assert reasons[-1] == 'has a Ceph BlueStore label of osd.7, cluster f (a copy at 1 GiB)'
+
+
+@pytest.mark.parametrize('dev, kind', [
+    ({'name': 'sda', 'type': 'disk', 'rota': True}, 'hdd'),
+    ({'name': 'sdb', 'type': 'disk', 'rota': False}, 'ssd'),
+    ({'name': 'nvme0n1', 'type': 'disk', 'rota': False}, 'nvme'),
+    ({'name': 'loop0', 'type': 'loop', 'rota': True}, 'loop'),
+    ({'name': 'sr0', 'type': 'rom'}, 'rom'),
+    ({'name': 'zram0', 'type': 'disk'}, 'ram'),
+    ({'name': 'md0', 'type': 'raid1'}, 'other'),
+])
+def test_device_kind(dev, kind):
+    assert disks.device_kind(dev) == kind
+
+
+def test_size_option():
+    assert disks.size_option('min_size', '5GiB') == 5 << 30
+    assert disks.size_option('min_size', '100G') == 100 << 30
+    with pytest.raises(DiskInputError, match='min_size'):
+        disks.size_option('min_size', 'lots')
+
+
+# --- wipe planning ------------------------------------------------------------------------
+def test_wipe_validate():
+    ok = {'devices': ['/dev/sdb'], 'allow': ['/dev/sdb'], 'confirm': wipe.CONFIRM}
+    wipe.validate(ok)
+    with pytest.raises(DiskInputError, match="set confirm to 'yes-i-really-really-mean-it'"):
+        wipe.validate(dict(ok, confirm=None))
+    with pytest.raises(DiskInputError, match='lists /dev/sdb more than once'):
+        wipe.validate(dict(ok, devices=['/dev/sdb', '/dev/sdb']))
+    with pytest.raises(DiskInputError, match='at least one device'):
+        wipe.validate(dict(ok, devices=[]))
+
+
+def test_wipe_commands(records):
+    gpt = records['/dev/loop9']
+    cmds = [' '.join(c) for c in wipe.commands_for(gpt, lambda tool: True)]
+    assert cmds == [
+        'wipefs --all --force /dev/loop9p2',
+        'sgdisk --zap-all /dev/loop9',
+        'wipefs --all --force /dev/loop9',
+        'dd if=/dev/zero of=/dev/loop9 bs=1K count=200 seek=0 oflag=direct,dsync status=none',
+        'dd if=/dev/zero of=/dev/loop9 bs=1K count=200 seek=1048576 oflag=direct,dsync status=none',
+        'blkdiscard /dev/loop9',
+        'partprobe /dev/loop9',
+    ]
+    big = dict(records['/dev/loop8'], size=2000 << 30, discard=False, holders=['ceph--a-osd--block--b'])
+    cmds = [' '.join(c) for c in wipe.commands_for(big, lambda tool: tool != 'partprobe')]
+    assert cmds[0] == 'dmsetup remove ceph--a-osd--block--b'
+    assert [c.split('seek=')[1].split()[0] for c in cmds if c.startswith('dd')] == [
+        '0', '1048576', '10485760', '104857600', '1048576000']
+    assert cmds[-1] == 'blockdev --rereadpt /dev/loop8' and not any('blkdiscard' in c for c in cmds)
+
+
+def test_wipe_refusals(records):
+    gpt = records['/dev/loop9']
+    assert wipe.refusals(gpt, False, set()) == ['is not in the allow list',
+                                                'partition /dev/loop9p2 is mounted at /mnt/u']
+    assert wipe.refusals(records['/dev/loop11'], True, set()) == []  # a PV: content, wiped
+    held = dict(records['/dev/loop8'], holders=['ceph--a-osd--block--b', 'md127'])
+    assert wipe.refusals(held, True, set()) == ['is held by md127']
+    leftover = dict(records['/dev/loop8'], holders=['ceph--a-osd--block--b'])
+    assert wipe.refusals(leftover, True, set()) == []
+    assert wipe.refusals(leftover, True, {'ceph--a-osd--block--b'}) == ['is held by ceph--a-osd--block--b']
+    root = dict(records['/dev/loop8'], root=True)
+    assert wipe.refusals(root, True, set()) == ['holds the root file system']
+
+
+def test_wipe_clean_and_state(records):
+    assert wipe.is_clean(records['/dev/loop8']) and not wipe.is_clean(records['/dev/loop10'])
+    assert wipe.state_of(records['/dev/loop9']) == {'signatures': ['gpt partition table'],
+                                                    'partitions': ['/dev/loop9p1', '/dev/loop9p2'],
+                                                    'bluestore': False, 'ceph_dm': []}

@@ -1,0 +1,269 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, koor.ceph contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Settings of Ceph's configuration database (``ceph config set/rm``) as a declared set.
+
+The set is read with one ``config dump``. Values are compared in the form Ceph stores them
+(``4G`` of a size option is stored as ``4294967296``, ``yes`` of a bool as ``true``, ``0.5`` of
+a float as ``0.500000``, ``1h`` of a secs option as ``3600``), so a re-run with the same input
+is unchanged. To normalise, the type of an option comes from ``config help``, asked only for
+options whose declared value is not literally what the cluster already holds (so a re-run of
+values written in Ceph's own form costs the one dump); an option ``config help`` does not know
+is refused before anything is written.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import errno
+import re
+
+from ansible_collections.koor.ceph.plugins.module_utils.errors import CephInputError
+from ansible_collections.koor.ceph.plugins.module_utils.resources import Resource, Write
+from ansible_collections.koor.ceph.plugins.module_utils.units import UnitError, to_bool, to_bytes, to_seconds
+
+ITEM_SPEC = dict(
+    who=dict(type="str", required=True),
+    option=dict(type="str", required=True),
+    value=dict(type="raw"),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+)
+
+DAEMON_TYPES = ("mon", "mgr", "osd", "mds", "client")
+SECTION_RE = re.compile(r"^(global|(%s)(\.[A-Za-z0-9_.:-]+)?)$" % "|".join(DAEMON_TYPES))
+MASK_RE = re.compile(r"^([a-z_]+):([^/:\s]+)$")
+OPTION_RE = re.compile(r"^[a-z0-9_]+$")
+MGR_OPTION_RE = re.compile(r"^mgr/[A-Za-z0-9_-]+(/[A-Za-z0-9_.-]+)?/[A-Za-z0-9_]+$")
+DEBUG_RE = re.compile(r"^debug_[a-z0-9_]+$")
+INT_RE = re.compile(r"^[+-]?\d+$")
+WHO_HINT = ("who is global, a daemon type (mon, mgr, osd, mds, client) or one daemon (osd.3, client.rgw.x), "
+            "optionally followed by masks such as /class:ssd or /host:node1")
+
+
+def setting_key(who, option):
+    """The key of one setting in the set, the diff and the result: '<who> <option>'."""
+    return "%s %s" % (who, option)
+
+
+def canonical_who(who):
+    """'osd/class:ssd/host:a' -> 'osd/host:a/class:ssd' (Ceph's order: location, then class).
+
+    Raises CephInputError for a who Ceph does not accept.
+    """
+    text = (who or "").strip()
+    parts = text.split("/")
+    section, masks = parts[0], parts[1:]
+    if not SECTION_RE.match(section):
+        raise CephInputError("invalid who %r: %s" % (who, WHO_HINT))
+    location, device_class = [], []
+    for mask in masks:
+        match = MASK_RE.match(mask)
+        if not match:
+            raise CephInputError("invalid who %r: mask %r is not <crush type>:<name> or class:<device class>"
+                                 % (who, mask))
+        (device_class if match.group(1) == "class" else location).append(mask)
+    if len(device_class) > 1 or len(location) > 1:
+        raise CephInputError("invalid who %r: at most one location mask and one class mask" % who)
+    return "/".join([section] + location + device_class)
+
+
+def canonical_option(option):
+    """Ceph's name of an option: spaces and dashes are written as underscores (not in mgr/ names)."""
+    text = (option or "").strip()
+    if text.startswith("mgr/"):
+        if not MGR_OPTION_RE.match(text):
+            raise CephInputError("invalid option %r: a mgr module option is mgr/<module>/<option>" % option)
+        return text
+    text = re.sub(r"[ -]+", "_", text)
+    if not OPTION_RE.match(text):
+        raise CephInputError("invalid option %r: option names are lower-case letters, digits and '_' "
+                             "(or mgr/<module>/<option>)" % option)
+    return text
+
+
+def prepare(items):
+    """Canonical who and option per item, and the key apply_set uses ('<who> <option>')."""
+    for item in items:
+        if item.get("who") in (None, "") or item.get("option") in (None, ""):
+            raise CephInputError("every setting needs who and option")
+        item["who"] = canonical_who(item["who"])
+        item["option"] = canonical_option(item["option"])
+        item["setting"] = setting_key(item["who"], item["option"])
+    return items
+
+
+def literal(value):
+    """The value as Ceph would print it if no conversion were needed (True -> 'true', 0.5 -> '0.500000')."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return "%f" % value
+    return str(value).strip()
+
+
+def _integer(value, what, signed):
+    if isinstance(value, bool):
+        raise UnitError("%r is a boolean, not an integer" % (value,))
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise UnitError("%r is not a whole number" % (value,))
+        number = int(value)
+    elif isinstance(value, int):
+        number = value
+    else:
+        text = str(value).strip()
+        if INT_RE.match(text):
+            number = int(text)
+        else:
+            number = to_bytes(text)  # Ceph reads 1K as 1000 in integer options (strict_si_cast)
+    if number < 0 and not signed:
+        raise UnitError("%r is negative; %s takes 0 or more" % (value, what))
+    return number
+
+
+def _whole(number, value, unit):
+    if number != int(number):
+        raise UnitError("%r is not a whole number of %s" % (value, unit))
+    return int(number)
+
+
+def normalise(value, opt):
+    """The string Ceph stores for value in an option described by `config help` (opt).
+
+    Raises UnitError (a ValueError) with the reason when the value does not fit the type.
+    """
+    kind = opt.get("type")
+    name = opt.get("name") or ""
+    if kind == "bool":
+        return "true" if to_bool(value) else "false"
+    if kind in ("int", "uint"):
+        return str(_integer(value, "an unsigned option", kind == "int"))
+    if kind == "size":
+        return str(to_bytes(value if not isinstance(value, float) else _whole(value, value, "bytes"),
+                            binary_si=True))
+    if kind == "secs":
+        return str(_whole(to_seconds(value), value, "seconds"))
+    if kind == "millisecs":
+        if isinstance(value, (int, float)) and not isinstance(value, bool) or INT_RE.match(str(value).strip()):
+            return str(_integer(value, "a duration", False))  # a bare number is milliseconds
+        return str(_whole(to_seconds(value) * 1000, value, "milliseconds"))
+    if kind == "float":
+        if isinstance(value, bool):
+            raise UnitError("%r is a boolean, not a number" % (value,))
+        try:
+            return "%f" % float(str(value).strip())
+        except ValueError:
+            raise UnitError("%r is not a number" % (value,))
+    text = literal(value)
+    if DEBUG_RE.match(name) and INT_RE.match(text):
+        return "%s/%s" % (text, text)  # debug_osd 5 is stored as 5/5
+    return text
+
+
+def _bound(opt, kind, key):
+    raw = opt.get(key)
+    if raw in (None, ""):
+        return None
+    try:
+        return float(raw) if kind == "float" else int(normalise(raw, opt))
+    except (ValueError, TypeError):
+        return None
+
+
+def check_value(stored, opt):
+    """Raise UnitError unless a normalised value is within the option's choices and bounds."""
+    kind = opt.get("type")
+    choices = opt.get("enum_values") or opt.get("enum_allowed") or []
+    if choices and stored not in choices:
+        raise UnitError("%r is not one of %s" % (stored, ", ".join(repr(c) for c in choices)))
+    if kind in ("int", "uint", "size", "secs", "millisecs", "float"):
+        number = float(stored) if kind == "float" else int(stored)
+        low, high = _bound(opt, kind, "min"), _bound(opt, kind, "max")
+        if low is not None and number < low:
+            raise UnitError("%s is below the minimum %s" % (stored, opt["min"]))
+        if high is not None and number > high:
+            raise UnitError("%s is above the maximum %s" % (stored, opt["max"]))
+
+
+def read_dump(dump):
+    """`config dump` -> {'<who> <option>': {'value': stored string}}."""
+    current = {}
+    for entry in dump or []:
+        who = entry["section"] + ("/" + entry["mask"] if entry.get("mask") else "")
+        current[setting_key(who, entry["name"])] = {"value": entry.get("value"), "level": entry.get("level")}
+    return current
+
+
+class ConfigSettings(Resource):
+    kind = "setting"
+    key = "setting"
+    fields = ("value",)
+
+    def __init__(self):
+        self.options = {}
+        self.crush_types = None
+
+    def read(self, runner, items):
+        current = read_dump(runner.mon("config dump"))
+        wanted = set()
+        for item in items:
+            if item.get("state") == "absent" or item.get("value") is None:
+                continue
+            have = current.get(item["setting"])
+            if have is None or have["value"] != literal(item["value"]):
+                wanted.add(item["option"])
+        for option in sorted(wanted):
+            opt = runner.mon("config help", key=option, ok_rcs=(0, errno.ENOENT))
+            self.options[option] = opt if isinstance(opt, dict) else None
+        if any("/" in i["who"] and not all(m.startswith("class:") for m in i["who"].split("/")[1:])
+               for i in items if i.get("state") != "absent"):
+            self.crush_types = [t["name"] for t in runner.mon("osd crush dump").get("types") or []]
+        return current
+
+    def desired(self, item, have):
+        value = item.get("value")
+        if item["option"] in self.options:
+            return {"value": normalise(value, self.options[item["option"]])}
+        return {"value": literal(value)}
+
+    def validate(self, runner, items, current):
+        for item in items:
+            what = "setting %s of %s" % (item["option"], item["who"])
+            if item.get("state") == "absent":
+                continue
+            if item.get("value") is None:
+                raise CephInputError("%s: state present needs a value" % what)
+            if self.crush_types is not None:
+                for mask in item["who"].split("/")[1:]:
+                    kind = mask.split(":")[0]
+                    if kind != "class" and kind not in self.crush_types:
+                        raise CephInputError("%s: mask %r: %r is not a CRUSH type (types: %s)"
+                                             % (what, mask, kind, ", ".join(self.crush_types)))
+            if item["option"] not in self.options:
+                continue  # the cluster holds exactly this value already
+            opt = self.options[item["option"]]
+            if opt is None:
+                raise CephInputError("%s: unknown option %r (ceph config help does not know it%s)"
+                                     % (what, item["option"], "; is the mgr module enabled?"
+                                        if item["option"].startswith("mgr/") else ""))
+            try:
+                check_value(normalise(item["value"], opt), opt)
+            except (UnitError, ValueError) as exc:
+                raise CephInputError("%s: invalid value for a %s option: %s" % (what, opt.get("type"), exc))
+
+    def plan_create(self, item, want):
+        return [Write("config set", who=item["who"], name=item["option"], value=want["value"])]
+
+    def plan_update(self, item, have, changes):
+        return self.plan_create(item, changes)
+
+    def plan_delete(self, item, have):
+        return [Write("config rm", who=item["who"], name=item["option"])]
+
+    def result_item(self, name, state, after, outputs):
+        who, option = name.split(" ", 1)
+        result = {"who": who, "option": option, "state": state}
+        if after:
+            result["value"] = after.get("value")
+        return result

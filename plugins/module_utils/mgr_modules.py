@@ -1,0 +1,89 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, koor.ceph contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Ceph mgr modules (enabled or disabled) as a declared set, read with one ``mgr module ls``.
+
+A module is 'present' when it runs: enabled, or always on (Ceph runs those whatever the
+enabled list says, and they cannot be disabled).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.koor.ceph.plugins.module_utils.errors import CephInputError
+from ansible_collections.koor.ceph.plugins.module_utils.resources import Resource, Write
+
+ITEM_SPEC = dict(
+    name=dict(type="str", required=True),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+)
+
+
+def _names(value):
+    """always_on_modules is a list (Ceph 17+) or a dict of lists per release (older)."""
+    if isinstance(value, dict):
+        names = set()
+        for listed in value.values():
+            names.update(listed or [])
+        return sorted(names)
+    return sorted(value or [])
+
+
+def parse_module_ls(listing):
+    """`mgr module ls -f json` -> {name: {enabled, always_on, can_run, error}} for every module the mgr has."""
+    modules = {}
+    always_on = set(_names(listing.get("always_on_modules")))
+    for name in always_on:
+        modules[name] = {"enabled": True, "always_on": True, "can_run": True, "error": ""}
+    for name in listing.get("enabled_modules") or []:
+        modules.setdefault(name, {"enabled": True, "always_on": False, "can_run": True, "error": ""})
+    for entry in listing.get("disabled_modules") or []:
+        if entry["name"] in modules:
+            continue
+        modules[entry["name"]] = {"enabled": False, "always_on": False, "can_run": bool(entry.get("can_run", True)),
+                                  "error": entry.get("error_string") or ""}
+    for name in listing.get("force_disabled_modules") or []:
+        if name in modules:
+            modules[name]["enabled"] = False
+    return modules
+
+
+class MgrModules(Resource):
+    kind = "mgr module"
+    fields = ("always_on",)
+
+    def __init__(self):
+        self.modules = {}
+
+    def read(self, runner, items):
+        self.modules = parse_module_ls(runner.mon("mgr module ls"))
+        return dict((name, {"always_on": m["always_on"]}) for name, m in self.modules.items() if m["enabled"])
+
+    def desired(self, item, have):
+        return {"always_on": self.modules[item["name"]]["always_on"]}
+
+    def validate(self, runner, items, current):
+        for item in items:
+            name = item["name"]
+            module = self.modules.get(name)
+            if module is None:
+                raise CephInputError("mgr module %r is unknown to the active mgr (modules: %s)"
+                                     % (name, ", ".join(sorted(self.modules))))
+            if item.get("state") == "absent":
+                if module["always_on"]:
+                    raise CephInputError("mgr module %r is always on in this Ceph release and cannot be disabled"
+                                         % name)
+                continue
+            if not module["enabled"] and not module["can_run"]:
+                raise CephInputError("mgr module %r cannot run on the active mgr: %s"
+                                     % (name, module["error"] or "no reason given"))
+
+    def plan_create(self, item, want):
+        return [Write("mgr module enable", module=item["name"])]
+
+    def plan_update(self, item, have, changes):
+        return []
+
+    def plan_delete(self, item, have):
+        return [Write("mgr module disable", module=item["name"])]

@@ -109,6 +109,7 @@ class Cluster:
         self.dirty = False
         self._validators = {}
         self._saved_at = 0.0
+        self._save_lock = threading.Lock()
         for rtype in builtin_types():
             self.types[rtype.key] = rtype
         if state_path and os.path.exists(state_path):
@@ -142,14 +143,15 @@ class Cluster:
             return
         if not force and time.monotonic() - self._saved_at < interval:
             return
-        state = self.snapshot()
-        tmp = "%s.tmp.%d" % (self.state_path, os.getpid())
-        with open(tmp, "w", encoding="utf-8") as handle:
-            json.dump(state, handle, separators=(",", ":"))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, self.state_path)
-        self._saved_at = time.monotonic()
+        with self._save_lock:
+            state = self.snapshot()
+            tmp = "%s.tmp" % self.state_path
+            with open(tmp, "w", encoding="utf-8") as handle:
+                json.dump(state, handle, separators=(",", ":"))
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, self.state_path)
+            self._saved_at = time.monotonic()
 
     def _ensure_defaults(self):
         for name in ("default", "kube-system", "kube-public", "kube-node-lease"):

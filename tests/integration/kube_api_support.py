@@ -1,0 +1,65 @@
+"""Start a lab Kubernetes API simulator (lab/koorlab/kube) for the tests of test_kube_api*.py."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "lab"))
+
+from koorlab.kube import cli as kube_cli  # noqa: E402  pylint: disable=wrong-import-position
+
+EXAMPLES = "/work/shared/rook/v1.20.6/deploy/examples"
+ROOK_MANIFESTS = ["crds.yaml", "common.yaml", "csi-operator.yaml", "operator.yaml"]
+
+
+class KubeAPI:
+    """One API server process on a free port, with a kubeconfig and the three clients."""
+
+    def __init__(self, directory, token="lab-test-token"):
+        self.directory = directory
+        self.token = token
+        self.state = os.path.join(directory, "state.json")
+        self.ca, self.cert, self.key = kube_cli.make_tls(os.path.join(directory, "tls"))
+        self.kubeconfig = os.path.join(directory, "kubeconfig")
+        self.cache = os.path.join(directory, "kubectl-cache")
+        self.port = None
+        self.proc = None
+
+    @property
+    def url(self):
+        return "https://127.0.0.1:%d" % self.port
+
+    def start(self):
+        self.port = self.port or kube_cli.free_port()
+        argv = kube_cli.server_argv(self.state, self.port, self.token, self.cert, self.key, python=sys.executable)
+        self.proc = kube_cli.start_server(argv, os.path.join(self.directory, "server.log"))
+        kube_cli.wait_healthy(self.url, self.proc, ca=self.ca)
+        kube_cli.write_kubeconfig(self.kubeconfig, self.url, self.token, self.ca)
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(15)
+        self.proc = None
+
+    def kubectl(self, *args, input=None, check=True, timeout=60):  # pylint: disable=redefined-builtin
+        argv = ["kubectl", "--kubeconfig", self.kubeconfig, "--cache-dir", self.cache] + list(args)
+        proc = subprocess.run(argv, input=input, capture_output=True, text=True, timeout=timeout, check=False)
+        if check and proc.returncode != 0:
+            raise AssertionError("%s failed (rc=%d):\n%s\n%s" % (" ".join(argv), proc.returncode, proc.stdout,
+                                                                 proc.stderr))
+        return proc
+
+    def kubectl_json(self, *args):
+        return json.loads(self.kubectl(*args, "-o", "json").stdout)
+
+    def client(self):
+        from kubernetes import config  # pylint: disable=import-outside-toplevel
+        return config.new_client_from_config(config_file=self.kubeconfig)
+
+    def log(self):
+        with open(os.path.join(self.directory, "server.log"), encoding="utf-8") as handle:
+            return handle.read()

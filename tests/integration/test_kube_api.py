@@ -1,0 +1,514 @@
+"""The lab Kubernetes API simulator (lab/koorlab/kube) through kubectl and the kubernetes Python client.
+
+One API server per test session (own port, own state file, HTTPS with its own CA, bearer token).
+kubernetes.core and persistence are in test_kube_api_ansible.py and test_kube_api_restart.py.
+"""
+
+import json
+import os
+import threading
+import time
+import urllib.error
+import urllib.request
+import ssl
+
+import pytest
+from kubernetes import client as k8s, dynamic, watch
+from kubernetes.client.rest import ApiException
+from kubernetes.stream import stream
+
+from kube_api_support import EXAMPLES, ROOK_MANIFESTS, KubeAPI
+
+EXEC_ANNOTATION = "lab.koor.io/exec"
+
+
+@pytest.fixture(scope="session")
+def kube(tmp_path_factory):
+    api = KubeAPI(str(tmp_path_factory.mktemp("kube-api")))
+    api.start()
+    yield api
+    api.stop()
+    assert "Traceback" not in api.log(), api.log()
+
+
+@pytest.fixture(scope="session")
+def rook(kube):
+    """Rook's release manifests applied with plain `kubectl apply -f` (client-side apply)."""
+    for name in ROOK_MANIFESTS:
+        out = kube.kubectl("apply", "-f", os.path.join(EXAMPLES, name)).stdout
+        assert " created" in out, out
+    return kube
+
+
+@pytest.fixture(scope="session")
+def api_client(kube):
+    return kube.client()
+
+
+@pytest.fixture(scope="session")
+def core(api_client):
+    return k8s.CoreV1Api(api_client)
+
+
+@pytest.fixture(scope="session")
+def custom(api_client):
+    return k8s.CustomObjectsApi(api_client)
+
+
+@pytest.fixture
+def namespace(core, request):
+    name = "t-" + request.node.name.replace("_", "-")[5:40].strip("-").lower()
+    core.create_namespace({"metadata": {"name": name}})
+    yield name
+    core.delete_namespace(name)
+
+
+def _pool(name, namespace, size=3, **spec):
+    body = {"apiVersion": "ceph.rook.io/v1", "kind": "CephBlockPool", "metadata": {"name": name, "namespace": namespace},
+            "spec": dict({"failureDomain": "host", "replicated": {"size": size}}, **spec)}
+    return body
+
+
+def _status_of(exc):
+    return json.loads(exc.body)
+
+
+# --- discovery, manifests, schema validation --------------------------------------------------------
+
+def test_discovery_and_rook_manifests_apply(rook, api_client):
+    kube = rook
+    version = kube.kubectl_json("version")
+    assert version["serverVersion"]["gitVersion"].startswith("v1.32")
+    resources = kube.kubectl("api-resources", "-o", "name").stdout.split()
+    for name in ("pods", "deployments.apps", "cephblockpools.ceph.rook.io", "drivers.csi.ceph.io",
+                 "customresourcedefinitions.apiextensions.k8s.io", "clusterroles.rbac.authorization.k8s.io"):
+        assert name in resources
+    established = kube.kubectl("wait", "--for=condition=Established", "crd/cephclusters.ceph.rook.io",
+                               "--timeout=10s").stdout
+    assert "condition met" in established
+    dyn = dynamic.DynamicClient(api_client)
+    pools = dyn.resources.get(api_version="ceph.rook.io/v1", kind="CephBlockPool")
+    assert pools.namespaced and pools.name == "cephblockpools"
+    # every manifest again: client-side apply finds nothing to change
+    for name in ROOK_MANIFESTS:
+        out = kube.kubectl("apply", "-f", os.path.join(EXAMPLES, name)).stdout
+        assert set(line.rsplit(" ", 1)[-1] for line in out.splitlines()) == {"unchanged"}, out
+    # and server-side, taking over from the client-side apply
+    for name in ROOK_MANIFESTS:
+        out = kube.kubectl("apply", "--server-side", "-f", os.path.join(EXAMPLES, name)).stdout
+        assert set(line.rsplit(" ", 1)[-1] for line in out.splitlines()) == {"serverside-applied"}, out
+    operator = kube.kubectl_json("-n", "rook-ceph", "get", "deploy/rook-ceph-operator", "--show-managed-fields")
+    managers = {m["manager"] for m in operator["metadata"]["managedFields"]}
+    assert "kubectl" in managers
+    kube.kubectl("-n", "rook-ceph", "rollout", "status", "deploy/rook-ceph-operator", "--timeout=20s")
+
+
+def test_cephblockpool_valid_and_invalid(rook, custom):
+    created = custom.create_namespaced_custom_object("ceph.rook.io", "v1", "rook-ceph", "cephblockpools",
+                                                     _pool("valid", "rook-ceph"))
+    assert created["metadata"]["generation"] == 1 and created["metadata"]["uid"]
+    assert created["spec"]["replicated"]["size"] == 3
+    with pytest.raises(ApiException) as err:
+        custom.create_namespaced_custom_object("ceph.rook.io", "v1", "rook-ceph", "cephblockpools",
+                                               _pool("invalid", "rook-ceph", size="three"))
+    assert err.value.status == 422
+    status = _status_of(err.value)
+    assert status["reason"] == "Invalid"
+    assert status["details"]["kind"] == "CephBlockPool"
+    assert [c["field"] for c in status["details"]["causes"]] == ["spec.replicated.size"]
+    assert status["details"]["causes"][0]["reason"] == "FieldValueTypeInvalid"
+    assert 'spec.replicated.size in body must be of type integer: "three"' in status["message"]
+    # an enum violation through kubectl: the message names the field
+    bad = dict(_pool("badenum", "rook-ceph"), spec={"replicated": {"size": 3}, "compressionMode": "sometimes"})
+    proc = rook.kubectl("apply", "-f", "-", input=json.dumps(bad), check=False)
+    assert proc.returncode == 1
+    assert "spec.compressionMode: Unsupported value: \"sometimes\"" in proc.stderr
+    # unknown fields: kubectl asks for strict validation, and gets a 400 naming the field
+    unknown = dict(_pool("unknown", "rook-ceph"), spec={"replicated": {"size": 3}, "sizee": 1})
+    proc = rook.kubectl("apply", "-f", "-", input=json.dumps(unknown), check=False)
+    assert proc.returncode == 1 and 'unknown field "spec.sizee"' in proc.stderr
+    # a minimum violation; nothing invalid was stored
+    with pytest.raises(ApiException) as err:
+        custom.create_namespaced_custom_object("ceph.rook.io", "v1", "rook-ceph", "cephblockpools",
+                                               _pool("negative", "rook-ceph", size=-1))
+    assert _status_of(err.value)["details"]["causes"][0]["message"] == (
+        "Invalid value: -1: spec.replicated.size in body should be greater than or equal to 0")
+    names = [p["metadata"]["name"] for p in custom.list_namespaced_custom_object(
+        "ceph.rook.io", "v1", "rook-ceph", "cephblockpools")["items"]]
+    assert names == ["valid"]
+
+
+# --- CRUD, conflicts, selectors ---------------------------------------------------------------------
+
+def test_crud_and_errors(core, namespace):
+    body = {"metadata": {"name": "cm", "labels": {"app": "a"}}, "data": {"k": "v"}}
+    created = core.create_namespaced_config_map(namespace, body)
+    rv = int(created.metadata.resource_version)
+    assert created.metadata.uid and created.metadata.creation_timestamp
+    with pytest.raises(ApiException) as err:
+        core.create_namespaced_config_map(namespace, body)
+    assert err.value.status == 409 and _status_of(err.value)["reason"] == "AlreadyExists"
+    read = core.read_namespaced_config_map("cm", namespace)
+    assert read.data == {"k": "v"}
+    read.data["k"] = "w"
+    replaced = core.replace_namespaced_config_map("cm", namespace, read)
+    assert int(replaced.metadata.resource_version) > rv and replaced.data["k"] == "w"
+    # an update without changes keeps the resourceVersion
+    again = core.replace_namespaced_config_map("cm", namespace, replaced)
+    assert again.metadata.resource_version == replaced.metadata.resource_version
+    core.delete_namespaced_config_map("cm", namespace)
+    with pytest.raises(ApiException) as err:
+        core.read_namespaced_config_map("cm", namespace)
+    assert err.value.status == 404 and _status_of(err.value)["reason"] == "NotFound"
+    with pytest.raises(ApiException) as err:
+        core.create_namespaced_config_map("no-such-namespace", body)
+    assert err.value.status == 404
+    with pytest.raises(ApiException) as err:
+        core.create_namespaced_config_map(namespace, {"metadata": {"name": "Bad_Name"}})
+    assert err.value.status == 422
+    assert _status_of(err.value)["details"]["causes"][0]["field"] == "metadata.name"
+    secret = core.create_namespaced_secret(namespace, {"metadata": {"name": "s"}, "stringData": {"key": "value"}})
+    assert secret.data == {"key": "dmFsdWU="} and secret.type == "Opaque"
+
+
+def test_stale_update_conflicts(core, custom, rook, namespace):
+    core.create_namespaced_config_map(namespace, {"metadata": {"name": "c"}, "data": {"n": "0"}})
+    first = core.read_namespaced_config_map("c", namespace)
+    second = core.read_namespaced_config_map("c", namespace)
+    first.data["n"] = "1"
+    core.replace_namespaced_config_map("c", namespace, first)
+    second.data["n"] = "2"
+    with pytest.raises(ApiException) as err:
+        core.replace_namespaced_config_map("c", namespace, second)
+    assert err.value.status == 409
+    status = _status_of(err.value)
+    assert status["reason"] == "Conflict" and "the object has been modified" in status["message"]
+    # a merge patch carrying a stale resourceVersion is a conflict too
+    with pytest.raises(ApiException) as err:
+        core.patch_namespaced_config_map("c", namespace, {"metadata": {"resourceVersion": "1"}, "data": {"n": "3"}})
+    assert err.value.status == 409
+    # custom resources need a resourceVersion on update
+    pool = custom.create_namespaced_custom_object("ceph.rook.io", "v1", namespace, "cephblockpools",
+                                                  _pool("p", namespace))
+    del pool["metadata"]["resourceVersion"]
+    with pytest.raises(ApiException) as err:
+        custom.replace_namespaced_custom_object("ceph.rook.io", "v1", namespace, "cephblockpools", "p", pool)
+    assert err.value.status == 422
+
+
+def test_label_and_field_selectors(core, namespace, kube):
+    for name, labels in (("a", {"app": "x", "tier": "web"}), ("b", {"app": "x", "tier": "db"}),
+                         ("c", {"app": "y"})):
+        core.create_namespaced_config_map(namespace, {"metadata": {"name": name, "labels": labels}})
+
+    def names(**kw):
+        return sorted(i.metadata.name for i in core.list_namespaced_config_map(namespace, **kw).items)
+
+    assert names(label_selector="app=x") == ["a", "b"]
+    assert names(label_selector="app=x,tier!=web") == ["b"]
+    assert names(label_selector="tier in (web,db)") == ["a", "b"]
+    assert names(label_selector="app,!tier") == ["c"]
+    assert names(label_selector="tier notin (web)") == ["b", "c"]
+    assert names(field_selector="metadata.name=c") == ["c"]
+    assert names(field_selector="metadata.name!=c", label_selector="app=x") == ["a", "b"]
+    page = core.list_namespaced_config_map(namespace, limit=2)
+    assert len(page.items) == 2 and page.metadata._continue
+    rest = core.list_namespaced_config_map(namespace, limit=2, _continue=page.metadata._continue)
+    assert [i.metadata.name for i in rest.items] == ["c"]
+    out = kube.kubectl("-n", namespace, "get", "configmaps", "-l", "app=x", "-o", "name").stdout.split()
+    assert out == ["configmap/a", "configmap/b"]
+    with pytest.raises(ApiException) as err:
+        core.list_namespaced_config_map(namespace, label_selector="app in (x")
+    assert err.value.status == 400
+
+
+# --- watch, status, finalizers ---------------------------------------------------------------------
+
+def test_watch_from_resource_version(core, namespace):
+    listed = core.list_namespaced_config_map(namespace, label_selector="w=1")
+    seen = []
+    ready = threading.Event()
+
+    def watcher():
+        stream_ = watch.Watch()
+        ready.set()
+        for event in stream_.stream(core.list_namespaced_config_map, namespace, label_selector="w=1",
+                                    resource_version=listed.metadata.resource_version, timeout_seconds=10,
+                                    allow_watch_bookmarks=True):
+            seen.append((event["type"], event["object"].metadata.name,
+                         (event["object"].data or {}).get("v")))
+            if event["type"] == "DELETED":
+                stream_.stop()
+
+    thread = threading.Thread(target=watcher)
+    thread.start()
+    ready.wait()
+    core.create_namespaced_config_map(namespace, {"metadata": {"name": "other"}})  # filtered out by the selector
+    core.create_namespaced_config_map(namespace, {"metadata": {"name": "w", "labels": {"w": "1"}}, "data": {"v": "1"}})
+    core.patch_namespaced_config_map("w", namespace, {"data": {"v": "2"}})
+    core.delete_namespaced_config_map("w", namespace)
+    thread.join(15)
+    assert seen == [("ADDED", "w", "1"), ("MODIFIED", "w", "2"), ("DELETED", "w", "2")]
+    # a watch without resourceVersion starts with the current objects
+    core.create_namespaced_config_map(namespace, {"metadata": {"name": "x", "labels": {"w": "1"}}})
+    events = list(watch.Watch().stream(core.list_namespaced_config_map, namespace, label_selector="w=1",
+                                       timeout_seconds=1))
+    assert [(e["type"], e["object"].metadata.name) for e in events] == [("ADDED", "x")]
+
+
+def test_status_subresource_and_generation(custom, rook, namespace):
+    group = ("ceph.rook.io", "v1", namespace, "cephblockpools")
+    pool = custom.create_namespaced_custom_object(*group, dict(_pool("s", namespace), status={"phase": "Ignored"}))
+    assert "status" not in pool  # status is not set on create
+    pool["status"] = {"phase": "Ready"}
+    updated = custom.replace_namespaced_custom_object_status(*group, "s", pool)
+    assert updated["status"] == {"phase": "Ready"} and updated["metadata"]["generation"] == 1
+    # a status write does not change the spec, a main resource write does not change the status
+    updated["spec"]["replicated"]["size"] = 2
+    updated["status"]["phase"] = "Failure"
+    after = custom.patch_namespaced_custom_object_status(*group, "s", {"status": {"phase": "Progressing"},
+                                                                       "spec": {"failureDomain": "osd"}})
+    assert after["spec"]["failureDomain"] == "host" and after["status"]["phase"] == "Progressing"
+    main = custom.replace_namespaced_custom_object(*group, "s", dict(updated, metadata=after["metadata"]))
+    assert main["spec"]["replicated"]["size"] == 2 and main["status"]["phase"] == "Progressing"
+    assert main["metadata"]["generation"] == 2
+    # an invalid status is refused as an invalid spec is
+    with pytest.raises(ApiException) as err:
+        custom.patch_namespaced_custom_object_status(*group, "s", {"status": {"phase": 5}})
+    assert err.value.status == 422
+
+
+def test_finalizers_and_deletion_timestamp(custom, rook, namespace, kube):
+    group = ("ceph.rook.io", "v1", namespace, "cephblockpools")
+    body = _pool("f", namespace)
+    body["metadata"]["finalizers"] = ["cephblockpool.ceph.rook.io"]
+    custom.create_namespaced_custom_object(*group, body)
+    deleted = custom.delete_namespaced_custom_object(*group, "f")
+    assert deleted["metadata"]["deletionTimestamp"]
+    still = custom.get_namespaced_custom_object(*group, "f")
+    assert still["metadata"]["deletionTimestamp"] and still["metadata"]["finalizers"]
+    with pytest.raises(ApiException) as err:  # no new finalizers once deleting
+        custom.patch_namespaced_custom_object(*group, "f", {"metadata": {"finalizers": ["a", "b"]}})
+    assert err.value.status == 422
+    waiter = threading.Thread(target=kube.kubectl, args=("-n", namespace, "wait", "--for=delete",
+                                                         "cephblockpool/f", "--timeout=20s"))
+    waiter.start()
+    time.sleep(0.5)
+    custom.patch_namespaced_custom_object(*group, "f", {"metadata": {"finalizers": None}})
+    waiter.join(25)
+    with pytest.raises(ApiException) as err:
+        custom.get_namespaced_custom_object(*group, "f")
+    assert err.value.status == 404
+
+
+def test_namespace_deletion_and_garbage_collection(core, kube):
+    core.create_namespace({"metadata": {"name": "doomed"}})
+    owner = core.create_namespaced_config_map("doomed", {"metadata": {"name": "owner"}})
+    core.create_namespaced_config_map("doomed", {"metadata": {"name": "dependent", "ownerReferences": [
+        {"apiVersion": "v1", "kind": "ConfigMap", "name": "owner", "uid": owner.metadata.uid}]}})
+    core.delete_namespaced_config_map("owner", "doomed")
+    assert [i.metadata.name for i in core.list_namespaced_config_map("doomed").items] == []
+    core.create_namespaced_config_map("doomed", {"metadata": {"name": "content"}})
+    core.delete_namespace("doomed")
+    kube.kubectl("wait", "--for=delete", "namespace/doomed", "--timeout=10s")
+    with pytest.raises(ApiException):
+        core.read_namespaced_config_map("content", "doomed")
+
+
+# --- patches and server-side apply ----------------------------------------------------------------
+
+def _deployment(name, namespace, image="busybox:1", replicas=1, exec_spec=None):
+    template_meta = {"labels": {"app": name}}
+    if exec_spec is not None:
+        template_meta["annotations"] = {EXEC_ANNOTATION: json.dumps(exec_spec)}
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "namespace": namespace},
+            "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": name}},
+                     "template": {"metadata": template_meta, "spec": {"containers": [
+                         {"name": "main", "image": image, "env": [{"name": "A", "value": "1"}]},
+                         {"name": "side", "image": "busybox:1"}]}}}}
+
+
+def test_every_patch_type(api_client, namespace):
+    apps = k8s.AppsV1Api(api_client)
+    apps.create_namespaced_deployment(namespace, _deployment("d", namespace))
+    # strategic merge: containers merge by name, env by name; $patch: delete removes one
+    patched = apps.patch_namespaced_deployment("d", namespace, {"spec": {"template": {"spec": {"containers": [
+        {"name": "main", "env": [{"name": "B", "value": "2"}]}, {"name": "side", "$patch": "delete"}]}}}})
+    containers = patched.spec.template.spec.containers
+    assert [c.name for c in containers] == ["main"] and containers[0].image == "busybox:1"
+    assert [(e.name, e.value) for e in containers[0].env] == [("A", "1"), ("B", "2")]
+    assert patched.metadata.generation == 2
+    # JSON merge patch: lists are replaced
+    dyn = dynamic.DynamicClient(api_client)
+    deployments = dyn.resources.get(api_version="apps/v1", kind="Deployment")
+    merged = deployments.patch(name="d", namespace=namespace, content_type="application/merge-patch+json", body={
+        "metadata": {"labels": {"m": "1"}}, "spec": {"template": {"spec": {"containers": [
+            {"name": "only", "image": "x"}]}}}}).to_dict()
+    assert merged["metadata"]["labels"] == {"m": "1"}
+    assert [c["name"] for c in merged["spec"]["template"]["spec"]["containers"]] == ["only"]
+    # JSON patch, with a test that fails: 422 and nothing changed
+    out = deployments.patch(name="d", namespace=namespace, content_type="application/json-patch+json", body=[
+        {"op": "replace", "path": "/spec/replicas", "value": 2}, {"op": "add", "path": "/metadata/labels/j", "value": "1"}])
+    assert out.spec.replicas == 2 and out.metadata.labels["j"] == "1"
+    with pytest.raises(ApiException) as err:
+        deployments.patch(name="d", namespace=namespace, content_type="application/json-patch+json", body=[
+            {"op": "test", "path": "/spec/replicas", "value": 5}, {"op": "replace", "path": "/spec/replicas",
+                                                                   "value": 7}])
+    assert err.value.status == 422
+    assert deployments.get(name="d", namespace=namespace).spec.replicas == 2
+    # server-side apply (application/apply-patch+yaml)
+    applied = deployments.server_side_apply(body={"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {
+        "name": "d", "namespace": namespace, "labels": {"owner": "ssa"}}}, name="d", namespace=namespace,
+        field_manager="tester")
+    assert applied.metadata.labels["owner"] == "ssa"
+    entries = {(m["manager"], m["operation"]) for m in applied.metadata.managedFields}
+    assert ("tester", "Apply") in entries
+    # a strategic merge patch of a custom resource is refused (415), as a real server does
+    k8s.CustomObjectsApi(api_client).create_namespaced_custom_object("ceph.rook.io", "v1", namespace,
+                                                                     "cephblockpools", _pool("smp", namespace))
+    pools = dyn.resources.get(api_version="ceph.rook.io/v1", kind="CephBlockPool")
+    with pytest.raises(ApiException) as err:
+        pools.patch(name="smp", namespace=namespace, content_type="application/strategic-merge-patch+json",
+                    body={"spec": {"failureDomain": "osd"}})
+    assert err.value.status == 415
+
+
+def test_server_side_apply_conflicts(api_client, namespace, kube):
+    dyn = dynamic.DynamicClient(api_client)
+    cms = dyn.resources.get(api_version="v1", kind="ConfigMap")
+    body = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "ssa", "namespace": namespace},
+            "data": {"a": "1", "b": "1"}}
+    created = cms.server_side_apply(body=body, name="ssa", namespace=namespace, field_manager="alice")
+    assert created.to_dict()["data"] == {"a": "1", "b": "1"}
+    # bob sets a to another value: conflict, unless forced
+    bob = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "ssa", "namespace": namespace},
+           "data": {"a": "2"}}
+    with pytest.raises(ApiException) as err:
+        cms.server_side_apply(body=bob, name="ssa", namespace=namespace, field_manager="bob")
+    assert err.value.status == 409
+    status = _status_of(err.value)
+    assert status["details"]["causes"][0]["field"] == ".data.a" and '"alice"' in status["message"]
+    # the same value is shared ownership, not a conflict
+    cms.server_side_apply(body=dict(bob, data={"b": "1"}), name="ssa", namespace=namespace, field_manager="bob")
+    forced = cms.server_side_apply(body=bob, name="ssa", namespace=namespace, field_manager="bob",
+                                   force_conflicts=True)
+    assert forced.to_dict()["data"] == {"a": "2", "b": "1"}
+    # alice drops a and b from her configuration: a is bob's now and stays; b was hers alone (bob's last
+    # apply no longer holds it) and goes
+    after = cms.server_side_apply(body=dict(body, data={}), name="ssa", namespace=namespace, field_manager="alice")
+    assert after.to_dict()["data"] == {"a": "2"}
+    # kubectl --server-side reports the conflict and --force-conflicts resolves it
+    manifest = json.dumps({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "ssa", "namespace": namespace},
+                           "data": {"a": "3"}})
+    proc = kube.kubectl("apply", "--server-side", "-f", "-", input=manifest, check=False)
+    assert proc.returncode != 0 and "conflict" in proc.stderr.lower()
+    kube.kubectl("apply", "--server-side", "--force-conflicts", "-f", "-", input=manifest)
+    assert kube.kubectl_json("-n", namespace, "get", "cm", "ssa")["data"]["a"] == "3"
+
+
+def test_kubectl_client_side_apply_of_builtins(kube, namespace):
+    deploy = _deployment("csa", namespace)
+    kube.kubectl("apply", "-f", "-", input=json.dumps(deploy))
+    # remove the side container and change the image: kubectl computes a strategic merge patch
+    deploy["spec"]["template"]["spec"]["containers"] = [dict(deploy["spec"]["template"]["spec"]["containers"][0],
+                                                             image="busybox:2")]
+    out = kube.kubectl("apply", "-f", "-", input=json.dumps(deploy)).stdout
+    assert "configured" in out
+    live = kube.kubectl_json("-n", namespace, "get", "deploy", "csa")
+    assert [(c["name"], c["image"]) for c in live["spec"]["template"]["spec"]["containers"]] == [("main", "busybox:2")]
+    assert "kubectl.kubernetes.io/last-applied-configuration" in live["metadata"]["annotations"]
+    assert kube.kubectl("apply", "-f", "-", input=json.dumps(deploy)).stdout.strip().endswith("unchanged")
+    kube.kubectl("-n", namespace, "rollout", "status", "deploy/csa", "--timeout=20s")
+    pods = kube.kubectl_json("-n", namespace, "get", "pods", "-l", "app=csa")["items"]
+    assert len(pods) == 1 and pods[0]["status"]["phase"] == "Running"
+    assert pods[0]["spec"]["containers"][0]["image"] == "busybox:2"
+    yaml_out = kube.kubectl("-n", namespace, "get", "deploy", "csa", "-o", "yaml").stdout
+    assert "readyReplicas: 1" in yaml_out
+    kube.kubectl("-n", namespace, "scale", "deploy/csa", "--replicas=2")
+    kube.kubectl("-n", namespace, "wait", "deploy/csa", "--for=jsonpath={.status.readyReplicas}=2", "--timeout=20s")
+
+
+def test_kubectl_wait_for_jsonpath_on_custom_resource(kube, custom, rook, namespace):
+    group = ("ceph.rook.io", "v1", namespace, "cephblockpools")
+    custom.create_namespaced_custom_object(*group, _pool("w", namespace))
+
+    def later():
+        time.sleep(1)
+        custom.patch_namespaced_custom_object_status(*group, "w", {"status": {"phase": "Ready"}})
+
+    thread = threading.Thread(target=later)
+    thread.start()
+    out = kube.kubectl("-n", namespace, "wait", "cephblockpool/w", "--for=jsonpath={.status.phase}=Ready",
+                       "--timeout=20s").stdout
+    thread.join()
+    assert "condition met" in out
+
+
+# --- exec --------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def tools(kube, namespace):
+    """A deployment whose pods run commands on this host (exec prefix [])."""
+    deploy = _deployment("tools", namespace, exec_spec={"prefix": [], "env": {"LAB_VAR": "from-annotation"},
+                                                        "cwd": "/tmp"})
+    kube.kubectl("apply", "-f", "-", input=json.dumps(deploy))
+    kube.kubectl("-n", namespace, "rollout", "status", "deploy/tools", "--timeout=20s")
+    return namespace
+
+
+def test_exec_through_kubectl(kube, tools):
+    proc = kube.kubectl("-n", tools, "exec", "-i", "deploy/tools", "--", "sh", "-c",
+                        "cat; echo to-stderr >&2; echo $LAB_VAR; pwd; exit 3", input="from-stdin\n", check=False)
+    assert proc.returncode == 3
+    assert proc.stdout == "from-stdin\nfrom-annotation\n/tmp\n"
+    assert "to-stderr" in proc.stderr
+    assert kube.kubectl("-n", tools, "exec", "deploy/tools", "-c", "side", "--", "true").returncode == 0
+    big = kube.kubectl("-n", tools, "exec", "-i", "deploy/tools", "--", "wc", "-c", input="x" * 300000).stdout
+    assert big.strip() == "300000"
+    # kubectl speaks WebSocket (v5) to the lab API: no SPDY fallback is needed (the lab has none)
+    verbose = kube.kubectl("-v=7", "-n", tools, "exec", "deploy/tools", "--", "true").stderr
+    assert "v5.channel.k8s.io" in verbose or "websocket" in verbose.lower()
+
+
+def test_exec_through_python_client(core, tools):
+    pod = core.list_namespaced_pod(tools, label_selector="app=tools").items[0].metadata.name
+    out = stream(core.connect_get_namespaced_pod_exec, pod, tools, command=["sh", "-c", "echo out; echo err >&2"],
+                 stderr=True, stdin=False, stdout=True, tty=False)
+    assert "out" in out
+    resp = stream(core.connect_get_namespaced_pod_exec, pod, tools, command=["sh", "-c", "cat; exit 5"],
+                  stderr=True, stdin=True, stdout=True, tty=False, _preload_content=False)
+    resp.write_stdin("piped\n")
+    resp.close_channel(0)  # v5: stdin EOF
+    stdout = ""
+    while resp.is_open():
+        resp.update(timeout=1)
+        stdout += resp.read_stdout() or ""
+    assert stdout == "piped\n"
+    assert resp.returncode == 5
+
+
+def test_exec_errors(kube, core, namespace):
+    core.create_namespaced_pod(namespace, {"metadata": {"name": "plain"}, "spec": {"containers": [
+        {"name": "c", "image": "x"}]}})
+    kube.kubectl("-n", namespace, "wait", "pod/plain", "--for=condition=Ready", "--timeout=10s")
+    proc = kube.kubectl("-n", namespace, "exec", "plain", "--", "true", check=False)
+    assert proc.returncode != 0 and EXEC_ANNOTATION in proc.stderr
+    core.patch_namespaced_pod("plain", namespace, {"metadata": {"annotations": {EXEC_ANNOTATION: '{"prefix": []}'}}})
+    proc = kube.kubectl("-n", namespace, "exec", "plain", "--", "no-such-command-here", check=False)
+    assert proc.returncode == 127
+
+
+# --- protocol details ---------------------------------------------------------------------------------
+
+def test_unauthorized_and_protobuf(kube):
+    context = ssl.create_default_context(cafile=kube.ca)
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(kube.url + "/api/v1/namespaces", context=context)  # pylint: disable=consider-using-with
+    assert err.value.code == 401
+    request = urllib.request.Request(kube.url + "/api/v1/namespaces/default/configmaps", method="POST", data=b"\x00",
+                                     headers={"Authorization": "Bearer " + kube.token,
+                                              "Content-Type": "application/vnd.kubernetes.protobuf"})
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(request, context=context)  # pylint: disable=consider-using-with
+    assert err.value.code == 415
+    assert "JSON only" in json.loads(err.value.read())["message"]

@@ -66,7 +66,8 @@ class FakeKube:
                 if p == "deployments" and n == namespace and o["metadata"].get("labels", {}).get(key) == value]
 
     def operator_deployments(self):
-        return [o for o in self.list("deployments") if o["metadata"].get("labels", {}).get("app") == "rook-ceph-operator"]
+        return [o for o in self.list("deployments")
+                if o["spec"]["template"].get("metadata", {}).get("labels", {}).get("app") == "rook-ceph-operator"]
 
     def get_deployment(self, namespace, name):
         return copy.deepcopy(self.objects.get(("deployments", namespace, name)))

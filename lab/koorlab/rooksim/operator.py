@@ -3,7 +3,7 @@ reconciled into the lab's real Ceph (koorlab.rooksim.ceph).
 
     python -m koorlab.rooksim.operator --lab L --kubeconfig FILE
 
-It idles until Rook's operator Deployment (label app=rook-ceph-operator) exists, then
+It idles until Rook's operator Deployment (pods labelled app=rook-ceph-operator) exists, then
 reconciles, every couple of seconds and in dependency order: CephCluster (mons, mgrs, OSDs
 with `ceph-volume raw`, a Deployment per daemon with Rook's labels, status and conditions,
 Ceph image and operator image rolls), the rook-ceph-tools Deployment, CephBlockPool,
@@ -99,8 +99,11 @@ class Kube:
         return [self._dict(d) for d in items]
 
     def operator_deployments(self):
-        items = self.apps.list_deployment_for_all_namespaces(label_selector="app=rook-ceph-operator").items
-        return [self._dict(d) for d in items]
+        """Deployments whose pods are Rook's operator (operator.yaml labels its pod template
+        app=rook-ceph-operator, not the Deployment itself)."""
+        items = [self._dict(d) for d in self.apps.list_deployment_for_all_namespaces(label_selector="operator=rook").items]
+        return [d for d in items
+                if d["spec"]["template"]["metadata"].get("labels", {}).get("app") == "rook-ceph-operator"]
 
     def get_deployment(self, namespace, name):
         try:

@@ -1,0 +1,147 @@
+"""`koor-lab up --rook` / `koor-lab down`: a Rook lab = nodes + the lab Kubernetes API + the
+Rook simulator (operator.py), with a kubeconfig and an inventory under inventories/lab/.
+
+Files of lab L: /var/lib/koor-lab/L/rooksim.pid and rooksim.log (the simulator process),
+/var/lib/koor-lab/L/rook/ (the Ceph cluster it builds, see ceph.py), the kube API's files (see
+koorlab.kube.cli) and the nodes' (koorlab.nodes). Written for clients:
+inventories/lab/generated/L-kubeconfig and inventories/lab/generated/L-rook.yml.
+"""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+
+from .. import nodes
+from ..util import LabError, log, pid_alive
+from . import ceph as cephlib
+
+LAB_HOME = os.environ.get("KOOR_LAB_HOME", "/var/lib/koor-lab")
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+VENV_PYTHON = os.path.join(ROOT, ".venv", "bin", "python")
+DEFAULT_NODES = 3
+DEFAULT_DISKS = "10G,10G,1G"
+
+
+def _pid_path(lab):
+    return os.path.join(LAB_HOME, lab, "rooksim.pid")
+
+
+def kubeconfig_copy(lab):
+    return os.path.join(nodes.INVENTORY_DIR, "%s-kubeconfig" % lab)
+
+
+def inventory_path(lab):
+    return os.path.join(nodes.INVENTORY_DIR, "%s-rook.yml" % lab)
+
+
+def operator_pid(lab):
+    try:
+        with open(_pid_path(lab)) as handle:
+            pid = int(handle.read().strip())
+    except (FileNotFoundError, ValueError):
+        return None
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as handle:
+            ours = b"koorlab.rooksim.operator" in handle.read()
+    except OSError:
+        ours = False
+    return pid if ours and pid_alive(pid) else None
+
+
+def start_operator(lab, kubeconfig):
+    if operator_pid(lab):
+        return operator_pid(lab)
+    if not os.path.exists(VENV_PYTHON):
+        raise LabError("%s not found: the Rook simulator needs the project's venv (make venv)" % VENV_PYTHON)
+    log_path = os.path.join(LAB_HOME, lab, "rooksim.log")
+    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "lab"), PYTHONUNBUFFERED="1")
+    for var in ("CEPH_ARGS", "CEPH_CONF", "CEPH_KEYRING"):
+        env.pop(var, None)
+    with open(log_path, "ab") as out:
+        proc = subprocess.Popen([VENV_PYTHON, "-m", "koorlab.rooksim.operator", "--lab", lab,  # pylint: disable=consider-using-with
+                                 "--kubeconfig", kubeconfig], stdout=out, stderr=out, stdin=subprocess.DEVNULL,
+                                env=env, start_new_session=True, cwd="/")
+    with open(_pid_path(lab), "w") as handle:
+        handle.write("%d\n" % proc.pid)
+    time.sleep(0.5)
+    if proc.poll() is not None:
+        raise LabError("the Rook simulator exited at once (rc=%s): see %s" % (proc.returncode, log_path))
+    log("Rook simulator of lab %r running (pid %d, log %s)" % (lab, proc.pid, log_path))
+    return proc.pid
+
+
+def stop_operator(lab):
+    pid = operator_pid(lab)
+    if pid:
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        while pid_alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if pid_alive(pid):
+            os.kill(pid, signal.SIGKILL)
+    if os.path.exists(_pid_path(lab)):
+        os.unlink(_pid_path(lab))
+
+
+def up(lab, count=None, disks=None):
+    """Nodes, the lab Kubernetes API and the simulator. Returns what env() returns."""
+    from ..kube import cli as kube  # pylint: disable=import-outside-toplevel
+    started = time.monotonic()
+    if count is None and nodes.load_state(lab) is None:
+        count = DEFAULT_NODES
+    nodes.up(lab, count, disks or (DEFAULT_DISKS if count else None))
+    info = kube.up(lab)
+    start_operator(lab, info["kubeconfig"])
+    write_inventory(lab, info["kubeconfig"])
+    log("Rook lab %r up in %.1fs: apply Rook's manifests with KUBECONFIG=%s" % (lab, time.monotonic() - started,
+                                                                                kubeconfig_copy(lab)))
+    return env(lab)
+
+
+def write_inventory(lab, kubeconfig):
+    os.makedirs(nodes.INVENTORY_DIR, exist_ok=True)
+    shutil.copy(kubeconfig, kubeconfig_copy(lab))
+    os.chmod(kubeconfig_copy(lab), 0o600)
+    inventory = {"all": {"children": {"koor_lab_rook": {
+        "hosts": {"localhost": {"ansible_connection": "local"}},
+        "vars": {"koor_lab_name": lab,
+                 "koor_ceph_connection": {"transport": "kubectl_exec", "kubeconfig": kubeconfig_copy(lab),
+                                          "namespace": "rook-ceph", "toolbox": "deploy/rook-ceph-tools"},
+                 "k8s_kubeconfig": kubeconfig_copy(lab)}}}}}
+    with open(inventory_path(lab), "w") as handle:
+        handle.write("# Written by lab/koor-lab up --rook for lab %r. Do not edit.\n" % lab)
+        json.dump(inventory, handle, indent=2, sort_keys=True)
+        handle.write("\n")
+
+
+def down(lab):
+    """Stop the simulator, remove its Ceph cluster (daemons, disks wiped), the API and the nodes."""
+    stop_operator(lab)
+    cluster = cephlib.CephCluster(lab)
+    if cluster.exists or os.path.isdir(cluster.home):
+        try:
+            cluster.destroy(wipe=False)  # the nodes' disk images are removed next
+        except LabError as exc:
+            log("removing the simulator's cluster: %s" % exc)
+    try:
+        from ..kube import cli as kube  # pylint: disable=import-outside-toplevel
+        kube.down(lab)
+    except ImportError:
+        pass
+    for path in (kubeconfig_copy(lab), inventory_path(lab), os.path.join(LAB_HOME, lab, "rooksim.log")):
+        if os.path.exists(path):
+            os.unlink(path)
+
+
+def env(lab):
+    values = {"KOOR_LAB_NAME": lab, "KUBECONFIG": kubeconfig_copy(lab),
+              "KOOR_LAB_ROOK_INVENTORY": inventory_path(lab),
+              "KOOR_LAB_ROOKSIM_PID": str(operator_pid(lab) or "")}
+    cluster = cephlib.CephCluster(lab)
+    if cluster.exists:
+        values.update({"KOOR_LAB_CONF": cluster.conf, "KOOR_LAB_PREFIX": "chroot %s" % cluster.prefix()[1],
+                       "KOOR_LAB_FSID": cluster.fsid})
+    return values

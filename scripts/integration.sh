@@ -12,7 +12,7 @@ cd "$ROOT"
 cleanup() { "$LAB" down --name "$NAME" || echo "warning: 'koor-lab down --name $NAME' failed" >&2; }
 trap cleanup EXIT
 "$LAB" down --name "$NAME"          # leftovers of an interrupted run
-"$LAB" up --name "$NAME" >/dev/null
+"$LAB" up --name "$NAME" --nodes 3 >/dev/null
 echo "--- pytest tests/integration (lab '$NAME')"
 KOOR_LAB_NAME=$NAME "$ROOT/.venv/bin/python" -m pytest tests/integration -p no:cacheprovider -q "$@"
 if [ $# -eq 0 ]; then

@@ -264,6 +264,8 @@ class Operator:
                 except LabError as exc:
                     log("rooksim: %s %s: %s" % (plural, obj["metadata"]["name"], exc))
                     self._status(obj, plural, {"phase": "Failure", "message": str(exc)[:500]})
+                except Exception:  # one resource's failure must not stop the others  # pylint: disable=broad-except
+                    log("rooksim: %s %s failed:\n%s" % (plural, obj["metadata"]["name"], traceback.format_exc()))
         for obc in self.kube.list("objectbucketclaims", OBC_GROUP, OBC_VERSION):
             try:
                 self.reconcile_obc(obc)
@@ -746,7 +748,7 @@ class Operator:
         self.ensure_deployments(self.cluster)
         wait_for("an active MDS for %s" % fs_name, lambda: self._fs_active(fs_name) >= active, 120, 1)
         self._status(cr, plural, {"phase": "Ready", "observedGeneration": cr["metadata"].get("generation", 1),
-                                  "info": {"metadataPool": meta_pool, "dataPools": data_pools}})
+                                  "info": {"metadataPool": meta_pool, "dataPools": ",".join(data_pools)}})
 
     def _fs_active(self, fs_name):
         dump = self.ceph.ceph("fs", "dump")

@@ -116,7 +116,11 @@ def _integer(value, what, signed):
         if INT_RE.match(text):
             number = int(text)
         else:
-            number = to_bytes(text)  # Ceph reads 1K as 1000 in integer options (strict_si_cast)
+            try:
+                number = to_bytes(text)  # Ceph reads 1K as 1000 in integer options (strict_si_cast)
+            except UnitError:
+                raise UnitError("%r is not an integer (a whole number, optionally with k, M, G, ... for powers "
+                                "of 1000)" % (value,))
     if number < 0 and not signed:
         raise UnitError("%r is negative; %s takes 0 or more" % (value, what))
     return number
@@ -202,30 +206,28 @@ class ConfigSettings(Resource):
 
     def __init__(self):
         self.options = {}
+        self.unsettled = set()
         self.crush_types = None
 
     def read(self, runner, items):
         current = read_dump(runner.mon("config dump"))
-        wanted = set()
-        for item in items:
-            if item.get("state") == "absent" or item.get("value") is None:
-                continue
-            have = current.get(item["setting"])
-            if have is None or have["value"] != literal(item["value"]):
-                wanted.add(item["option"])
-        for option in sorted(wanted):
+        # settings the cluster does not hold literally: their option's type is needed to compare
+        # them, and their who's CRUSH location mask (if any) is checked against the CRUSH types
+        unsettled = [i for i in items if i.get("state") != "absent" and i.get("value") is not None and
+                     (current.get(i["setting"]) or {}).get("value") != literal(i["value"])]
+        self.unsettled = set(i["setting"] for i in unsettled)
+        for option in sorted(set(i["option"] for i in unsettled)):
             opt = runner.mon("config help", key=option, ok_rcs=(0, errno.ENOENT))
             self.options[option] = opt if isinstance(opt, dict) else None
-        if any("/" in i["who"] and not all(m.startswith("class:") for m in i["who"].split("/")[1:])
-               for i in items if i.get("state") != "absent"):
+        if any(not m.startswith("class:") for i in unsettled for m in i["who"].split("/")[1:]):
             self.crush_types = [t["name"] for t in runner.mon("osd crush dump").get("types") or []]
         return current
 
     def desired(self, item, have):
         value = item.get("value")
-        if item["option"] in self.options:
+        if item["setting"] in self.unsettled:
             return {"value": normalise(value, self.options[item["option"]])}
-        return {"value": literal(value)}
+        return {"value": literal(value)}  # what the cluster holds already
 
     def validate(self, runner, items, current):
         for item in items:
@@ -234,14 +236,14 @@ class ConfigSettings(Resource):
                 continue
             if item.get("value") is None:
                 raise CephInputError("%s: state present needs a value" % what)
+            if item["setting"] not in self.unsettled:
+                continue  # the cluster holds exactly this value already
             if self.crush_types is not None:
                 for mask in item["who"].split("/")[1:]:
                     kind = mask.split(":")[0]
                     if kind != "class" and kind not in self.crush_types:
                         raise CephInputError("%s: mask %r: %r is not a CRUSH type (types: %s)"
                                              % (what, mask, kind, ", ".join(self.crush_types)))
-            if item["option"] not in self.options:
-                continue  # the cluster holds exactly this value already
             opt = self.options[item["option"]]
             if opt is None:
                 raise CephInputError("%s: unknown option %r (ceph config help does not know it%s)"

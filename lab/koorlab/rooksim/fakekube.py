@@ -1,6 +1,7 @@
 """An in-memory stand-in for operator.Kube, for unit tests of the reconcile logic only.
 
 The real tests run the operator against the lab's Kubernetes API (koorlab.kube)."""
+# pylint: disable=unused-argument
 
 import copy
 import datetime

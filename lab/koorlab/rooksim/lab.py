@@ -57,13 +57,13 @@ def start_operator(lab, kubeconfig):
     if not os.path.exists(VENV_PYTHON):
         raise LabError("%s not found: the Rook simulator needs the project's venv (make venv)" % VENV_PYTHON)
     log_path = os.path.join(LAB_HOME, lab, "rooksim.log")
-    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "lab"), PYTHONUNBUFFERED="1")
+    proc_env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "lab"), PYTHONUNBUFFERED="1")
     for var in ("CEPH_ARGS", "CEPH_CONF", "CEPH_KEYRING"):
-        env.pop(var, None)
+        proc_env.pop(var, None)
     with open(log_path, "ab") as out:
         proc = subprocess.Popen([VENV_PYTHON, "-m", "koorlab.rooksim.operator", "--lab", lab,  # pylint: disable=consider-using-with
                                  "--kubeconfig", kubeconfig], stdout=out, stderr=out, stdin=subprocess.DEVNULL,
-                                env=env, start_new_session=True, cwd="/")
+                                env=proc_env, start_new_session=True, cwd="/")
     with open(_pid_path(lab), "w") as handle:
         handle.write("%d\n" % proc.pid)
     time.sleep(0.5)

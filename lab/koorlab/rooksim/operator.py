@@ -385,7 +385,7 @@ class Operator:
         self.ensure_deployments(cr)
 
     # deployments
-    def daemon_labels(self, cr, name, daemon):
+    def daemon_labels(self, cr, daemon):
         ns = cr["metadata"]["namespace"]
         kind, ident = daemon["type"], daemon["id"]
         labels = {"app": "rook-ceph-%s" % kind, "rook_cluster": ns, "ceph_daemon_type": kind,
@@ -401,7 +401,7 @@ class Operator:
         return labels
 
     @staticmethod
-    def deployment_name(name, daemon):
+    def deployment_name(daemon):
         kind, ident = daemon["type"], daemon["id"]
         if kind == "rgw":
             return "rook-ceph-rgw-%s" % ident
@@ -415,12 +415,12 @@ class Operator:
     def ensure_deployments(self, cr):
         ns = cr["metadata"]["namespace"]
         wanted = {}
-        for name, daemon in self.ceph.state["daemons"].items():
+        for daemon in self.ceph.state["daemons"].values():
             node = self.ceph.node(daemon["node"])
-            labels = self.daemon_labels(cr, name, daemon)
+            labels = self.daemon_labels(cr, daemon)
             exec_prefix = ["nsenter", "-t", str(node.init_pid), "-m", "-n", "-u", "--", "chroot",
                            self.ceph.root(daemon["suite"])]
-            dep_name = self.deployment_name(name, daemon)
+            dep_name = self.deployment_name(daemon)
             select = {"app": labels["app"], "rook_cluster": ns, "ceph_daemon_id": labels["ceph_daemon_id"]}
             body = {"apiVersion": "apps/v1", "kind": "Deployment",
                     "metadata": {"name": dep_name, "namespace": ns, "labels": labels,
@@ -573,9 +573,9 @@ class Operator:
             dependents += ["%s/%s" % (plural, o["metadata"]["name"]) for o in self.kube.list(plural)
                            if o["metadata"]["namespace"] == ns]
         if dependents:
-            message = "CephCluster %q has dependents %s" % (cr["metadata"]["name"], ", ".join(dependents))
+            message = "CephCluster %s has dependents: %s" % (cr["metadata"]["name"], ", ".join(dependents))
             self._status(cr, "cephclusters", {"phase": "Deleting", "conditions": [
-                condition("DeletionIsBlocked", "True", "ObjectHasDependents", message.replace("%q", ""),
+                condition("DeletionIsBlocked", "True", "ObjectHasDependents", message,
                           (cr.get("status") or {}).get("conditions"))]})
             return
         spec = cr.get("spec") or {}

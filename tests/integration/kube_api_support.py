@@ -63,3 +63,12 @@ class KubeAPI:
     def log(self):
         with open(os.path.join(self.directory, "server.log"), encoding="utf-8") as handle:
             return handle.read()
+
+
+def serve(tmp_path_factory, name):
+    """A fixture body: one API server for a test module."""
+    api = KubeAPI(str(tmp_path_factory.mktemp(name)))
+    api.start()
+    yield api
+    api.stop()
+    assert "Traceback" not in api.log(), api.log()

@@ -17,21 +17,17 @@ from kubernetes import client as k8s, dynamic, watch
 from kubernetes.client.rest import ApiException
 from kubernetes.stream import stream
 
-from kube_api_support import EXAMPLES, ROOK_MANIFESTS, KubeAPI
+from kube_api_support import EXAMPLES, ROOK_MANIFESTS, serve
 
 EXEC_ANNOTATION = "lab.koor.io/exec"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def kube(tmp_path_factory):
-    api = KubeAPI(str(tmp_path_factory.mktemp("kube-api")))
-    api.start()
-    yield api
-    api.stop()
-    assert "Traceback" not in api.log(), api.log()
+    yield from serve(tmp_path_factory, "kube-api")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def rook(kube):
     """Rook's release manifests applied with plain `kubectl apply -f` (client-side apply)."""
     for name in ROOK_MANIFESTS:
@@ -40,17 +36,17 @@ def rook(kube):
     return kube
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def api_client(kube):
     return kube.client()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def core(api_client):
     return k8s.CoreV1Api(api_client)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def custom(api_client):
     return k8s.CustomObjectsApi(api_client)
 

@@ -14,6 +14,8 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 KOOR_LAB = os.path.join(ROOT, "lab", "koor-lab")
 COLLECTIONS = os.path.join(ROOT, ".cache", "collections")
+# Rook's release manifests live beside the repository (../shared/rook), in a fresh clone as here.
+ROOK_EXAMPLES = os.path.join(os.path.dirname(ROOT), "shared", "rook", "v1.20.6", "deploy", "examples")
 
 
 class Lab:

@@ -18,9 +18,8 @@ import urllib.request
 import pytest
 import yaml
 
-from conftest import KOOR_LAB, ROOT
+from conftest import KOOR_LAB, ROOK_EXAMPLES as EXAMPLES, ROOT
 
-EXAMPLES = "/work/shared/rook/v1.20.6/deploy/examples"
 LAB = os.environ.get("KOOR_ROOK_LAB", "rook")
 NS = "rook-ceph"
 

@@ -45,6 +45,9 @@ def setup_dev():
     mount_tmpfs("/dev")
     for name, (major, minor) in CHAR_DEVICES.items():
         os.mknod("/dev/" + name, 0o666 | stat.S_IFCHR, os.makedev(major, minor))
+        # mknod's mode is filtered by the umask (root's 022 gives 0644); a real /dev has
+        # 0666, and daemons that drop root (ceph-volume's mkfs as the ceph user) need it.
+        os.chmod("/dev/" + name, 0o666)
     os.makedirs("/dev/pts")
     sh("mount", "-t", "devpts", "-o", "newinstance,ptmxmode=0666,mode=0620", "devpts", "/dev/pts")
     os.symlink("pts/ptmx", "/dev/ptmx")

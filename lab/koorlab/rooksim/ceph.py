@@ -110,9 +110,6 @@ true
 _NODE_MOUNTS = _NODE_UNMOUNTS + r"""
 set -e
 N="$3"
-# ceph-volume runs ceph-osd --mkfs as the ceph user: the node's character devices must be
-# usable by it (they are made under root's umask).
-chmod 0666 /dev/null /dev/zero /dev/full /dev/random /dev/urandom
 for d in dev proc sys; do mount --rbind "/$d" "$R/$d"; done
 mkdir -p "$R$H" "$N/lib/bootstrap-osd" "$N/lib/osd" "$N/log" "$R/var/lib/ceph" "$R/var/log/ceph" "$R/etc/ceph"
 mount --bind "$H" "$R$H"

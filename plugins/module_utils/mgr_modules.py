@@ -5,13 +5,19 @@
 
 A module is 'present' when it runs: enabled, or always on (Ceph runs those whatever the
 enabled list says, and they cannot be disabled).
+
+Ceph restarts (re-executes) the active mgr whenever the set of enabled modules changes. After
+a real change, :func:`wait_for_restart` waits until a new active mgr instance is available, so
+the next task can use mgr commands at once.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.koor.ceph.plugins.module_utils.errors import CephInputError
+import time
+
+from ansible_collections.koor.ceph.plugins.module_utils.errors import CephInputError, CephTimeoutError
 from ansible_collections.koor.ceph.plugins.module_utils.resources import Resource, Write
 
 ITEM_SPEC = dict(
@@ -55,6 +61,7 @@ class MgrModules(Resource):
 
     def __init__(self):
         self.modules = {}
+        self.active_gid = None
 
     def read(self, runner, items):
         self.modules = parse_module_ls(runner.mon("mgr module ls"))
@@ -78,6 +85,10 @@ class MgrModules(Resource):
             if not module["enabled"] and not module["can_run"]:
                 raise CephInputError("mgr module %r cannot run on the active mgr: %s"
                                      % (name, module["error"] or "no reason given"))
+        if any(self.modules[i["name"]]["enabled"] != (i.get("state") != "absent") for i in items):
+            # a change is coming: the active mgr instance now, to know when its successor is up
+            dump = runner.mon("mgr dump")
+            self.active_gid = dump.get("active_gid") if dump.get("available") else None
 
     def plan_create(self, item, want):
         return [Write("mgr module enable", module=item["name"])]
@@ -87,3 +98,22 @@ class MgrModules(Resource):
 
     def plan_delete(self, item, have):
         return [Write("mgr module disable", module=item["name"])]
+
+
+def wait_for_restart(runner, resource, timeout, interval=0.25):
+    """After a change to the enabled modules: wait until the mgr Ceph restarts for it is active again.
+
+    Nothing to wait for in check mode or when no mgr was available before the change.
+    """
+    if runner.check_mode or not resource.active_gid:
+        return
+    deadline = time.monotonic() + timeout
+    dump = {}
+    while time.monotonic() < deadline:
+        dump = runner.mon("mgr dump")
+        if dump.get("available") and dump.get("active_gid") not in (None, 0, resource.active_gid):
+            return
+        time.sleep(interval)
+    raise CephTimeoutError("the mgr modules were changed, but the mgr Ceph restarts for that was not active again "
+                           "within %ds (active: %s, available: %s): check the mgr's log"
+                           % (timeout, dump.get("active_name"), dump.get("available")))

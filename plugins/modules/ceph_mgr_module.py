@@ -19,6 +19,8 @@ description:
   - Modules that are always on in the cluster's Ceph release (C(balancer), C(crash), C(volumes), ...) count as
     enabled and cannot be disabled. A module the mgr does not have, or reports it cannot run (for example a
     missing Python dependency, with the mgr's reason), is refused before anything is written.
+  - Ceph restarts the active mgr whenever the set of enabled modules changes. After a change the module waits (up
+    to O(timeout) seconds) until the restarted mgr is active again, so the next task can use mgr commands.
 author:
   - koor.ceph contributors (@koor-ceph)
 extends_documentation_fragment:
@@ -92,7 +94,7 @@ commands:
   sample: [ceph mgr module enable prometheus]
 """
 
-from ansible_collections.koor.ceph.plugins.module_utils.mgr_modules import ITEM_SPEC, MgrModules
+from ansible_collections.koor.ceph.plugins.module_utils.mgr_modules import ITEM_SPEC, MgrModules, wait_for_restart
 from ansible_collections.koor.ceph.plugins.module_utils.module import ceph_module, run_module
 from ansible_collections.koor.ceph.plugins.module_utils.resources import apply_set, items_from_params, module_spec
 
@@ -103,7 +105,11 @@ def main():
 
     def work(runner):
         items = items_from_params(module.params, ITEM_SPEC, "modules")
-        return apply_set(runner, MgrModules(), items, "modules")
+        resource = MgrModules()
+        result = apply_set(runner, resource, items, "modules")
+        if result["changed"]:
+            wait_for_restart(runner, resource, runner.timeout)
+        return result
 
     run_module(module, work)
 

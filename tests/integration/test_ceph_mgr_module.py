@@ -82,11 +82,18 @@ def test_enable_and_disable_a_set(lab, module, restore):
     assert {"stats", "insights"}.isdisjoint(now) and "iostat" in now
 
 
-def test_one_module(lab, module, restore):
-    check, apply = cycle(module, name="snap_schedule")
-    assert apply["commands"] == ["ceph mgr module enable snap_schedule"]
+def test_one_module_and_the_mgr_restart_is_waited_for(lab, module, restore):
+    gid = lab.ceph("mgr", "dump")["active_gid"]
+    apply = module(MODULE, name="snap_schedule")
+    assert apply["_rc"] == 0 and apply["commands"] == ["ceph mgr module enable snap_schedule"]
     assert apply["modules"] == [{"name": "snap_schedule", "state": "present", "always_on": False, "changed": True}]
+    # Ceph restarted the mgr for the change; the module returned once the new one was active
+    dump = lab.ceph("mgr", "dump")
+    assert dump["active_gid"] != gid and dump["available"] is True
     assert "snap_schedule" in enabled(lab)
+    again = module(MODULE, name="snap_schedule")
+    assert again["_rc"] == 0 and again["changed"] is False and again["commands"] == []
+    assert lab.ceph("mgr", "dump")["active_gid"] == dump["active_gid"]  # no change, no restart
 
 
 def _cannot_run(lab):

@@ -12,8 +12,8 @@ import os
 
 import pytest
 
-from ansible_collections.koor.ceph.plugins.module_utils.errors import CephInputError
-from ansible_collections.koor.ceph.plugins.module_utils.mgr_modules import MgrModules, parse_module_ls
+from ansible_collections.koor.ceph.plugins.module_utils.errors import CephInputError, CephTimeoutError
+from ansible_collections.koor.ceph.plugins.module_utils.mgr_modules import MgrModules, parse_module_ls, wait_for_restart
 from ansible_collections.koor.ceph.plugins.module_utils.resources import apply_set
 from ansible_collections.koor.ceph.plugins.module_utils.runner import describe
 
@@ -26,13 +26,18 @@ with open(os.path.join(FIXTURES, 'ceph_mgr_module_ls.json')) as _handle:
 class FakeRunner:
     check_mode = True
 
-    def __init__(self, listing=None):
+    def __init__(self, listing=None, dumps=None):
         self.listing = listing if listing is not None else LISTING
+        # successive `mgr dump` answers (active gid, available): the last one repeats
+        self.dumps = list(dumps or [(4100, True)])
         self.reads = []
         self.commands = []
 
     def mon(self, prefix, **args):
         self.reads.append(prefix)
+        if prefix == 'mgr dump':
+            gid, available = self.dumps.pop(0) if len(self.dumps) > 1 else self.dumps[0]
+            return {'active_gid': gid, 'available': available, 'active_name': 'x'}
         assert prefix == 'mgr module ls'
         return copy.deepcopy(self.listing)
 
@@ -74,7 +79,7 @@ def test_force_disabled_modules_count_as_disabled():
 def test_plans_touch_only_what_differs_with_one_read():
     runner, result = run(dict(name='stats'), dict(name='iostat'), dict(name='balancer'),
                          dict(name='nfs', state='absent'), dict(name='insights', state='absent'))
-    assert runner.reads == ['mgr module ls']
+    assert runner.reads == ['mgr module ls', 'mgr dump']  # the active mgr, known before the change
     assert runner.commands == ['ceph mgr module enable stats', 'ceph mgr module disable nfs']
     assert [m['changed'] for m in result['modules']] == [True, False, False, True, False]
     assert result['modules'][0] == {'name': 'stats', 'state': 'present', 'always_on': False, 'changed': True}
@@ -94,3 +99,38 @@ def test_bad_input_is_refused_before_any_write(items, message):
         apply_set(runner, MgrModules(), [dict(dict(state='present'), **i) for i in items], 'modules')
     assert message in info.value.msg
     assert runner.commands == []
+
+
+def test_a_no_op_reads_only_the_module_list():
+    runner, result = run(dict(name='iostat'), dict(name='volumes'), dict(name='stats', state='absent'))
+    assert runner.reads == ['mgr module ls'] and result['changed'] is False
+
+
+def test_wait_for_restart_returns_when_a_new_active_mgr_is_available():
+    runner = FakeRunner(dumps=[(4100, True), (4100, True), (0, False), (4300, False), (4300, True)])
+    runner.check_mode = False
+    resource = MgrModules()
+    apply_set(runner, resource, [dict(name='stats', state='present')], 'modules')
+    assert resource.active_gid == 4100
+    wait_for_restart(runner, resource, timeout=5, interval=0)
+    assert runner.reads == ['mgr module ls', 'mgr dump'] + ['mgr dump'] * 4
+
+
+def test_wait_for_restart_times_out_with_a_clear_error():
+    runner = FakeRunner(dumps=[(4100, True)])
+    runner.check_mode = False
+    resource = MgrModules()
+    apply_set(runner, resource, [dict(name='stats', state='present')], 'modules')
+    with pytest.raises(CephTimeoutError, match='was not active again within 0s'):
+        wait_for_restart(runner, resource, timeout=0.05, interval=0.01)
+
+
+@pytest.mark.parametrize('check_mode, dumps', [(True, [(4100, True)]), (False, [(0, False)])])
+def test_no_wait_in_check_mode_or_without_an_active_mgr(check_mode, dumps):
+    runner = FakeRunner(dumps=dumps)
+    runner.check_mode = check_mode
+    resource = MgrModules()
+    apply_set(runner, resource, [dict(name='stats', state='present')], 'modules')
+    reads = len(runner.reads)
+    wait_for_restart(runner, resource, timeout=5, interval=0)
+    assert len(runner.reads) == reads

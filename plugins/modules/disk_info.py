@@ -15,7 +15,7 @@ description:
   - Runs on the storage host (over SSH) and reports every block device with its size, type, partitions,
     file systems and labels, mounts, holders, LVM membership, Ceph BlueStore labels and whether it holds the
     root or boot file system.
-  - Gives each whole disk a verdict, RV(disks[].eligible), with every reason that makes it unfit for an OSD:
+  - Gives each whole disk a verdict, RV(disks[].eligible), with every reason that makes it unfit for an OSD, by
     the same rules Rook and ceph-volume apply (no partitions, no file system or other signature, not an LVM
     physical volume, not mounted, no holders, big enough, not read-only), plus the host's root and boot disks.
   - Costs one C(lsblk) and one C(blkid) call (plus one C(pvs) call when an LVM signature is found), whatever the
@@ -110,7 +110,10 @@ disks:
       description: The signature on the whole device (type, usage, label, uuid) or null.
       type: dict
     signatures: {description: Signatures blkid found on the whole device., type: list, elements: str}
-    mountpoints: {description: Where the device itself is mounted (C([SWAP]) for swap)., type: list, elements: str}
+    mountpoints:
+      description: Where the device itself is mounted (C([SWAP]) for swap).
+      type: list
+      elements: str
     holders: {description: Device-mapper names (or kernel names) of devices built on it., type: list, elements: str}
     lvm:
       description: C(pvs) (physical volumes on it) and C(vgs) (their volume groups), or null.

@@ -37,8 +37,8 @@ class Node:
         proc = subprocess.run(["ssh", "-F", self.lab.ssh_config, self.name, command], capture_output=True, text=True,
                               check=False, timeout=300)
         if check and proc.returncode != 0:
-            raise AssertionError("on %s: %s failed (rc=%d): %s%s" % (self.name, command, proc.returncode, proc.stdout,
-                                                                    proc.stderr))
+            raise AssertionError("on %s: %s failed (rc=%d): %s%s"
+                                 % (self.name, command, proc.returncode, proc.stdout, proc.stderr))
         return proc
 
     def wait_for_path(self, path, timeout=10):
@@ -72,8 +72,8 @@ class NodeLab:
             out = json.loads(proc.stdout)
             return out["plays"][0]["tasks"][0]["hosts"][host]
         except (ValueError, KeyError, IndexError):
-            raise AssertionError("no result from %s on %s (rc=%d):\n%s\n%s" % (name, host, proc.returncode,
-                                                                              proc.stdout[-3000:], proc.stderr[-3000:]))
+            raise AssertionError("no result from %s on %s (rc=%d):\n%s\n%s"
+                                 % (name, host, proc.returncode, proc.stdout[-3000:], proc.stderr[-3000:]))
 
     # --- witnesses read on the host, independent of the collection --------------------------
     @staticmethod
@@ -122,8 +122,9 @@ ln -s ../devices/virtual/block/%(name)s $R/sys/block/%(name)s
 mount -t tmpfs koor-cv-sysdev $R/sys/dev/block
 ln -s ../../devices/virtual/block/%(name)s $R/sys/dev/block/%(major)d:%(minor)d
 chroot $R env CEPH_CONF=/var/lib/ceph/ceph.conf ceph-volume raw prepare --bluestore --data %(dev)s
-""" % {"root": root, "dev": device, "major": os.major(st.st_rdev), "minor": os.minor(st.st_rdev), "cv": cv,
-           "name": os.path.basename(device)}
+"""
+        script = script % {"root": root, "dev": device, "major": os.major(st.st_rdev), "minor": os.minor(st.st_rdev),
+                           "cv": cv, "name": os.path.basename(device)}
         proc = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script],
                               capture_output=True, text=True, check=False, timeout=300)
         assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]

@@ -49,8 +49,8 @@ def test_parse_blkid_export():
     assert probes['/dev/loop10'] == {'LABEL': 'plain', 'UUID': '55eb6587-900c-495f-8fea-181e91e1393d',
                                      'BLOCK_SIZE': '4096', 'TYPE': 'ext4'}
     assert probes['/dev/loop9']['PTTYPE'] == 'gpt' and '/dev/loop8' not in probes
-    assert disks.parse_blkid('DEVNAME=/dev/sdb\nLABEL=my\\ disk\nTYPE=xfs\n') == {'/dev/sdb': {'LABEL': 'my disk',
-                                                                                             'TYPE': 'xfs'}}
+    probe = disks.parse_blkid('DEVNAME=/dev/sdb\nLABEL=my\\ disk\nTYPE=xfs\n')
+    assert probe == {'/dev/sdb': {'LABEL': 'my disk', 'TYPE': 'xfs'}}
     assert disks.parse_blkid_errors('/dev/sdc: ambivalent result (probably more filesystems)\n') == ['/dev/sdc']
 
 

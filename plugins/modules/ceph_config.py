@@ -26,6 +26,8 @@ description:
     invalid O(who) are refused before anything is written.
   - Only the configuration database is managed, not C(ceph.conf) files nor values daemons were started with;
     some options take effect only when the daemons restart.
+  - Values appear in the diff, the result and RV(commands) as Ceph stores them; do not set secrets (passwords,
+    keys) with this module.
 author:
   - koor.ceph contributors (@koor-ceph)
 extends_documentation_fragment:

@@ -31,9 +31,9 @@ def test_state_survives_a_restart(tmp_path):
         assert int(updated.metadata.resource_version) > old_rv  # resourceVersion continues
         # history before the restart is gone: a watch from an older resourceVersion gets 410 Gone
         with pytest.raises(ApiException) as err:
-            for _ in watch.Watch().stream(core.list_namespaced_config_map, "default", resource_version="1",
-                                          timeout_seconds=2):
-                pass
+            events = watch.Watch().stream(core.list_namespaced_config_map, "default", resource_version="1",
+                                          timeout_seconds=2)
+            list(events)
         assert err.value.status == 410
     finally:
         api.stop()

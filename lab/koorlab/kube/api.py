@@ -56,8 +56,10 @@ def not_found(rtype, name):
                     {"name": name, "group": rtype.group, "kind": rtype.plural})
 
 
-def conflict(rtype, name, why="the object has been modified; please apply your changes to the latest version "
-                             "and try again"):
+MODIFIED = "the object has been modified; please apply your changes to the latest version and try again"
+
+
+def conflict(rtype, name, why=MODIFIED):
     return ApiError(409, "Conflict", 'Operation cannot be fulfilled on %s "%s": %s' % (rtype.describe(), name, why),
                     {"name": name, "group": rtype.group, "kind": rtype.plural})
 
@@ -323,7 +325,7 @@ class Cluster:
             if not meta.get("name"):
                 if meta.get("generateName"):
                     meta["name"] = meta["generateName"] + "".join(random.choice("bcdfghjklmnpqrstvwxz2456789")
-                                                                  for _ in range(5))
+                                                                  for _unused in range(5))
                 else:
                     raise invalid(rtype, "", [{"reason": "FieldValueRequired", "field": "metadata.name",
                                                "message": "Required value: name or generateName is required"}])
@@ -549,9 +551,9 @@ class Cluster:
                 raise conflict(rtype, name, "Precondition failed: UID in precondition: %s, UID in object meta: %s"
                                % (pre["uid"], old["metadata"]["uid"]))
             if pre.get("resourceVersion") and pre["resourceVersion"] != old["metadata"]["resourceVersion"]:
-                raise conflict(rtype, name, "Precondition failed: ResourceVersion in precondition: %s, "
-                               "ResourceVersion in object meta: %s" % (pre["resourceVersion"],
-                                                                     old["metadata"]["resourceVersion"]))
+                why = "Precondition failed: ResourceVersion in precondition: %s, ResourceVersion in object meta: %s" % (
+                    pre["resourceVersion"], old["metadata"]["resourceVersion"])
+                raise conflict(rtype, name, why)
             return self._delete(rtype, version, key, old, opts)
 
     def _delete(self, rtype, version, key, old, opts):
@@ -613,7 +615,7 @@ class Cluster:
 
     def _reap(self):
         """Background deletion of dependents, namespace content and CRD instances."""
-        for _ in range(100):
+        for _round in range(100):
             uids = {o["metadata"]["uid"] for objs in self.objects.values() for o in objs.values()}
             work = []
             terminating_ns = {k[1] for k, ns in self.objects[("", "namespaces")].items()
@@ -904,4 +906,4 @@ def crd_status(obj, old):
 
 
 def random_suffix(length=5):
-    return "".join(random.choice(string.ascii_lowercase + string.digits) for _ in range(length))
+    return "".join(random.choice(string.ascii_lowercase + string.digits) for _unused in range(length))

@@ -77,7 +77,7 @@ class WorkloadController:
         for pod in current[wanted:]:
             cluster.delete(pods_type, "v1", namespace, pod["metadata"]["name"], self.opts)
         current = current[:wanted]
-        for _ in range(wanted - len(current)):
+        for _missing in range(wanted - len(current)):
             current.append(cluster.create(pods_type, "v1", namespace, self._pod(deploy, template, template_hash),
                                           self.opts))
         current = [cluster.objects[pods_type.key].get((namespace, p["metadata"]["name"])) or p for p in current]

@@ -255,7 +255,7 @@ def _kill_after(proc, delay):
 def peer_closed(sock):
     """True when the peer has closed the connection (nothing to read but EOF)."""
     try:
-        readable, _, _ = select.select([sock], [], [], 0)
+        readable = select.select([sock], [], [], 0)[0]
         if not readable:
             return False
         return sock.recv(1, socket.MSG_PEEK) == b""

@@ -229,12 +229,11 @@ def _merge_keyed_list(current, patch_items, keys, list_info, path):
 
 def _reorder(items, order, info):
     kind, keys = info
-    if kind == "map" and keys:
-        wanted = [_item_key(o, keys) for o in order]
-        keyed = lambda i: _item_key(i, keys)  # noqa: E731
-    else:
-        wanted = list(order)
-        keyed = lambda i: i  # noqa: E731
+
+    def keyed(item):
+        return _item_key(item, keys) if kind == "map" and keys else item
+
+    wanted = [keyed(o) for o in order]
     first = [i for w in wanted for i in items if keyed(i) == w]
     rest = [i for i in items if keyed(i) not in wanted]
     return first + rest

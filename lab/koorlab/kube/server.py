@@ -256,8 +256,8 @@ class Handler(BaseHTTPRequestHandler):
                            % (rest[0], group, version))
         name = rest[1] if len(rest) > 1 else None
         sub = rest[2] if len(rest) > 2 else None
-        if sub is not None and sub not in rtype.subresources and not (rtype.key == ("", "namespaces")
-                                                                       and sub == "finalize"):
+        finalize = rtype.key == ("", "namespaces") and sub == "finalize"
+        if sub is not None and sub not in rtype.subresources and not finalize:
             raise ApiError(404, "NotFound", "the server could not find the requested resource")
         if rtype.namespaced and not namespace and name is not None:
             raise ApiError(404, "NotFound", "the server could not find the requested resource")
@@ -323,14 +323,14 @@ class Handler(BaseHTTPRequestHandler):
         elif method == "PATCH" and name is not None:
             patch_type = PATCH_TYPES.get(ctype)
             if patch_type is None:
+                accepted = ", ".join(t for t, v in PATCH_TYPES.items() if v)
                 raise ApiError(415, "UnsupportedMediaType", "the body of the request was in an unknown format - "
-                               "accepted media types include: %s" % ", ".join(t for t, v in PATCH_TYPES.items()
-                                                                             if v))
+                               "accepted media types include: %s" % accepted)
             obj = cluster.patch(rtype, version, namespace, name, patch_type, body, opts,
                                 subresource="status" if sub == "status" else None)
             self._send(200, obj, warnings=opts.warnings)
         elif method == "DELETE" and name is not None:
-            obj, _ = cluster.delete(rtype, version, namespace, name, opts)
+            obj = cluster.delete(rtype, version, namespace, name, opts)[0]
             self._send(200, obj)
         elif method == "DELETE":
             listed = cluster.delete_collection(rtype, version, namespace, _first(query, "labelSelector"),

@@ -25,18 +25,23 @@ def _json_path(obj, path):
     return "" if value is None else value
 
 
+def _pod_ready(pod):
+    ready = sum(1 for c in (pod.get("status") or {}).get("containerStatuses") or [] if c.get("ready"))
+    return "%d/%d" % (ready, len((pod.get("spec") or {}).get("containers") or []))
+
+
+def _deployment_ready(deploy):
+    return "%s/%s" % ((deploy.get("status") or {}).get("readyReplicas", 0), (deploy.get("spec") or {}).get("replicas", 0))
+
+
 def _columns(rtype, version):
     if rtype.crd is not None:
         return [(c["name"], c.get("type", "string"), c.get("jsonPath")) for c in rtype.printer_columns.get(version, [])
                 if c.get("name") != "Age"]
     if rtype.key == ("", "pods"):
-        return [("Ready", "string", lambda o: "%d/%d" % (
-            sum(1 for c in (o.get("status") or {}).get("containerStatuses") or [] if c.get("ready")),
-            len((o.get("spec") or {}).get("containers") or []))),
-                ("Status", "string", ".status.phase")]
+        return [("Ready", "string", _pod_ready), ("Status", "string", ".status.phase")]
     if rtype.key == ("apps", "deployments"):
-        return [("Ready", "string", lambda o: "%s/%s" % ((o.get("status") or {}).get("readyReplicas", 0),
-                                                        (o.get("spec") or {}).get("replicas", 0))),
+        return [("Ready", "string", _deployment_ready),
                 ("Up-to-date", "integer", ".status.updatedReplicas"),
                 ("Available", "integer", ".status.availableReplicas")]
     if rtype.key == ("", "namespaces"):
@@ -50,12 +55,13 @@ def to_table(rtype, version, obj, listing):
     rows = []
     for item in items:
         cells = [item["metadata"]["name"]]
-        for _, _, path in columns:
+        for column in columns:
+            path = column[2]
             cells.append(path(item) if callable(path) else _json_path(item, path))
         cells.append(_age(item["metadata"].get("creationTimestamp")))
         rows.append({"cells": cells, "object": item})
     defs = [{"name": "Name", "type": "string", "format": "name", "description": "", "priority": 0}]
-    defs += [{"name": name, "type": kind, "format": "", "description": "", "priority": 0} for name, kind, _ in columns]
+    defs += [{"name": name, "type": kind, "format": "", "description": "", "priority": 0} for name, kind, _path in columns]
     defs.append({"name": "Age", "type": "string", "format": "", "description": "", "priority": 0})
     return {"kind": "Table", "apiVersion": "meta.k8s.io/v1",
             "metadata": {"resourceVersion": obj["metadata"].get("resourceVersion", "")},

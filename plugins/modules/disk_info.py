@@ -22,6 +22,7 @@ description:
     number of devices; BlueStore labels are read directly from the first bytes of each disk, so Ceph need not be
     installed on the host.
   - Needs root (to probe devices) and C(lsblk) and C(blkid) from util-linux.
+  - The role C(koor.ceph.disk_prep) uses it to check storage hosts before Rook creates OSDs.
 author:
   - koor.ceph contributors (@koor-ceph)
 options:
@@ -49,12 +50,12 @@ attributes:
     description: Reads only; runs the same in check mode.
   diff_mode:
     support: none
+    description: Reads only.
 notes:
   - A device is I(clean) when C(blkid) finds no signature on it (no partition table, file system, LVM or RAID member,
     BlueStore), it has no partitions, and no BlueStore label is found at 0, 1, 10, 100 or 1000 GiB.
 seealso:
   - module: koor.ceph.disk_wipe
-  - role: koor.ceph.disk_prep
 """
 
 EXAMPLES = r"""
@@ -86,22 +87,52 @@ disks:
   type: list
   elements: dict
   contains:
-    path: {description: Device path., type: str, sample: /dev/sdb}
-    name: {description: Kernel name., type: str, sample: sdb}
-    size: {description: Size in bytes., type: int, sample: 10737418240}
+    path:
+      description: Device path.
+      type: str
+      sample: /dev/sdb
+    name:
+      description: Kernel name.
+      type: str
+      sample: sdb
+    size:
+      description: Size in bytes.
+      type: int
+      sample: 10737418240
     type:
       description: V(hdd), V(ssd), V(nvme), V(loop), V(rom), V(ram) or V(other).
       type: str
-    lsblk_type: {description: The type lsblk reports (disk, loop, rom, ...)., type: str}
-    rotational: {description: Whether the kernel reports a rotational device., type: bool}
-    read_only: {description: Whether the device is read-only., type: bool}
-    removable: {description: Whether the device is removable., type: bool}
-    model: {description: Model, when the device reports one., type: str}
-    serial: {description: Serial number, when the device reports one., type: str}
-    wwn: {description: World wide name, when the device reports one., type: str}
-    transport: {description: Transport (sata, sas, nvme, usb, ...)., type: str}
-    maj_min: {description: Major and minor device number., type: str, sample: "8:16"}
-    partition_table: {description: Partition table type (gpt, dos) or null., type: str}
+    lsblk_type:
+      description: The type lsblk reports (disk, loop, rom, ...).
+      type: str
+    rotational:
+      description: Whether the kernel reports a rotational device.
+      type: bool
+    read_only:
+      description: Whether the device is read-only.
+      type: bool
+    removable:
+      description: Whether the device is removable.
+      type: bool
+    model:
+      description: Model, when the device reports one.
+      type: str
+    serial:
+      description: Serial number, when the device reports one.
+      type: str
+    wwn:
+      description: World wide name, when the device reports one.
+      type: str
+    transport:
+      description: Transport (sata, sas, nvme, usb, ...).
+      type: str
+    maj_min:
+      description: Major and minor device number.
+      type: str
+      sample: "8:16"
+    partition_table:
+      description: Partition table type (gpt, dos) or null.
+      type: str
     partitions:
       description: Partitions with path, name, size, fstype, label, uuid, partlabel, mountpoints, holders, signatures.
       type: list
@@ -109,12 +140,18 @@ disks:
     filesystem:
       description: The signature on the whole device (type, usage, label, uuid) or null.
       type: dict
-    signatures: {description: Signatures blkid found on the whole device., type: list, elements: str}
+    signatures:
+      description: Signatures blkid found on the whole device.
+      type: list
+      elements: str
     mountpoints:
       description: Where the device itself is mounted (C([SWAP]) for swap).
       type: list
       elements: str
-    holders: {description: Device-mapper names (or kernel names) of devices built on it., type: list, elements: str}
+    holders:
+      description: Device-mapper names (or kernel names) of devices built on it.
+      type: list
+      elements: str
     lvm:
       description: C(pvs) (physical volumes on it) and C(vgs) (their volume groups), or null.
       type: dict
@@ -123,12 +160,26 @@ disks:
         - The BlueStore label (osd_uuid, whoami, ceph_fsid, size, description, created_at, ceph_version_when_created,
           offset), or null. The OSD's key in the label is never returned.
       type: dict
-    root: {description: Whether it holds the root file system., type: bool}
-    boot: {description: Whether it holds /boot, /boot/efi or /efi., type: bool}
-    by_id: {description: Its /dev/disk/by-id and by-path links., type: list, elements: str}
-    discard: {description: Whether the device supports discard (TRIM)., type: bool}
-    eligible: {description: Whether it can become an OSD as it is., type: bool}
-    reasons: {description: Every reason it cannot, in words., type: list, elements: str}
+    root:
+      description: Whether it holds the root file system.
+      type: bool
+    boot:
+      description: Whether it holds /boot, /boot/efi or /efi.
+      type: bool
+    by_id:
+      description: Its /dev/disk/by-id and by-path links.
+      type: list
+      elements: str
+    discard:
+      description: Whether the device supports discard (TRIM).
+      type: bool
+    eligible:
+      description: Whether it can become an OSD as it is.
+      type: bool
+    reasons:
+      description: Every reason it cannot, in words.
+      type: list
+      elements: str
     reason_codes:
       description:
         - The same reasons as codes, for roles to act on. V(not_disk), V(loop), V(read_only), V(too_small), V(root),

@@ -60,7 +60,6 @@ notes:
   - The data on a wiped disk is gone. There is no undo.
 seealso:
   - module: koor.ceph.disk_info
-  - role: koor.ceph.disk_prep
   - name: Rook's cleanup guide
     description: Zapping devices.
     link: https://rook.io/docs/rook/latest-release/Getting-Started/ceph-teardown/#zapping-devices

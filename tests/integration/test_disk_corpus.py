@@ -12,7 +12,8 @@ import subprocess
 
 import pytest
 
-from disk_lab import CONFIRM, node_lab  # noqa: F401  (the fixture)
+# node_lab is the session fixture the tests below request.
+from disk_lab import CONFIRM, node_lab  # noqa: F401  pylint: disable=unused-import
 
 DATA = "koor.ceph corpus data, must survive a refused wipe"
 

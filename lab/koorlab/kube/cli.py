@@ -219,6 +219,9 @@ def down(name, remove=True):
         if os.path.isdir(directory):
             import shutil  # pylint: disable=import-outside-toplevel
             shutil.rmtree(directory)
+        lab_dir = os.path.dirname(directory)
+        if os.path.isdir(lab_dir) and not os.listdir(lab_dir):
+            os.rmdir(lab_dir)  # made by `kube up` for a name without a Ceph lab
     elif os.path.exists(os.path.join(directory, "kube.pid")):
         os.unlink(os.path.join(directory, "kube.pid"))
 

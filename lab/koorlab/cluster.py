@@ -263,7 +263,7 @@ class Lab:
     def _start_mon_mgr(self):
         self._spawn(["ceph-mon", "-i", "a"])
         wait_for("the mon to answer", lambda: self.ceph("mon", "stat", timeout=20, check=False).returncode == 0, 60)
-        self._spawn(["ceph-mgr", "-i", "x"])
+        self._spawn(["/usr/bin/ceph-mgr", "-i", "x"])  # absolute: the mgr re-executes itself on module changes
 
     def _start_osds(self):
         for i in range(OSD_COUNT):

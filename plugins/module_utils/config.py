@@ -19,7 +19,7 @@ __metaclass__ = type
 import errno
 import re
 
-from ansible_collections.koor.ceph.plugins.module_utils.errors import CephInputError
+from ansible_collections.koor.ceph.plugins.module_utils.errors import CephCommandError, CephInputError
 from ansible_collections.koor.ceph.plugins.module_utils.resources import Resource, Write
 from ansible_collections.koor.ceph.plugins.module_utils.units import UnitError, to_bool, to_bytes, to_seconds
 
@@ -262,6 +262,24 @@ class ConfigSettings(Resource):
 
     def plan_delete(self, item, have):
         return [Write("config rm", who=item["who"], name=item["option"])]
+
+    def verify(self, runner, written):
+        """Ceph answers success to some sets it then ignores (with the mClock scheduler it keeps
+        osd_max_backfills and other recovery limits unless osd_mclock_override_recovery_settings
+        is true): read the database once more and fail for what did not stick."""
+        current = read_dump(runner.mon("config dump"))
+        lost = []
+        for item, after in written:
+            held = (current.get(item["setting"]) or {}).get("value")
+            if after is None and held is not None:
+                lost.append("%s of %s is still %r after config rm" % (item["option"], item["who"], held))
+            elif after is not None and held != after.get("value"):
+                lost.append("%s of %s is %r, not %r" % (item["option"], item["who"], held, after.get("value")))
+        if lost:
+            raise CephCommandError(
+                "Ceph accepted the change but did not store it: %s. Some options are kept by Ceph itself "
+                "(for example recovery limits under the mClock scheduler unless "
+                "osd_mclock_override_recovery_settings is true)" % "; ".join(lost), cmd="ceph config dump")
 
     def result_item(self, name, state, after, outputs):
         who, option = name.split(" ", 1)

@@ -77,6 +77,10 @@ class Resource:
     def plan_delete(self, item, have):
         raise NotImplementedError
 
+    def verify(self, runner, written):
+        """After a real run's writes: raise CephCommandError for a write Ceph accepted but did not
+        apply. ``written`` lists (item, after) for the items that were written."""
+
     def after_create(self, item, want):
         """The fields a created item will have (for the diff and the result)."""
         return dict(want)
@@ -164,6 +168,9 @@ def apply_set(runner, resource, items, plural):
         results.append(resource.result_item(item[resource.key], state, after, outputs))
         results[-1].update(resource.identity(item))
         results[-1]["changed"] = bool(writes)
+    written = [(item, after) for item, name, state, have, after, writes in plans if writes]
+    if written and not runner.check_mode:
+        resource.verify(runner, written)
     return {
         "changed": any(r["changed"] for r in results),
         "diff": {"before": before_view, "after": after_view},

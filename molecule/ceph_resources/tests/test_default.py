@@ -24,7 +24,7 @@ def pools(host):
 
 
 def test_config(host):
-    assert ceph(host, "config get osd osd_max_backfills") == 2
+    assert ceph(host, "config get client rbd_cache_max_dirty") == 16 * 1024 ** 2
 
 
 def test_pools_with_rule_quota_and_ec(host, pools):

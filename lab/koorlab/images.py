@@ -25,7 +25,8 @@ SUITES = {
     # Tentacle: the release Rook v1.20.6 deploys by default.
     "sid": {"ceph": "20.2.4", "packages": _COMMON + ["libqatzip3"]},
     # Reef: the starting point of the lab's rolling-upgrade tests.
-    "trixie": {"ceph": "18.2.7", "packages": list(_COMMON)},
+    # Its ceph-volume calls udevadm (Tentacle's does not), hence udev.
+    "trixie": {"ceph": "18.2.7", "packages": _COMMON + ["udev"]},
 }
 RECIPE_VERSION = "1"
 

@@ -66,6 +66,7 @@ mon_allow_pool_delete = true
 mon_warn_on_pool_no_redundancy = false
 paxos_propose_interval = 0.1
 mgr_stats_period = 1
+mgr_initial_modules = iostat nfs
 mon_osd_full_ratio = 0.97
 mon_osd_backfillfull_ratio = 0.95
 mon_osd_nearfull_ratio = 0.93
@@ -244,9 +245,9 @@ class CephCluster:
         root = self.root(suite)
         mnt_ns = os.readlink("/proc/%d/ns/mnt" % node.init_pid)
         marker = os.path.join(self._node_dir(node), "mounted-%s" % suite)
-        try:
+        try:  # the image root is part of the key: a rebuilt image is a new root to mount
             with open(marker) as handle:
-                if handle.read().strip() == mnt_ns:
+                if handle.read().strip() == "%s %s" % (mnt_ns, root):
                     return root
         except FileNotFoundError:
             pass
@@ -254,7 +255,7 @@ class CephCluster:
         run(["nsenter", "-t", str(node.init_pid), "-m", "--", "/bin/sh", "-c", _NODE_MOUNTS, "sh",
              root, self.home, self._node_dir(node)])
         with open(marker, "w") as handle:
-            handle.write(mnt_ns + "\n")
+            handle.write("%s %s\n" % (mnt_ns, root))
         return root
 
     def in_node(self, node, argv, suite=None, **kw):
@@ -388,6 +389,71 @@ class CephCluster:
             self.ceph("auth", "rm", entity, check=False)
         shutil.rmtree(os.path.join(self.home, "data", name), ignore_errors=True)
 
+    # --- cephx key rotation (after a roll to Tentacle) -------------------------------------
+    def rotate_key(self, entity, key_type="aes256k"):
+        """`ceph auth rotate`: a new key of key_type for the entity; returns it."""
+        return self.ceph("auth", "rotate", entity, "--key_type", key_type)[0]["key"]
+
+    @staticmethod
+    def _write_keyring(path, entity, key, caps=None):
+        lines = ["[%s]" % entity, "\tkey = %s" % key]
+        lines += ['\tcaps %s = "%s"' % (kind, cap) for kind, cap in sorted((caps or {}).items())]
+        tmp = path + ".tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write("\n".join(lines) + "\n")
+        os.replace(tmp, path)
+
+    def rotate_keys(self):
+        """New aes256k keys for client.admin, mon. (the mons restarted one by one), every daemon
+        (restarted; an OSD's key also goes into its BlueStore label, where `ceph-volume raw
+        activate` takes it from) and client.bootstrap-osd. OSDs one at a time with noout set and
+        PGs clean in between."""
+        # ("AQ..." keys are AES-128, Tentacle's aes256k keys start "Ag")
+        key = self.rotate_key("client.admin")
+        self._write_keyring(self.admin_keyring, "client.admin", key,
+                            {"mon": "allow *", "osd": "allow *", "mds": "allow *", "mgr": "allow *"})
+        key = self.rotate_key("mon.")
+        mons = sorted(n for n, d in self.state["daemons"].items() if d["type"] == "mon")
+        for name in mons:
+            self._write_keyring(os.path.join(self.home, "data", name, "keyring"), "mon.", key, {"mon": "allow *"})
+        for name in mons:
+            self.restart(name)
+        self.wait_quorum()
+        order = {"mgr": 0, "osd": 1, "mds": 2, "rgw": 3}
+        daemons = sorted((n for n, d in self.state["daemons"].items() if d["type"] in order),
+                         key=lambda n: (order[self.state["daemons"][n]["type"]], n))
+        if any(n.startswith("osd.") for n in daemons):
+            self.ceph("osd", "set", "noout")
+        for name in daemons:
+            daemon = self.state["daemons"][name]
+            if daemon["type"] == "osd":
+                wait_for("%s ok-to-stop" % name,
+                         lambda i=daemon["id"]: self.ceph("osd", "ok-to-stop", i, check=False).returncode == 0, 300, 1)
+                self.stop(name)
+                key = self.rotate_key(name)
+                self.in_node(self.node(daemon["node"]), ["ceph-bluestore-tool", "set-label-key", "--dev",
+                                                          daemon["device"], "-k", "osd_key", "-v", key], timeout=120)
+                self.start(name)
+                self.wait_osds_up(len(self.state["osds"]))
+                wait_for("PGs active+clean after %s" % name, lambda: pg_clean_all(self.status()), 300, 1)
+                continue
+            entity = "client." + name if daemon["type"] == "rgw" else name
+            key = self.rotate_key(entity)
+            self._write_keyring(os.path.join(self.home, "data", name, "keyring"), entity, key)
+            self.restart(name)
+        if any(n.startswith("osd.") for n in daemons):
+            self.ceph("osd", "unset", "noout")
+        key = self.rotate_key("client.bootstrap-osd")
+        self._write_keyring(os.path.join(self.home, "etc", "bootstrap-osd.keyring"), "client.bootstrap-osd", key,
+                            {"mon": "profile bootstrap-osd", "mgr": "allow r"})
+        for node in self.nodes():
+            self.install_bootstrap_keyring(node)
+        # what is left: keys no file of the lab holds (Reef's client.bootstrap-mds/-mgr/-rbd/...)
+        for entry in self.ceph("auth", "ls")["auth_dump"]:
+            if entry["key"].startswith("AQ") and entry["entity"].startswith("client."):
+                self.rotate_key(entry["entity"])
+
     # --- OSDs ---------------------------------------------------------------------------
     def device_verdict(self, node, device):
         """(ok, reason) about a device for a new OSD, as Rook's OSD prepare judges it: None when
@@ -491,6 +557,8 @@ class CephCluster:
             argv = ["ceph-mon", "-i", ident, "--public-addr", node.address]
         elif kind == "mgr":
             argv = ["ceph-mgr", "-i", ident]
+            if suite == "trixie":
+                argv += ["--mgr_module_path", self._reef_mgr_modules()]
         elif kind == "mds":
             argv = ["ceph-mds", "-i", ident]
         elif kind == "osd":
@@ -509,6 +577,31 @@ class CephCluster:
             os.unlink(self.pidfile(name))
         self.in_node(node, argv + ["-c", self.conf], suite=suite, timeout=120)
         wait_for("%s to write its pid file" % name, lambda: self.running(name), 30, 0.1)
+
+    def _reef_mgr_modules(self):
+        """A module path for Reef's mgr: its own modules (symlinks into the image) except
+        mgr_util.py, whose top-level `import bcrypt` is made lazy. bcrypt is a PyO3 module, which
+        loads in one mgr subinterpreter only; imported by every module through mgr_util, it
+        leaves all modules but the first with MGR_MODULE_DEPENDENCY (Debian trixie's Reef)."""
+        overlay = os.path.join(self.home, "mgr-modules-reef")
+        source = os.path.join(self.root("trixie"), "usr/share/ceph/mgr")
+        if not os.path.exists(os.path.join(overlay, "mgr_util.py")):
+            os.makedirs(overlay, exist_ok=True)
+            for entry in os.listdir(source):
+                if entry != "mgr_util.py" and not os.path.lexists(os.path.join(overlay, entry)):
+                    os.symlink(os.path.join("/usr/share/ceph/mgr", entry), os.path.join(overlay, entry))
+            with open(os.path.join(source, "mgr_util.py")) as handle:
+                text = handle.read()
+            lazy = ("class _LazyBcrypt:  # koor-lab: imported on first use, see rooksim/ceph.py\n"
+                    "    def __getattr__(self, name):\n"
+                    "        import bcrypt as real\n"
+                    "        return getattr(real, name)\n\n\n"
+                    "bcrypt = _LazyBcrypt()\n")
+            if "\nimport bcrypt\n" not in text:
+                raise LabError("Reef's mgr_util.py no longer imports bcrypt at the top: review the overlay")
+            with open(os.path.join(overlay, "mgr_util.py"), "w") as handle:
+                handle.write(text.replace("\nimport bcrypt\n", "\n" + lazy, 1))
+        return overlay
 
     def stop(self, name, grace=20):
         pid = self.pid(name)
@@ -592,6 +685,21 @@ class CephCluster:
     def prefix(self):
         return ["chroot", self._host_mount(self.state["suite"])]
 
+    def external_status(self, tag, mons, user, key):
+        """`ceph status` of another cluster (mons ["HOST:PORT"], cephx user and key), from the
+        lab's Tentacle image on the host: what Rook's external mode connects with."""
+        root = images.ensure_root("sid")
+        keyfile = os.path.join(root, "tmp", "koor-lab-external-%s.key" % tag)
+        fd = os.open(keyfile, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key + "\n")
+        argv = ["chroot", root, "ceph", "-c", "/dev/null", "-m", ",".join(mons), "--name", user,
+                "--keyfile", keyfile[len(root):], "--connect-timeout", "10", "--format", "json", "status"]
+        proc = run(argv, check=False, timeout=30, env=clean_env())
+        if proc.returncode:
+            raise LabError((proc.stderr or proc.stdout).strip() or "rc=%d" % proc.returncode)
+        return json.loads(proc.stdout)
+
     # --- teardown -------------------------------------------------------------------------
     def wipe_device(self, node, device):
         """Rook's manual wipe: sgdisk --zap-all, zeros at 0/1G/10G/100G/1000G within the disk."""
@@ -619,8 +727,8 @@ class CephCluster:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-        for suite in images.SUITES:
-            target = os.path.join(images.root_path(suite), self.home.lstrip("/"))
+        for root in _image_roots():
+            target = os.path.join(root, self.home.lstrip("/"))
             for mount in mounts_under(target):
                 run(["umount", "-l", mount], check=False)
             if os.path.isdir(target) and not os.listdir(target):
@@ -635,13 +743,20 @@ class CephCluster:
         for index, node in enumerate(info["nodes"] if info else []):
             if not node["running"]:
                 continue
+            for root in _image_roots():
+                run(["nsenter", "-t", str(node["init_pid"]), "-m", "--", "/bin/sh", "-c", _NODE_UNMOUNTS, "sh",
+                     root, self.home], check=False)
             for suite in images.SUITES:
-                if os.path.exists(os.path.join(images.root_path(suite), ".koor-lab-complete")):
-                    run(["nsenter", "-t", str(node["init_pid"]), "-m", "--", "/bin/sh", "-c", _NODE_UNMOUNTS, "sh",
-                         images.root_path(suite), self.home], check=False)
                 marker = os.path.join(self.home, "nodes", "node%d" % (index + 1), "mounted-%s" % suite)
                 if os.path.exists(marker):
                     os.unlink(marker)
+
+
+def _image_roots():
+    """Every unpacked image root, also of older recipes (a lab may have mounts in one)."""
+    base = os.path.join(images.CACHE, "roots")
+    return [os.path.join(base, d) for d in sorted(os.listdir(base))
+            if os.path.exists(os.path.join(base, d, ".koor-lab-complete"))] if os.path.isdir(base) else []
 
 
 def pg_clean(state_name):

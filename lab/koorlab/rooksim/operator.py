@@ -176,13 +176,31 @@ def condition(ctype, status, reason, message, previous=None):
             "lastHeartbeatTime": now(), "lastTransitionTime": stamp}
 
 
+# Rook v1.20 runs Squid 19.2.0+ and Tentacle 20.2.1+; anything else needs
+# cephVersion.allowUnsupported (Rook's own rule, pkg/operator/ceph/version).
+SUPPORTED = {19: ("squid", (19, 2, 0)), 20: ("tentacle", (20, 2, 1))}
+RELEASES = {17: "quincy", 18: "reef", 19: "squid", 20: "tentacle", 21: "umbrella"}
+
+
+def unsupported(version, ceph_version_spec):
+    """Why Rook v1.20.6 refuses Ceph `version` ("18.2.7"), or None."""
+    numbers = tuple(int(x) for x in version.split(".")[:3])
+    major = numbers[0]
+    if major in SUPPORTED and numbers >= SUPPORTED[major][1]:
+        return None
+    if ceph_version_spec.get("allowUnsupported"):
+        return None
+    return ('ceph version "%s-0 %s" is not supported by Rook v1.20 (squid 19.2.0+ and tentacle 20.2.1+); '
+            'set cephVersion.allowUnsupported to true to run it anyway' % (version, RELEASES.get(major, "?")))
+
+
 def image_tag(image):
     last = image.rsplit("/", 1)[-1]
     return last.split(":", 1)[1] if ":" in last else "latest"
 
 
 class Operator:
-    """One simulator for one lab: at most one managed (or external) CephCluster."""
+    """One simulator for one lab: at most one managed CephCluster, any number of external ones."""
 
     def __init__(self, lab, kube):
         self.lab = lab
@@ -193,6 +211,7 @@ class Operator:
         self.last_health = 0
         self.ready = False
         self.refused = {}  # (node, device): why Rook would not make an OSD on it
+        self.external_checked = {}  # external CephCluster uid: when its health was last read
 
     # --- helpers ---------------------------------------------------------------------------
     def _ensure_finalizer(self, obj, plural, finalizer, group=GROUP, version=VERSION):
@@ -235,7 +254,15 @@ class Operator:
             return
         containers = operators[0]["spec"]["template"]["spec"]["containers"]
         self.rook_version = image_tag(containers[0]["image"])
-        clusters = self.kube.list("cephclusters")
+        clusters = []
+        for obj in self.kube.list("cephclusters"):
+            if ((obj.get("spec") or {}).get("external") or {}).get("enable"):
+                try:
+                    self.reconcile_external(obj)
+                except LabError as exc:
+                    log("rooksim: external CephCluster %s: %s" % (obj["metadata"]["name"], exc))
+            else:
+                clusters.append(obj)
         if not clusters:
             self.cluster = None
             return
@@ -247,7 +274,8 @@ class Operator:
                                                      clusters[0]["metadata"]["name"])})
         self.cluster = clusters[0]
         self.reconcile_cluster(self.cluster)
-        if not self.ready:
+        # While the cluster waits for its dependents to go, their deletions must still be served.
+        if not self.ready and not (self._deleting(self.cluster) and self.ceph.exists):
             return
         ns = self.cluster["metadata"]["namespace"]
         for plural, method in (("cephblockpools", self.reconcile_pool),
@@ -280,17 +308,27 @@ class Operator:
             self.delete_cluster(cr)
             return
         self._ensure_finalizer(cr, plural, finalizer)
-        if (spec.get("external") or {}).get("enable"):
-            self.reconcile_external(cr)
-            return
         try:
             version, suite = cephlib.suite_for_image((spec.get("cephVersion") or {}).get("image", ""))
         except LabError as exc:
             self._status(cr, plural, {"phase": "Failure", "state": "Error", "message": str(exc)})
             return
+        refusal = unsupported(version, spec.get("cephVersion") or {})
+        if refusal:
+            log("rooksim: " + refusal)
+            self._status(cr, plural, {"phase": "Failure", "state": "Error", "message": refusal,
+                                      "conditions": [condition("Progressing", "False", "ReconcileFailed", refusal,
+                                                               (cr.get("status") or {}).get("conditions"))]})
+            return
         if not self.ceph.exists:
             self.ready = False
             self.create_cluster(cr, suite)
+        elif not all(self.ceph.running(name) for name in self.ceph.state["daemons"]):
+            # a cluster deleted without cleanupPolicy (its data kept, as under Rook's
+            # dataDirHostPath) comes back when a CephCluster asks for it; a daemon that died is
+            # restarted, as its Deployment would be
+            self._progress(cr, "Starting the Ceph daemons")
+            self.ceph.start_all()
         self.ensure_osds(cr)
         self.roll(cr, suite, version)
         self.ensure_deployments(cr)
@@ -520,6 +558,13 @@ class Operator:
 
     # Ceph image change: restart the daemons one by one with the new release's binaries
     def roll(self, cr, suite, version):
+        """Rook's Ceph upgrade: refused under HEALTH_ERR unless skipUpgradeChecks or
+        continueUpgradeAfterChecksEvenIfNotHealthy; then mons, mgrs, OSDs (noout set), MDSes and
+        radosgws restarted one at a time with the new release, each after its ok-to-stop gate
+        (mon/osd/mds ok-to-stop; skipped with skipUpgradeChecks), PGs clean again after each OSD,
+        the Deployment's image and ceph-version label updated as each daemon comes back; then
+        `require-osd-release`. On Tentacle the simulator then rotates the Reef-era cephx keys
+        (rotate_cephx_keys): its own choice, see docs/lab-rook-simulator.md."""
         spec = cr["spec"]
         stale = [n for n, d in self.ceph.state["daemons"].items() if d["suite"] != suite]
         if not stale:
@@ -543,10 +588,10 @@ class Operator:
             self.ceph.ceph("osd", "set", "noout")
         for name in stale:
             kind = self.ceph.state["daemons"][name]["type"]
-            if kind == "osd" and not spec.get("skipUpgradeChecks"):
-                osd_id = name.split(".", 1)[1]
-                wait_for("osd.%s ok-to-stop" % osd_id,
-                         lambda oid=osd_id: self.ceph.ceph("osd", "ok-to-stop", oid, check=False).returncode == 0,
+            if kind in ("mon", "osd", "mds") and not spec.get("skipUpgradeChecks"):
+                ident = self.ceph.state["daemons"][name]["id"]
+                wait_for("%s ok-to-stop" % name,
+                         lambda k=kind, i=ident: self.ceph.ceph(k, "ok-to-stop", i, check=False).returncode == 0,
                          300, 1)
             log("rooksim: restarting %s with Ceph %s" % (name, version))
             self.ceph.restart(name, suite=suite)
@@ -559,11 +604,41 @@ class Operator:
             self.ensure_deployments(cr)
         if osds:
             self.ceph.ceph("osd", "unset", "noout")
-            release = {"sid": "tentacle", "trixie": "reef"}[suite]
-            self.ceph.ceph("osd", "require-osd-release", release, "--yes-i-really-mean-it", check=False)
         self.ceph.state["suite"] = suite
         self.ceph.save()
+        self.ensure_toolbox(cr)
+        if osds:
+            release = {"sid": "tentacle", "trixie": "reef"}[suite]
+            self.ceph.ceph("osd", "require-osd-release", release, "--yes-i-really-mean-it")
+        if suite == "sid":
+            self.rotate_cephx_keys(cr)
         self.update_cluster_status(cr, force=True)
+
+    def rotate_cephx_keys(self, cr):
+        """After a roll to Tentacle: the upstream "Upgrading and Rotating CephX Keys" procedure,
+        so that the AUTH_INSECURE_* health errors about Reef-era (AES-128) keys clear. Every key
+        gets an aes256k one (mon., each daemon with a restart, client.admin, the bootstrap and
+        CephClient keys with their Secrets), then the service cipher, the rotating service keys
+        and the allowed ciphers follow."""
+        checks = self.ceph.status()["health"].get("checks") or {}
+        insecure = sorted(c for c in checks if c.startswith("AUTH_INSECURE"))
+        if not insecure:
+            return
+        self._progress(cr, "Rotating cephx keys to aes256k (%s)" % ", ".join(insecure))
+        started = time.monotonic()
+        self.ceph.ceph("mon", "set", "auth_preferred_cipher", "aes256k")
+        self.ceph.rotate_keys()
+        ns = cr["metadata"]["namespace"]
+        for client in self.kube.list("cephclients"):
+            if client["metadata"]["namespace"] == ns and (client.get("status") or {}).get("phase") == "Ready":
+                name = (client.get("spec") or {}).get("name") or client["metadata"]["name"]
+                key = self.ceph.rotate_key("client." + name)
+                self.kube.apply("secret", ns, {"metadata": {"name": "rook-ceph-client-%s" % name, "namespace": ns},
+                                               "type": "kubernetes.io/rook", "data": {name: b64(key)}})
+        self.ceph.ceph("mon", "set", "auth_service_cipher", "aes256k")
+        self.ceph.ceph("auth", "wipe-rotating-service-keys")
+        self.ceph.ceph("mon", "set", "auth_allowed_ciphers", "aes256k")
+        log("rooksim: cephx keys rotated in %.1fs" % (time.monotonic() - started))
 
     def delete_cluster(self, cr):
         ns = cr["metadata"]["namespace"]
@@ -580,35 +655,75 @@ class Operator:
             return
         spec = cr.get("spec") or {}
         confirmed = (spec.get("cleanupPolicy") or {}).get("confirmation") == "yes-really-destroy-data"
-        if not (spec.get("external") or {}).get("enable"):
-            log("rooksim: deleting the cluster (cleanupPolicy %s)" % ("wipes the disks" if confirmed else "keeps data"))
-            for dep in self.kube.list_deployments(ns, "rook_cluster=%s" % ns):
-                self.kube.delete_deployment(ns, dep["metadata"]["name"])
-            if self.ceph.exists:
-                if confirmed:
-                    self.ceph.destroy(wipe=True)
-                else:
-                    self.ceph.stop_all()
+        log("rooksim: deleting the cluster (cleanupPolicy %s)" % ("wipes the disks" if confirmed else "keeps data"))
+        for dep in self.kube.list_deployments(ns, "rook_cluster=%s" % ns):
+            self.kube.delete_deployment(ns, dep["metadata"]["name"])
+        if self.ceph.exists:
+            if confirmed:
+                self.ceph.destroy(wipe=True)
+            else:
+                self.ceph.stop_all()
         self.kube.delete_deployment(ns, "rook-ceph-tools")
         self.ready = False
         self._drop_finalizer(cr, "cephclusters", KINDS["cephclusters"])
 
     def reconcile_external(self, cr):
-        """external.enable: connect to the lab's running simulator cluster (or a koor-lab cluster
-        named by the annotation lab.koor.io/cluster) and report Connected."""
+        """external.enable: connect to an existing Ceph cluster as Rook does, with what Rook's
+        import-external-cluster.sh leaves in the CephCluster's namespace: the Secret rook-ceph-mon
+        (fsid, ceph-username + ceph-secret, or admin-secret for client.admin) and the ConfigMap
+        rook-ceph-mon-endpoints (data: "a=HOST:PORT,..."). Connecting until `ceph status` with that
+        identity answers for that fsid, then Connected with the cluster's health. Deleting it
+        touches nothing in Ceph."""
+        plural = "cephclusters"
+        ns = cr["metadata"]["namespace"]
         previous = (cr.get("status") or {}).get("conditions")
-        if not self.ceph.exists:
-            self._status(cr, "cephclusters", {"phase": "Connecting", "state": "Connecting", "conditions": [
-                condition("Connecting", "True", "ClusterConnecting", "Attempting to connect to an external cluster",
-                          previous)]})
+        if self._deleting(cr):
+            self._drop_finalizer(cr, plural, KINDS[plural])
             return
-        status = self.ceph.status()
-        self.ready = True
-        self._status(cr, "cephclusters", {
+        self._ensure_finalizer(cr, plural, KINDS[plural])
+        if (cr.get("status") or {}).get("phase") == "Connected" and \
+                time.monotonic() - self.external_checked.get(cr["metadata"]["uid"], 0) < HEALTH_PERIOD:
+            return
+        secret = self.kube.read("secret", ns, "rook-ceph-mon")
+        endpoints = self.kube.read("config_map", ns, "rook-ceph-mon-endpoints")
+        problem, status = None, None
+        if secret is None or endpoints is None:
+            problem = "waiting for the Secret rook-ceph-mon and the ConfigMap rook-ceph-mon-endpoints"
+        else:
+            data = {k: base64.b64decode(v).decode() for k, v in (secret.get("data") or {}).items()}
+            data.update(secret.get("stringData") or {})
+            user = data.get("ceph-username") or "client.admin"
+            key = data.get("ceph-secret") if data.get("ceph-username") else data.get("admin-secret")
+            mons = [item.split("=", 1)[-1] for item in ((endpoints.get("data") or {}).get("data") or "").split(",")
+                    if item.strip()]
+            if not key or not mons:
+                problem = "rook-ceph-mon has no key for %s or rook-ceph-mon-endpoints no mons" % user
+            else:
+                try:
+                    status = self.ceph.external_status(self.lab + "-" + ns, mons, user, key)
+                except LabError as exc:
+                    problem = "cannot connect to %s as %s: %s" % (",".join(mons), user, str(exc)[-300:])
+                if status and data.get("fsid") and status["fsid"] != data["fsid"]:
+                    problem, status = "the cluster at %s has fsid %s, not %s" % (
+                        ",".join(mons), status["fsid"], data["fsid"]), None
+        if problem:
+            log("rooksim: external CephCluster %s/%s: %s" % (ns, cr["metadata"]["name"], problem))
+            self._status(cr, plural, {"phase": "Connecting", "state": "Connecting", "message": problem,
+                                      "conditions": [condition("Connecting", "True", "ClusterConnecting",
+                                                               "Attempting to connect to an external cluster",
+                                                               previous)]})
+            return
+        self.external_checked[cr["metadata"]["uid"]] = time.monotonic()
+        health = status["health"]
+        details = {name: {"message": check["summary"]["message"], "severity": check["severity"]}
+                   for name, check in (health.get("checks") or {}).items()}
+        self._status(cr, plural, {
             "phase": "Connected", "state": "Connected", "message": "Cluster connected successfully",
             "conditions": [condition("Connected", "True", "ClusterConnected", "Cluster connected successfully",
                                      previous)],
-            "ceph": {"health": status["health"]["status"], "fsid": self.ceph.fsid, "lastChecked": now()}})
+            "ceph": {"health": health["status"], "details": details, "fsid": status["fsid"],
+                     "lastChecked": now()},
+            "observedGeneration": cr["metadata"].get("generation", 1)})
 
     # --- pools -------------------------------------------------------------------------------
     def create_pool(self, name, spec, application):

@@ -169,9 +169,9 @@ class Pools(Resource):
                 for field in CREATE_ONLY:
                     if item.get(field) is not None and have.get(field) != item[field] and \
                             not (field == "pool_type" and item[field] == have["pool_type"]):
-                        raise CephInputError("%s: %s is %r and cannot change to %r (a pool's type and erasure "
-                                             "profile are fixed at creation)" % (what, field, have.get(field),
-                                                                                  item[field]))
+                        raise CephInputError(
+                            "%s: %s is %r and cannot change to %r (a pool's type and erasure profile are fixed "
+                            "at creation)" % (what, field, have.get(field), item[field]))
                 if have["allow_ec_overwrites"] and item.get("allow_ec_overwrites") is False:
                     raise CephInputError("%s: allow_ec_overwrites cannot be turned off once on" % what)
 

@@ -128,5 +128,5 @@ def test_existing_subvolume_refusals(lab, module, group):
         result = module("ceph_fs_subvolume", fs=FS, group=GROUP, name=SUB, **options)
         assert result.get("failed") is True and result["commands"] == [] and message in result["msg"], result
     after = info(lab)
-    assert (after["uid"], after["pool_namespace"], after["path"]) == (before["uid"], before["pool_namespace"],
-                                                                       before["path"])
+    assert (after["uid"], after["pool_namespace"], after["path"]) == \
+        (before["uid"], before["pool_namespace"], before["path"])

@@ -139,8 +139,8 @@ def test_type_is_fixed_after_creation(lab, module, cleanup):
 def test_info_reports_usage_and_unknown_names(lab, module):
     info = module("ceph_pool_info")
     names = [p["name"] for p in info["pools"]]
-    assert names == [p["pool_name"] for p in sorted(lab.ceph("osd", "pool", "ls", "detail"),
-                                                     key=lambda p: p["pool_id"])]
+    by_id = sorted(lab.ceph("osd", "pool", "ls", "detail"), key=lambda p: p["pool_id"])
+    assert names == [p["pool_name"] for p in by_id]
     meta = next(p for p in info["pools"] if p["name"] == "cephfs.cephfs.meta")
     assert meta["objects"] > 0 and meta["application"] == "cephfs"
     missing = module("ceph_pool_info", names=["nope"])

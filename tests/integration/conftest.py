@@ -87,3 +87,30 @@ def module(lab):
         args.update(options)
         return run_module(module_name, args, check_mode=check_mode, diff=diff)
     return call
+
+
+# --- the Rook simulator lab (tests/integration/test_rook_sim*.py): one per session ---------------
+def pytest_terminal_summary(terminalreporter):
+    support = sys.modules.get("rook_sim_support")
+    if support is not None and support.TIMINGS:
+        terminalreporter.write_line("rook lab timings (s): %s"
+                                    % json.dumps({k: round(v, 1) for k, v in support.TIMINGS.items()}))
+
+
+@pytest.fixture(scope="session")
+def rook():
+    """The session's Rook lab (rook_sim_support.RookLab), removed at the end."""
+    import rook_sim_support  # pylint: disable=import-outside-toplevel
+    yield from rook_sim_support.rook_lab()
+
+
+@pytest.fixture(scope="session")
+def rook_cluster(rook):
+    """Rook's example CephCluster on the Rook lab, Ready with HEALTH_OK."""
+    return rook.ensure_cluster()
+
+
+@pytest.fixture(scope="session")
+def rook_object_store(rook, rook_cluster):  # pylint: disable=redefined-outer-name,unused-argument
+    """Rook's example object store my-store, Ready."""
+    return rook.ensure_object_store()

@@ -35,6 +35,12 @@ import uuid
 from .. import images, nodes
 from ..util import LabError, clean_env, log, mounts_under, pid_alive, run, wait_for
 
+try:  # the collection's runner: one librados connection (its agent in the image chroot)
+    from ansible_collections.koor.ceph.plugins.module_utils.errors import CephError
+    from ansible_collections.koor.ceph.plugins.module_utils.runner import CephRunner
+except ImportError:  # run without the collection on sys.path: the ceph CLI for everything
+    CephRunner = CephError = None
+
 LAB_HOME = os.environ.get("KOOR_LAB_HOME", "/var/lib/koor-lab")
 MON_V2, MON_V1 = 3300, 6789
 MIN_OSD_BYTES = 5 << 30  # ceph-volume's "Insufficient space (<5GB)"
@@ -165,6 +171,8 @@ class CephCluster:
         self.admin_keyring = os.path.join(self.home, "etc", "ceph.client.admin.keyring")
         self.state = self._load()
         self.lock = threading.RLock()
+        self._runner = None  # (suite, CephRunner)
+        self._runner_lock = threading.Lock()
 
     # --- state ------------------------------------------------------------------------
     def _state_path(self):
@@ -234,6 +242,63 @@ class CephCluster:
         if not parse:
             return out
         return json.loads(out) if out.startswith(("{", "[")) else out
+
+    def mon(self, prefix, check=True, timeout=60, **args):
+        """One mon/mgr command (JSON arguments, as `ceph --format json` sends them) over the
+        collection's CephRunner in the image chroot: one long-lived librados connection, ~1 ms a
+        command instead of a ~0.3-0.6 s `ceph` process. The parsed output; LabError on failure
+        (check=False: (rc, parsed output or text, stderr) instead)."""
+        cmd = dict(prefix=prefix, format="json")
+        cmd.update((k, v) for k, v in args.items() if v is not None)
+        if CephRunner is None:
+            return self._mon_cli(cmd, check, timeout)
+        with self._runner_lock:
+            suite = self.state["suite"]
+            if self._runner is not None and self._runner[0] != suite:
+                self.close_runner()
+            try:
+                if self._runner is None:
+                    self._host_mount(suite)
+                    runner = CephRunner({"transport": "prefix", "prefix": ["chroot", self.root(suite)],
+                                         "conf": self.conf, "keyring": self.admin_keyring, "timeout": 30})
+                    runner.start()
+                    self._runner = (suite, runner)
+                reply = self._runner[1].mon_raw(cmd, "", timeout)
+            except CephError as exc:
+                self.close_runner()
+                raise LabError("%s: %s" % (prefix, exc))
+        out = reply["out"].strip()
+        parsed = json.loads(out) if out.startswith(("{", "[")) else out
+        if not check:
+            return reply["rc"], parsed, reply["err"]
+        if reply["rc"]:
+            raise LabError("ceph %s failed (rc=%d): %s" % (prefix, reply["rc"], reply["err"].strip()[-1000:]))
+        return parsed
+
+    def _mon_cli(self, cmd, check, timeout):
+        argv = ["ceph", "-c", self.conf, "--connect-timeout", "15", "--format", "json"] + cmd["prefix"].split()
+        for key, value in cmd.items():
+            if key in ("prefix", "format"):
+                continue
+            if value is True:
+                argv.append("--" + key.replace("_", "-"))
+            elif isinstance(value, list):
+                argv += [str(v) for v in value]
+            else:
+                argv.append(str(value))
+        proc = self.host(argv, timeout=timeout, check=check)
+        out = proc.stdout.strip()
+        parsed = json.loads(out) if out.startswith(("{", "[")) else out
+        return parsed if check else (proc.returncode, parsed, proc.stderr)
+
+    def close_runner(self):
+        """Drop the librados connection (a new release's binaries, a rotated client.admin key)."""
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            try:
+                runner[1].close()
+            except CephError:
+                pass
 
     def _node_dir(self, node):
         return os.path.join(self.home, "nodes", "node%d" % node.index)
@@ -337,10 +402,11 @@ class CephCluster:
         wanted = set(self.state["mons"])
 
         def quorum():
-            proc = self.ceph("quorum_status", timeout=20, check=False)
-            if proc.returncode:
+            try:
+                rc, out, dummy = self.mon("quorum_status", check=False, timeout=20)
+            except LabError:  # no mon answered in time
                 return False
-            return set(json.loads(proc.stdout)["quorum_names"]) == wanted
+            return rc == 0 and set(out["quorum_names"]) == wanted
         wait_for("mons %s in quorum" % ",".join(sorted(wanted)), quorum, timeout, 0.5)
 
     def _keyring_for(self, name, kind):
@@ -392,7 +458,7 @@ class CephCluster:
     # --- cephx key rotation (after a roll to Tentacle) -------------------------------------
     def rotate_key(self, entity, key_type="aes256k"):
         """`ceph auth rotate`: a new key of key_type for the entity; returns it."""
-        return self.ceph("auth", "rotate", entity, "--key_type", key_type)[0]["key"]
+        return self.mon("auth rotate", entity=entity, key_type=key_type)[0]["key"]
 
     @staticmethod
     def _write_keyring(path, entity, key, caps=None):
@@ -413,6 +479,7 @@ class CephCluster:
         key = self.rotate_key("client.admin")
         self._write_keyring(self.admin_keyring, "client.admin", key,
                             {"mon": "allow *", "osd": "allow *", "mds": "allow *", "mgr": "allow *"})
+        self.close_runner()  # its connection authenticated with the old key
         key = self.rotate_key("mon.")
         mons = sorted(n for n, d in self.state["daemons"].items() if d["type"] == "mon")
         for name in mons:
@@ -424,16 +491,17 @@ class CephCluster:
         daemons = sorted((n for n, d in self.state["daemons"].items() if d["type"] in order),
                          key=lambda n: (order[self.state["daemons"][n]["type"]], n))
         if any(n.startswith("osd.") for n in daemons):
-            self.ceph("osd", "set", "noout")
+            self.mon("osd set", key="noout")
         for name in daemons:
             daemon = self.state["daemons"][name]
             if daemon["type"] == "osd":
                 wait_for("%s ok-to-stop" % name,
-                         lambda i=daemon["id"]: self.ceph("osd", "ok-to-stop", i, check=False).returncode == 0, 300, 1)
+                         lambda i=daemon["id"]: self.mon("osd ok-to-stop", ids=[i], check=False)[0] == 0, 300, 1)
                 self.stop(name)
                 key = self.rotate_key(name)
-                self.in_node(self.node(daemon["node"]), ["ceph-bluestore-tool", "set-label-key", "--dev",
-                                                          daemon["device"], "-k", "osd_key", "-v", key], timeout=120)
+                self.in_node(self.node(daemon["node"]),
+                             ["ceph-bluestore-tool", "set-label-key", "--dev", daemon["device"], "-k", "osd_key",
+                              "-v", key], timeout=120)
                 self.start(name)
                 self.wait_osds_up(len(self.state["osds"]))
                 wait_for("PGs active+clean after %s" % name, lambda: pg_clean_all(self.status()), 300, 1)
@@ -443,14 +511,14 @@ class CephCluster:
             self._write_keyring(os.path.join(self.home, "data", name, "keyring"), entity, key)
             self.restart(name)
         if any(n.startswith("osd.") for n in daemons):
-            self.ceph("osd", "unset", "noout")
+            self.mon("osd unset", key="noout")
         key = self.rotate_key("client.bootstrap-osd")
         self._write_keyring(os.path.join(self.home, "etc", "bootstrap-osd.keyring"), "client.bootstrap-osd", key,
                             {"mon": "profile bootstrap-osd", "mgr": "allow r"})
         for node in self.nodes():
             self.install_bootstrap_keyring(node)
         # what is left: keys no file of the lab holds (Reef's client.bootstrap-mds/-mgr/-rbd/...)
-        for entry in self.ceph("auth", "ls")["auth_dump"]:
+        for entry in self.mon("auth ls")["auth_dump"]:
             if entry["key"].startswith("AQ") and entry["entity"].startswith("client."):
                 self.rotate_key(entry["entity"])
 
@@ -637,14 +705,14 @@ class CephCluster:
 
     # --- Ceph-side helpers the operator uses --------------------------------------------
     def wait_osds_up(self, count, timeout=180):
-        wait_for("%d OSDs up" % count, lambda: self.ceph("osd", "stat", timeout=20)["num_up_osds"] >= count,
+        wait_for("%d OSDs up" % count, lambda: self.mon("osd stat", timeout=20)["num_up_osds"] >= count,
                  timeout, 0.5)
 
     def status(self):
-        return self.ceph("status", timeout=30)
+        return self.mon("status", timeout=30)
 
     def versions(self):
-        return self.ceph("versions", timeout=30)
+        return self.mon("versions", timeout=30)
 
     def readiness(self):
         """(ready, reasons): HEALTH_OK and every PG active+clean."""
@@ -721,7 +789,7 @@ class CephCluster:
                         self.wipe_device(self.node(osd["node"]), osd["device"])
                     except LabError as exc:
                         log("rooksim: could not wipe %s on %s: %s" % (osd["device"], osd["node"], exc))
-        leftovers = [p for p in _pids_with(self.conf)]
+        leftovers = list(_pids_with(self.conf))
         for pid in leftovers:
             try:
                 os.kill(pid, signal.SIGKILL)

@@ -57,7 +57,15 @@ def start_operator(lab, kubeconfig):
     if not os.path.exists(VENV_PYTHON):
         raise LabError("%s not found: the Rook simulator needs the project's venv (make venv)" % VENV_PYTHON)
     log_path = os.path.join(LAB_HOME, lab, "rooksim.log")
-    proc_env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "lab"), PYTHONUNBUFFERED="1")
+    # The collection's runner (one librados connection for the simulator's mon commands) is
+    # imported as ansible_collections.koor.ceph: the tree linked where ansible.cfg looks too.
+    collections = os.path.join(ROOT, ".cache", "collections")
+    link = os.path.join(collections, "ansible_collections", "koor", "ceph")
+    if not os.path.lexists(link):
+        os.makedirs(os.path.dirname(link), exist_ok=True)
+        os.symlink(os.path.relpath(ROOT, os.path.dirname(link)), link)
+    proc_env = dict(os.environ, PYTHONPATH=os.pathsep.join([os.path.join(ROOT, "lab"), collections]),
+                    PYTHONUNBUFFERED="1")
     for var in ("CEPH_ARGS", "CEPH_CONF", "CEPH_KEYRING"):
         proc_env.pop(var, None)
     with open(log_path, "ab") as out:

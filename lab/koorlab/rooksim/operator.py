@@ -517,7 +517,7 @@ class Operator:
         if not force and self.ready and time.monotonic() - self.last_health < HEALTH_PERIOD:
             return
         status = self.ceph.status()
-        df = self.ceph.ceph("df", timeout=30)
+        df = self.ceph.mon("df", timeout=30)
         versions = self.ceph.versions()
         self.last_health = time.monotonic()
         health = status["health"]
@@ -585,13 +585,13 @@ class Operator:
         stale.sort(key=lambda n: (order[self.ceph.state["daemons"][n]["type"]], n))
         osds = [n for n in stale if n.startswith("osd.")]
         if osds:
-            self.ceph.ceph("osd", "set", "noout")
+            self.ceph.mon("osd set", key="noout")
         for name in stale:
             kind = self.ceph.state["daemons"][name]["type"]
             if kind in ("mon", "osd", "mds") and not spec.get("skipUpgradeChecks"):
                 ident = self.ceph.state["daemons"][name]["id"]
                 wait_for("%s ok-to-stop" % name,
-                         lambda k=kind, i=ident: self.ceph.ceph(k, "ok-to-stop", i, check=False).returncode == 0,
+                         lambda k=kind, i=ident: self.ceph.mon("%s ok-to-stop" % k, ids=[i], check=False)[0] == 0,
                          300, 1)
             log("rooksim: restarting %s with Ceph %s" % (name, version))
             self.ceph.restart(name, suite=suite)
@@ -603,13 +603,13 @@ class Operator:
                          lambda: cephlib.pg_clean_all(self.ceph.status()), 300, 1)
             self.ensure_deployments(cr)
         if osds:
-            self.ceph.ceph("osd", "unset", "noout")
+            self.ceph.mon("osd unset", key="noout")
         self.ceph.state["suite"] = suite
         self.ceph.save()
         self.ensure_toolbox(cr)
         if osds:
             release = {"sid": "tentacle", "trixie": "reef"}[suite]
-            self.ceph.ceph("osd", "require-osd-release", release, "--yes-i-really-mean-it")
+            self.ceph.mon("osd require-osd-release", release=release, yes_i_really_mean_it=True)
         if suite == "sid":
             self.rotate_cephx_keys(cr)
         self.update_cluster_status(cr, force=True)
@@ -626,7 +626,7 @@ class Operator:
             return
         self._progress(cr, "Rotating cephx keys to aes256k (%s)" % ", ".join(insecure))
         started = time.monotonic()
-        self.ceph.ceph("mon", "set", "auth_preferred_cipher", "aes256k")
+        self.ceph.mon("mon set", name="auth_preferred_cipher", value="aes256k")
         self.ceph.rotate_keys()
         ns = cr["metadata"]["namespace"]
         for client in self.kube.list("cephclients"):
@@ -635,9 +635,9 @@ class Operator:
                 key = self.ceph.rotate_key("client." + name)
                 self.kube.apply("secret", ns, {"metadata": {"name": "rook-ceph-client-%s" % name, "namespace": ns},
                                                "type": "kubernetes.io/rook", "data": {name: b64(key)}})
-        self.ceph.ceph("mon", "set", "auth_service_cipher", "aes256k")
-        self.ceph.ceph("auth", "wipe-rotating-service-keys")
-        self.ceph.ceph("mon", "set", "auth_allowed_ciphers", "aes256k")
+        self.ceph.mon("mon set", name="auth_service_cipher", value="aes256k")
+        self.ceph.mon("auth wipe-rotating-service-keys")
+        self.ceph.mon("mon set", name="auth_allowed_ciphers", value="aes256k")
         log("rooksim: cephx keys rotated in %.1fs" % (time.monotonic() - started))
 
     def delete_cluster(self, cr):
@@ -728,52 +728,50 @@ class Operator:
     # --- pools -------------------------------------------------------------------------------
     def create_pool(self, name, spec, application):
         """A pool per a Rook PoolSpec (replicated or erasureCoded, failureDomain, deviceClass,
-        parameters, quotas). Idempotent."""
-        pools = {p["pool_name"]: p for p in self.ceph.ceph("osd", "pool", "ls", "detail")}
+        parameters, quotas). Idempotent. Over the simulator's librados connection."""
+        mon = self.ceph.mon
+        pools = {p["pool_name"]: p for p in mon("osd pool ls", detail="detail")}
         domain = spec.get("failureDomain") or "host"
         device_class = spec.get("deviceClass")
         ec = spec.get("erasureCoded") or {}
         if name not in pools:
-            dot = ["--yes-i-really-mean-it"] if name.startswith(".") else []  # '.' names are Ceph's
+            dot = name.startswith(".") or None  # '.' names are Ceph's own
             if ec.get("dataChunks"):
                 profile = "%s_ecprofile" % name
-                argv = ["osd", "erasure-code-profile", "set", profile, "k=%d" % ec["dataChunks"],
-                        "m=%d" % ec["codingChunks"], "crush-failure-domain=%s" % domain, "--force"]
+                settings = ["k=%d" % ec["dataChunks"], "m=%d" % ec["codingChunks"], "crush-failure-domain=%s" % domain]
                 if device_class:
-                    argv.append("crush-device-class=%s" % device_class)
-                self.ceph.ceph(*argv)
-                self.ceph.ceph("osd", "pool", "create", name, "8", "8", "erasure", profile, *dot)
-                self.ceph.ceph("osd", "pool", "set", name, "allow_ec_overwrites", "true")
+                    settings.append("crush-device-class=%s" % device_class)
+                mon("osd erasure-code-profile set", name=profile, profile=settings, force=True)
+                mon("osd pool create", pool=name, pg_num=8, pgp_num=8, pool_type="erasure",
+                    erasure_code_profile=profile, yes_i_really_mean_it=dot)
+                mon("osd pool set", pool=name, var="allow_ec_overwrites", val="true")
             else:
                 rule = name if name != ".mgr" else "%s_rule" % name.strip(".")
-                argv = ["osd", "crush", "rule", "create-replicated", rule, "default", domain]
-                if device_class:
-                    argv.append(device_class)
-                self.ceph.ceph(*argv)
-                self.ceph.ceph("osd", "pool", "create", name, "8", "8", "replicated", rule, *dot)
-            self.ceph.ceph("osd", "pool", "application", "enable", name, application, "--yes-i-really-mean-it")
+                mon("osd crush rule create-replicated", name=rule, root="default", type=domain, **{"class": device_class})
+                mon("osd pool create", pool=name, pg_num=8, pgp_num=8, pool_type="replicated", rule=rule,
+                    yes_i_really_mean_it=dot)
+            mon("osd pool application enable", pool=name, app=application, yes_i_really_mean_it=True)
         size = int((spec.get("replicated") or {}).get("size") or 0)
         if size and not ec.get("dataChunks") and pools.get(name, {}).get("size") != size:
-            argv = ["osd", "pool", "set", name, "size", str(size)]
-            if size == 1:
-                argv.append("--yes-i-really-mean-it")
-            self.ceph.ceph(*argv)
+            mon("osd pool set", pool=name, var="size", val=str(size), yes_i_really_mean_it=size == 1 or None)
         for key, value in (spec.get("parameters") or {}).items():
-            self.ceph.ceph("osd", "pool", "set", name, key, str(value), check=False)
+            rc, dummy, err = mon("osd pool set", pool=name, var=key, val=str(value), check=False)
+            if rc:
+                log("rooksim: pool %s: parameter %s=%s refused: %s" % (name, key, value, err.strip()))
         quotas = spec.get("quotas") or {}
         if quotas.get("maxBytes") or quotas.get("maxSize"):
-            self.ceph.ceph("osd", "pool", "set-quota", name, "max_bytes",
-                           str(quotas.get("maxBytes") or _bytes(quotas["maxSize"])))
+            mon("osd pool set-quota", pool=name, field="max_bytes",
+                val=str(quotas.get("maxBytes") or _bytes(quotas["maxSize"])))
         if quotas.get("maxObjects"):
-            self.ceph.ceph("osd", "pool", "set-quota", name, "max_objects", str(quotas["maxObjects"]))
+            mon("osd pool set-quota", pool=name, field="max_objects", val=str(quotas["maxObjects"]))
 
     def delete_pool(self, name):
-        self.ceph.ceph("osd", "pool", "rm", name, name, "--yes-i-really-really-mean-it", check=False)
-        self.ceph.ceph("osd", "crush", "rule", "rm", name, check=False)
-        self.ceph.ceph("osd", "erasure-code-profile", "rm", "%s_ecprofile" % name, check=False)
+        self.ceph.mon("osd pool rm", pool=name, pool2=name, yes_i_really_really_mean_it=True, check=False)
+        self.ceph.mon("osd crush rule rm", name=name, check=False)
+        self.ceph.mon("osd erasure-code-profile rm", name="%s_ecprofile" % name, check=False)
 
     def _pool_id(self, name):
-        for pool in self.ceph.ceph("osd", "pool", "ls", "detail"):
+        for pool in self.ceph.mon("osd pool ls", detail="detail"):
             if pool["pool_name"] == name:
                 return pool["pool_id"]
         return None
@@ -866,7 +864,7 @@ class Operator:
                                   "info": {"metadataPool": meta_pool, "dataPools": ",".join(data_pools)}})
 
     def _fs_active(self, fs_name):
-        dump = self.ceph.ceph("fs", "dump")
+        dump = self.ceph.mon("fs dump")
         for fs in dump.get("filesystems", []):
             if fs["mdsmap"]["fs_name"] == fs_name:
                 return sum(1 for info in fs["mdsmap"]["info"].values() if info["state"] == "up:active")

@@ -114,6 +114,13 @@ def test_object_bucket_claim_gives_a_bucket_with_keys_that_work(rook, rook_objec
     assert "http://%s:%s" % (config["BUCKET_HOST"], config["BUCKET_PORT"]) == \
         rook_object_store["status"]["info"]["endpoint"]
 
+    # the ObjectBucket bound to the claim
+    bound = rook.get("objectbucket", "obc-default-ceph-delete-bucket")
+    assert phase(bound) == "Bound"
+    assert bound["spec"]["claimRef"]["name"] == "ceph-delete-bucket" and bound["spec"]["claimRef"]["uid"] == \
+        obc["metadata"]["uid"]
+    assert bound["spec"]["endpoint"]["bucketName"] == bucket and bound["spec"]["reclaimPolicy"] == "Delete"
+
     # the bucket is real, and those keys PUT and GET in it over S3
     admin = ["radosgw-admin", "--rgw-realm", "my-store", "--rgw-zonegroup", "my-store", "--rgw-zone", "my-store"]
     assert bucket in json.loads(rook.toolbox(*(admin + ["bucket", "list"])))
@@ -130,6 +137,7 @@ def test_object_bucket_claim_gives_a_bucket_with_keys_that_work(rook, rook_objec
     assert bucket not in json.loads(rook.toolbox(*(admin + ["bucket", "list"])))
     assert rook.get("secret", "ceph-delete-bucket", ns="default") is None
     assert rook.get("configmap", "ceph-delete-bucket", ns="default") is None
+    assert rook.get("objectbucket", "obc-default-ceph-delete-bucket") is None
 
 
 def test_external_cluster_connects_to_the_lab_cluster(rook, rook_cluster, lab):

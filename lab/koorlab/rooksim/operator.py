@@ -157,6 +157,26 @@ class Kube:
             if exc.status != 404:
                 raise
 
+    def apply_cluster_object(self, plural, body, group=OBC_GROUP, version=OBC_VERSION):
+        """Create (or patch) a cluster-scoped custom resource, then set its status."""
+        name = body["metadata"]["name"]
+        status = body.pop("status", None)
+        try:
+            self.custom.create_cluster_custom_object(group, version, plural, body)
+        except self.ApiException as exc:
+            if exc.status != 409:
+                raise
+            self.custom.patch_cluster_custom_object(group, version, plural, name, {"spec": body["spec"]})
+        if status:
+            self.custom.patch_cluster_custom_object_status(group, version, plural, name, {"status": status})
+
+    def delete_cluster_object(self, plural, name, group=OBC_GROUP, version=OBC_VERSION):
+        try:
+            self.custom.delete_cluster_custom_object(group, version, plural, name)
+        except self.ApiException as exc:
+            if exc.status != 404:
+                raise
+
     def storage_class(self, name):
         try:
             return self._dict(self.storage.read_storage_class(name))
@@ -1064,6 +1084,7 @@ class Operator:
             self.radosgw_admin(store, "user", "rm", "--uid", uid, check=False)
             self.kube.delete("secret", ns, name)
             self.kube.delete("config_map", ns, name)
+            self.kube.delete_cluster_object("objectbuckets", "obc-%s-%s" % (ns, name))
             self._drop_finalizer(obc, plural, OBC_FINALIZER, OBC_GROUP, OBC_VERSION)
             return
         if (obc.get("status") or {}).get("phase") == "Bound" or not self._store_ready(store_ns, store):
@@ -1083,6 +1104,17 @@ class Operator:
                                            "data": {"BUCKET_HOST": host, "BUCKET_PORT": port,
                                                     "BUCKET_NAME": bucket, "BUCKET_REGION": "us-east-1",
                                                     "BUCKET_SUBREGION": ""}})
+        # the ObjectBucket lib-bucket-provisioner binds to the claim (cluster-scoped)
+        self.kube.apply_cluster_object("objectbuckets", {
+            "apiVersion": "%s/%s" % (OBC_GROUP, OBC_VERSION), "kind": "ObjectBucket",
+            "metadata": {"name": "obc-%s-%s" % (ns, name),
+                         "labels": {"bucket-provisioner": "rook-ceph.ceph.rook.io-bucket"}},
+            "spec": {"storageClassName": sc["metadata"]["name"], "reclaimPolicy": sc.get("reclaimPolicy", "Delete"),
+                     "claimRef": {"apiVersion": "%s/%s" % (OBC_GROUP, OBC_VERSION), "kind": "ObjectBucketClaim",
+                                  "name": name, "namespace": ns, "uid": obc["metadata"]["uid"]},
+                     "endpoint": {"bucketHost": host, "bucketPort": int(port), "bucketName": bucket,
+                                  "region": "us-east-1", "subRegion": "", "additionalConfig": {}}},
+            "status": {"phase": "Bound"}})
         self.kube.patch(obc, {"spec": {"bucketName": bucket, "objectBucketName": "obc-%s-%s" % (ns, name)}},
                         plural, OBC_GROUP, OBC_VERSION)
         self._status(obc, plural, {"phase": "Bound"}, OBC_GROUP, OBC_VERSION)

@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 
@@ -80,6 +81,44 @@ def s3(method, url, access, secret, body=b""):
     req = urllib.request.Request(url, data=body or None, method=method, headers=headers)
     with urllib.request.urlopen(req, timeout=30) as resp:
         return resp.status, resp.read()
+
+
+class LabelWatch:
+    """`kubectl get deploy --watch` in the background: when each daemon Deployment's label took
+    each value, as the API saw it (polling can miss a daemon that rolls in a second)."""
+
+    def __init__(self, lab, label):
+        self.label = label
+        self.flips = []  # (monotonic time, deployment, new value)
+        self._last = {}
+        self._proc = subprocess.Popen(  # pylint: disable=consider-using-with
+            ["kubectl", "--kubeconfig", lab.kubeconfig, "-n", NS, "get", "deploy", "-l", "rook_cluster=%s" % NS,
+             "--watch", "--output-watch-events", "-o", "json"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            text=True)
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self):
+        decoder, buf = json.JSONDecoder(), ""
+        for line in self._proc.stdout:
+            buf += line
+            try:
+                event, end = decoder.raw_decode(buf.lstrip())
+            except ValueError:
+                continue
+            buf = buf.lstrip()[end:]
+            obj = event.get("object") or {}
+            name = obj.get("metadata", {}).get("name")
+            value = (obj.get("metadata", {}).get("labels") or {}).get(self.label)
+            if name and value and self._last.get(name) != value:
+                if name in self._last:
+                    self.flips.append((time.monotonic(), name, value))
+                self._last[name] = value
+
+    def stop(self):
+        self._proc.terminate()
+        self._proc.wait(10)
+        self._thread.join(10)
 
 
 class RookLab:

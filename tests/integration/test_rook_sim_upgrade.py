@@ -1,7 +1,8 @@
 """The slow part of the Rook simulator's tests, on the session's Rook lab (rook_sim_support.py),
 in this order: the example CephCluster deleted with cleanupPolicy (its disks wiped); a Reef
 cluster refused without cephVersion.allowUnsupported, then made; data written; the Ceph image
-roll to Tentacle (refused under HEALTH_ERR, then mon/mgr/OSD/MDS one by one, labels rolling,
+roll to Tentacle (refused under HEALTH_ERR, then under it with
+continueUpgradeAfterChecksEvenIfNotHealthy: mon/mgr/OSD one by one, labels rolling,
 cephx keys rotated, require-osd-release), data intact; deletion without cleanupPolicy keeps the
 data (the cluster comes back with it); `koor-lab down` leaves nothing.
 """
@@ -10,7 +11,7 @@ import subprocess
 import time
 
 from conftest import KOOR_LAB, ROOT
-from rook_sim_support import LAB, NS, REEF, TENTACLE, example_cluster, has_condition, phase
+from rook_sim_support import LAB, NS, REEF, TENTACLE, LabelWatch, example_cluster, has_condition, phase
 
 DEPENDENTS = ("cephblockpools", "cephfilesystemsubvolumegroups", "cephfilesystems", "cephobjectstoreusers",
               "cephobjectstores", "cephclients")
@@ -86,7 +87,7 @@ def test_reef_needs_allow_unsupported_and_then_holds_data(rook):
 
 def test_ceph_image_roll_to_tentacle_with_rooks_gates(rook):
     before = rook.toolbox("sh", "-c", "rbd export rbdpool/disk1 - | md5sum")
-    # HEALTH_ERR (OSD_FULL) refuses the upgrade
+    # HEALTH_ERR (full ratios out of order) refuses the upgrade
     rook.toolbox("ceph", "osd", "set-full-ratio", "0.001")
     rook.wait("cephcluster", "rook-ceph", lambda o: rook.health() == "HEALTH_ERR", 60, "HEALTH_ERR")
     rook.patch("cephcluster", "rook-ceph", {"spec": {"cephVersion": {"image": TENTACLE}}})
@@ -96,18 +97,25 @@ def test_ceph_image_roll_to_tentacle_with_rooks_gates(rook):
     time.sleep(5)
     assert {labels["ceph-version"] for labels in rook.labels().values()} == {"18.2.7-0"}
 
-    # healthy again: the roll starts, one daemon at a time, labels following
-    rook.toolbox("ceph", "osd", "set-full-ratio", "0.97")
+    # continueUpgradeAfterChecksEvenIfNotHealthy: the roll starts anyway (ok-to-stop gates still
+    # apply), one daemon at a time, labels following; healthy again once the ratio is back
+    watch = LabelWatch(rook, "ceph-version")
+    rook.patch("cephcluster", "rook-ceph", {"spec": {"continueUpgradeAfterChecksEvenIfNotHealthy": True}})
     started = time.monotonic()
-    seen = []
+    restored = False
     deadline = time.monotonic() + 900
     while time.monotonic() < deadline:
         labels = rook.labels()
-        snapshot = tuple(sorted(name for name, lb in labels.items() if lb["ceph-version"] == "20.2.4-0"))
-        if not seen or seen[-1] != snapshot:
-            seen.append(snapshot)
+        rolled = [name for name, lb in labels.items() if lb["ceph-version"] == "20.2.4-0"]
         cr = rook.get("cephcluster", "rook-ceph")
-        if len(snapshot) == len(labels) and phase(cr) == "Ready" and cr["status"]["ceph"]["health"] == "HEALTH_OK":
+        status = cr["status"]
+        # the roll (and the key rotation after it: clients are refused for moments) is over
+        # when the status reports the new version and no longer says what it is doing
+        if len(rolled) == len(labels) and not restored and status["version"]["version"] == "20.2.4-0" \
+                and not status["message"].startswith(("Upgrading", "Rotating")):
+            rook.toolbox("ceph", "osd", "set-full-ratio", "0.97")
+            restored = True
+        if restored and phase(cr) == "Ready" and cr["status"]["ceph"]["health"] == "HEALTH_OK":
             break
         time.sleep(1)
     rook.timings["Reef -> Tentacle roll"] = time.monotonic() - started
@@ -115,11 +123,15 @@ def test_ceph_image_roll_to_tentacle_with_rooks_gates(rook):
     assert cr["status"]["version"]["version"] == "20.2.4-0"
     labels = rook.labels()
     assert {lb["ceph-version"] for lb in labels.values()} == {"20.2.4-0"}
-    # rolled one by one: the mons first, never everything at once
-    assert len(seen) >= 5, seen
-    mons = sorted(n for n in labels if n.startswith("rook-ceph-mon-"))
-    first_mixed = [s for s in seen if s][0]
-    assert set(first_mixed) <= set(mons) and len(first_mixed) == 1, seen
+    # rolled one daemon at a time in Rook's order (mons, mgrs, OSDs), each OSD after the one
+    # before was back with its PGs clean
+    watch.stop()
+    order = [name for dummy, name, value in watch.flips if value == "20.2.4-0"]
+    assert sorted(order) == sorted(labels) and len(order) == len(set(order)), watch.flips
+    kinds = [name.split("-")[2] for name in order]
+    assert kinds == sorted(kinds, key=["mon", "mgr", "osd"].index), order
+    osd_times = [t for t, name, value in watch.flips if name.startswith("rook-ceph-osd-")]
+    assert all(later - earlier > 2 for earlier, later in zip(osd_times, osd_times[1:])), watch.flips
 
     versions = rook.ceph("versions")
     assert list(versions["overall"]) and all("20.2.4" in v for v in versions["overall"]), versions

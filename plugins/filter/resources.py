@@ -39,6 +39,27 @@ def duplicate_keys(items, keys):
     return dupes
 
 
+def declaration_problems(kinds, values):
+    """Every unnamed or duplicated item of several declared lists, as messages.
+
+    ``kinds`` is a list of {var, key_fields}; ``values`` the lists in the same order.
+    """
+    if not isinstance(kinds, list) or not isinstance(values, list) or len(kinds) != len(values):
+        raise AnsibleFilterError("koor.ceph.declaration_problems: expected the kinds and one list per kind")
+    problems = []
+    for kind, items in zip(kinds, values):
+        if not isinstance(items, list):
+            problems.append("%s must be a list, not %s" % (kind["var"], type(items).__name__))
+            continue
+        bad = missing_keys(items, kind["key_fields"])
+        if bad:
+            problems.append("%s: items without %s: %s" % (kind["var"], " and ".join(kind["key_fields"]), bad))
+        dupes = duplicate_keys(items, kind["key_fields"])
+        if dupes:
+            problems.append("%s declares %s more than once" % (kind["var"], ", ".join(dupes)))
+    return problems
+
+
 def resource_summary(results):
     """Module results (one, or a list: a skipped task's counts as not applied) -> {applied, changed, commands}."""
     if isinstance(results, dict):
@@ -71,4 +92,5 @@ class FilterModule(object):
             "duplicate_keys": duplicate_keys,
             "resource_summary": resource_summary,
             "declared": declared,
+            "declaration_problems": declaration_problems,
         }

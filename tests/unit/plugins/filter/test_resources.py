@@ -42,4 +42,16 @@ def test_resource_summary_merges_and_skips():
 
 
 def test_filters_are_registered():
-    assert set(FilterModule().filters()) == {"missing_keys", "duplicate_keys", "resource_summary", "declared"}
+    assert set(FilterModule().filters()) == {"missing_keys", "duplicate_keys", "resource_summary", "declared",
+                                             "declaration_problems"}
+
+
+def test_declaration_problems_over_several_lists():
+    from ansible_collections.koor.ceph.plugins.filter.resources import declaration_problems
+    kinds = [{"var": "pools", "key_fields": ["name"]}, {"var": "groups", "key_fields": ["fs", "name"]}]
+    assert declaration_problems(kinds, [[{"name": "a"}], []]) == []
+    problems = declaration_problems(kinds, [[{"name": "a"}, {"name": "a"}], [{"name": "g"}]])
+    assert problems == ["pools declares a more than once", "groups: items without fs and name: [{'name': 'g'}]"]
+    assert declaration_problems(kinds, ["x", []]) == ["pools must be a list, not str"]
+    with pytest.raises(AnsibleFilterError):
+        declaration_problems(kinds, [[]])

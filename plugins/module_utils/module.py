@@ -11,6 +11,7 @@ import copy
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.koor.ceph.plugins.module_utils.errors import CephError
+from ansible_collections.koor.ceph.plugins.module_utils.resources import apply_set, items_from_params, module_spec
 from ansible_collections.koor.ceph.plugins.module_utils.runner import CONNECTION_ARGSPEC, CephRunner
 
 
@@ -41,3 +42,16 @@ def run_module(module, work, validate=None):
         module.fail_json(**kwargs)
     result.update(runner.result())
     module.exit_json(**result)
+
+
+def run_set_module(item_spec, plural, resource_class, key="name", required_by=None):
+    """main() of a declared-set module: one item by its options (``key`` names it) or a list
+    under ``plural``, applied with one read of the whole set (see resources.py)."""
+    kwargs = {"required_by": required_by} if required_by else {}
+    module = ceph_module(module_spec(item_spec, plural), mutually_exclusive=[(key, plural)],
+                         required_one_of=[(key, plural)], **kwargs)
+
+    def work(runner):
+        return apply_set(runner, resource_class(), items_from_params(module.params, item_spec, plural), plural)
+
+    run_module(module, work)

@@ -161,19 +161,11 @@ commands:
 """
 
 from ansible_collections.koor.ceph.plugins.module_utils.auth import ITEM_SPEC, Entities
-from ansible_collections.koor.ceph.plugins.module_utils.module import ceph_module, run_module
-from ansible_collections.koor.ceph.plugins.module_utils.resources import apply_set, items_from_params, module_spec
+from ansible_collections.koor.ceph.plugins.module_utils.module import run_set_module
 
 
 def main():
-    module = ceph_module(module_spec(ITEM_SPEC, "clients"), mutually_exclusive=[("name", "clients")],
-                         required_one_of=[("name", "clients")])
-
-    def work(runner):
-        items = items_from_params(module.params, ITEM_SPEC, "clients")
-        return apply_set(runner, Entities(), items, "clients")
-
-    run_module(module, work)
+    run_set_module(ITEM_SPEC, "clients", Entities)
 
 
 if __name__ == "__main__":

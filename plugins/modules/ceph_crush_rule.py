@@ -157,19 +157,11 @@ commands:
 """
 
 from ansible_collections.koor.ceph.plugins.module_utils.crush_rules import ITEM_SPEC, CrushRules
-from ansible_collections.koor.ceph.plugins.module_utils.module import ceph_module, run_module
-from ansible_collections.koor.ceph.plugins.module_utils.resources import apply_set, items_from_params, module_spec
+from ansible_collections.koor.ceph.plugins.module_utils.module import run_set_module
 
 
 def main():
-    module = ceph_module(module_spec(ITEM_SPEC, "rules"), mutually_exclusive=[("name", "rules")],
-                         required_one_of=[("name", "rules")])
-
-    def work(runner):
-        items = items_from_params(module.params, ITEM_SPEC, "rules")
-        return apply_set(runner, CrushRules(), items, "rules")
-
-    run_module(module, work)
+    run_set_module(ITEM_SPEC, "rules", CrushRules)
 
 
 if __name__ == "__main__":

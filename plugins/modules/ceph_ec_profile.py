@@ -176,19 +176,11 @@ commands:
 """
 
 from ansible_collections.koor.ceph.plugins.module_utils.ec_profiles import ITEM_SPEC, EcProfiles
-from ansible_collections.koor.ceph.plugins.module_utils.module import ceph_module, run_module
-from ansible_collections.koor.ceph.plugins.module_utils.resources import apply_set, items_from_params, module_spec
+from ansible_collections.koor.ceph.plugins.module_utils.module import run_set_module
 
 
 def main():
-    module = ceph_module(module_spec(ITEM_SPEC, "profiles"), mutually_exclusive=[("name", "profiles")],
-                         required_one_of=[("name", "profiles")])
-
-    def work(runner):
-        items = items_from_params(module.params, ITEM_SPEC, "profiles")
-        return apply_set(runner, EcProfiles(), items, "profiles")
-
-    run_module(module, work)
+    run_set_module(ITEM_SPEC, "profiles", EcProfiles)
 
 
 if __name__ == "__main__":

@@ -140,19 +140,11 @@ commands:
 """
 
 from ansible_collections.koor.ceph.plugins.module_utils.cephfs import FS_ITEM_SPEC, Filesystems
-from ansible_collections.koor.ceph.plugins.module_utils.module import ceph_module, run_module
-from ansible_collections.koor.ceph.plugins.module_utils.resources import apply_set, items_from_params, module_spec
+from ansible_collections.koor.ceph.plugins.module_utils.module import run_set_module
 
 
 def main():
-    module = ceph_module(module_spec(FS_ITEM_SPEC, "filesystems"), mutually_exclusive=[("name", "filesystems")],
-                         required_one_of=[("name", "filesystems")])
-
-    def work(runner):
-        items = items_from_params(module.params, FS_ITEM_SPEC, "filesystems")
-        return apply_set(runner, Filesystems(), items, "filesystems")
-
-    run_module(module, work)
+    run_set_module(FS_ITEM_SPEC, "filesystems", Filesystems)
 
 
 if __name__ == "__main__":

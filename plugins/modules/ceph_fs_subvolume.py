@@ -189,19 +189,11 @@ commands:
 """
 
 from ansible_collections.koor.ceph.plugins.module_utils.cephfs import SUBVOLUME_ITEM_SPEC, Subvolumes
-from ansible_collections.koor.ceph.plugins.module_utils.module import ceph_module, run_module
-from ansible_collections.koor.ceph.plugins.module_utils.resources import apply_set, items_from_params, module_spec
+from ansible_collections.koor.ceph.plugins.module_utils.module import run_set_module
 
 
 def main():
-    module = ceph_module(module_spec(SUBVOLUME_ITEM_SPEC, "subvolumes"), mutually_exclusive=[("name", "subvolumes")],
-                         required_one_of=[("name", "subvolumes")], required_by={"name": "fs"})
-
-    def work(runner):
-        items = items_from_params(module.params, SUBVOLUME_ITEM_SPEC, "subvolumes")
-        return apply_set(runner, Subvolumes(), items, "subvolumes")
-
-    run_module(module, work)
+    run_set_module(SUBVOLUME_ITEM_SPEC, "subvolumes", Subvolumes, required_by={"name": "fs"})
 
 
 if __name__ == "__main__":

@@ -142,19 +142,11 @@ commands:
 """
 
 from ansible_collections.koor.ceph.plugins.module_utils.cephfs import GROUP_ITEM_SPEC, SubvolumeGroups
-from ansible_collections.koor.ceph.plugins.module_utils.module import ceph_module, run_module
-from ansible_collections.koor.ceph.plugins.module_utils.resources import apply_set, items_from_params, module_spec
+from ansible_collections.koor.ceph.plugins.module_utils.module import run_set_module
 
 
 def main():
-    module = ceph_module(module_spec(GROUP_ITEM_SPEC, "groups"), mutually_exclusive=[("name", "groups")],
-                         required_one_of=[("name", "groups")], required_by={"name": "fs"})
-
-    def work(runner):
-        items = items_from_params(module.params, GROUP_ITEM_SPEC, "groups")
-        return apply_set(runner, SubvolumeGroups(), items, "groups")
-
-    run_module(module, work)
+    run_set_module(GROUP_ITEM_SPEC, "groups", SubvolumeGroups, required_by={"name": "fs"})
 
 
 if __name__ == "__main__":

@@ -212,20 +212,12 @@ commands:
   sample: [ceph osd pool create vms replicated 3, ceph osd pool application enable vms rbd]
 """
 
-from ansible_collections.koor.ceph.plugins.module_utils.module import ceph_module, run_module
+from ansible_collections.koor.ceph.plugins.module_utils.module import run_set_module
 from ansible_collections.koor.ceph.plugins.module_utils.pools import ITEM_SPEC, Pools
-from ansible_collections.koor.ceph.plugins.module_utils.resources import apply_set, items_from_params, module_spec
 
 
 def main():
-    module = ceph_module(module_spec(ITEM_SPEC, "pools"), mutually_exclusive=[("name", "pools")],
-                         required_one_of=[("name", "pools")])
-
-    def work(runner):
-        items = items_from_params(module.params, ITEM_SPEC, "pools")
-        return apply_set(runner, Pools(), items, "pools")
-
-    run_module(module, work)
+    run_set_module(ITEM_SPEC, "pools", Pools)
 
 
 if __name__ == "__main__":

@@ -226,20 +226,12 @@ commands:
            "radosgw-admin quota enable --quota-scope user --uid backup"]
 """
 
-from ansible_collections.koor.ceph.plugins.module_utils.module import ceph_module, run_module
-from ansible_collections.koor.ceph.plugins.module_utils.resources import apply_set, items_from_params, module_spec
+from ansible_collections.koor.ceph.plugins.module_utils.module import run_set_module
 from ansible_collections.koor.ceph.plugins.module_utils.rgw_users import ITEM_SPEC, Users
 
 
 def main():
-    module = ceph_module(module_spec(ITEM_SPEC, "users"), mutually_exclusive=[("uid", "users")],
-                         required_one_of=[("uid", "users")])
-
-    def work(runner):
-        items = items_from_params(module.params, ITEM_SPEC, "users")
-        return apply_set(runner, Users(), items, "users")
-
-    run_module(module, work)
+    run_set_module(ITEM_SPEC, "users", Users, key="uid")
 
 
 if __name__ == "__main__":

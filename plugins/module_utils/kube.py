@@ -1,0 +1,259 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, koor.ceph contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A small Kubernetes client for the collection's modules that read the Kubernetes API.
+
+The connection options are kubernetes.core's (``kubeconfig``, ``context``, ``host``,
+``api_key``, ``validate_certs``, ``ca_cert``, with the same K8S_AUTH_* environment
+fallbacks), documented in the ``koor.ceph.kube`` doc fragment. Objects come back as plain
+dicts, as the API serves them (no model classes), from a list or from a watch that starts at
+the list's resourceVersion.
+
+Applying manifests is kubernetes.core's job; this only reads.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import traceback
+
+from ansible.module_utils.basic import env_fallback
+
+try:
+    from kubernetes import client as k8s_client
+    from kubernetes import config as k8s_config
+    from kubernetes import watch as k8s_watch
+    from kubernetes.client.rest import ApiException
+    from kubernetes.config.config_exception import ConfigException
+    import urllib3
+except ImportError:
+    HAS_KUBERNETES = False
+    KUBERNETES_IMPORT_ERROR = traceback.format_exc()
+else:
+    HAS_KUBERNETES = True
+    KUBERNETES_IMPORT_ERROR = None
+
+# kubernetes.core's names and environment variables (see the koor.ceph.kube doc fragment).
+KUBE_ARGSPEC = dict(
+    kubeconfig=dict(type="path", fallback=(env_fallback, ["K8S_AUTH_KUBECONFIG"])),
+    context=dict(type="str", fallback=(env_fallback, ["K8S_AUTH_CONTEXT"])),
+    host=dict(type="str", fallback=(env_fallback, ["K8S_AUTH_HOST"])),
+    api_key=dict(type="str", no_log=True, fallback=(env_fallback, ["K8S_AUTH_API_KEY"])),
+    validate_certs=dict(type="bool", aliases=["verify_ssl"], fallback=(env_fallback, ["K8S_AUTH_VERIFY_SSL"])),
+    ca_cert=dict(type="path", aliases=["ssl_ca_cert"], fallback=(env_fallback, ["K8S_AUTH_SSL_CA_CERT"])),
+)
+
+# How long one request may take (connect, read), in seconds.
+REQUEST_TIMEOUT = (10, 60)
+
+
+class KubeError(Exception):
+    """Something about the connection to Kubernetes or one of its answers went wrong."""
+
+    def __init__(self, msg, status=None):
+        super(KubeError, self).__init__(msg)
+        self.msg = msg
+        self.status = status
+
+    def fail_kwargs(self):
+        result = {"msg": self.msg}
+        if self.status is not None:
+            result["status"] = self.status
+        return result
+
+
+class KubeConfigError(KubeError):
+    """The connection options or the kubeconfig cannot be used; nothing was asked of the API."""
+
+
+class KubeApiError(KubeError):
+    """The API answered with an error status, or could not be reached (``status`` None)."""
+
+
+class KubeGone(KubeApiError):
+    """A watch's resourceVersion is too old (410 Gone): list again and watch from there."""
+
+
+def default_kubeconfig_paths(environ=None):
+    """The files the kubernetes client reads when no kubeconfig is given: $KUBECONFIG
+    (a list separated by the path separator) or ~/.kube/config."""
+    environ = os.environ if environ is None else environ
+    paths = [p for p in (environ.get("KUBECONFIG") or "").split(os.pathsep) if p]
+    return paths or [os.path.expanduser("~/.kube/config")]
+
+
+def _load_kubeconfig(paths, context, configuration):
+    try:
+        k8s_config.load_kube_config(config_file=os.pathsep.join(paths), context=context or None,
+                                    client_configuration=configuration, persist_config=False)
+    except (ConfigException, ValueError, TypeError, KeyError, OSError) as exc:
+        raise KubeConfigError("kubeconfig %s cannot be loaded%s: %s"
+                              % (os.pathsep.join(paths), " with context %s" % context if context else "", exc))
+    except Exception as exc:  # pylint: disable=broad-except
+        # a YAML syntax error and the like: the client raises whatever its parser raised
+        raise KubeConfigError("kubeconfig %s cannot be loaded: %s: %s"
+                              % (os.pathsep.join(paths), type(exc).__name__, exc))
+
+
+def configuration(params, environ=None):
+    """A kubernetes client Configuration for the connection options, as kubernetes.core reads
+    them: the kubeconfig (option, else $KUBECONFIG or ~/.kube/config, else the pod's service
+    account), then host, api_key, validate_certs and ca_cert on top. Raises KubeConfigError
+    with a message a person can act on."""
+    if not HAS_KUBERNETES:
+        raise KubeConfigError("the kubernetes Python library is not installed")
+    environ = os.environ if environ is None else environ
+    kubeconfig = params.get("kubeconfig") or None
+    context = params.get("context") or None
+    host = params.get("host") or None
+    api_key = params.get("api_key") or None
+    config = k8s_client.Configuration()
+    if kubeconfig:
+        missing = [p for p in kubeconfig.split(os.pathsep) if p and not os.path.exists(p)]
+        if missing:
+            raise KubeConfigError("kubeconfig %s does not exist" % ", ".join(missing))
+        _load_kubeconfig(kubeconfig.split(os.pathsep), context, config)
+    elif host and not context:
+        config.host = host
+    else:
+        paths = default_kubeconfig_paths(environ)
+        existing = [p for p in paths if os.path.exists(p)]
+        if existing:
+            _load_kubeconfig(existing, context, config)
+        elif environ.get("KUBERNETES_SERVICE_HOST") and not context:
+            try:
+                k8s_config.load_incluster_config(client_configuration=config)
+            except ConfigException as exc:
+                raise KubeConfigError("no kubeconfig (%s does not exist) and the in-cluster configuration "
+                                      "cannot be loaded: %s" % (os.pathsep.join(paths), exc))
+        else:
+            raise KubeConfigError("kubeconfig %s does not exist: set the kubeconfig option (or K8S_AUTH_KUBECONFIG "
+                                  "or KUBECONFIG), or host and api_key" % os.pathsep.join(paths))
+    if host:
+        config.host = host
+    if api_key:
+        config.api_key = {"BearerToken": api_key if api_key.startswith("Bearer ") else "Bearer " + api_key}
+        config.api_key_prefix = {}
+    if params.get("validate_certs") is not None:
+        config.verify_ssl = params["validate_certs"]
+    ca_cert = params.get("ca_cert")
+    if ca_cert:
+        if not os.path.exists(ca_cert):
+            raise KubeConfigError("ca_cert %s does not exist" % ca_cert)
+        config.ssl_ca_cert = ca_cert
+    if not config.host:
+        raise KubeConfigError("no API server: the kubeconfig names none and the host option is not set")
+    return config
+
+
+def _api_error(exc, what):
+    """KubeApiError (or KubeGone) for an ApiException, with the API's own message."""
+    message = exc.reason or ""
+    try:
+        body = json.loads(exc.body) if exc.body else {}
+        message = body.get("message") or message
+    except (ValueError, TypeError, AttributeError):
+        pass
+    cls = KubeGone if exc.status == 410 else KubeApiError
+    hint = ""
+    if exc.status == 401:
+        hint = " (the credentials were refused: check the kubeconfig's user or api_key)"
+    elif exc.status == 403:
+        hint = " (the user may not do this)"
+    return cls("%s: %s %s%s" % (what, exc.status, message, hint), status=exc.status)
+
+
+class Kube:
+    """The API server one set of connection options reaches."""
+
+    def __init__(self, params, environ=None):
+        self.configuration = configuration(params, environ)
+        self.api_client = k8s_client.ApiClient(self.configuration)
+        self.host = self.configuration.host
+
+    def collection(self, kind, namespace, label_selector=None, field_selector=None):
+        """One kind of objects in one namespace (see KINDS), listed and watched."""
+        return Collection(self, kind, namespace, label_selector, field_selector)
+
+
+# kind -> how to list it: (API class, list method, positional arguments before the namespace,
+# after it). Custom resources are (group, version, namespace, plural).
+KINDS = {
+    "CephCluster": ("CustomObjectsApi", "list_namespaced_custom_object", ("ceph.rook.io", "v1"), ("cephclusters",)),
+    "Deployment": ("AppsV1Api", "list_namespaced_deployment", (), ()),
+}
+
+
+class Collection:
+    """The objects of one kind in one namespace (optionally selected), as dicts: ``list()``,
+    then ``watch()`` from the list's resourceVersion."""
+
+    def __init__(self, kube, kind, namespace, label_selector=None, field_selector=None):
+        self.kube = kube
+        self.kind = kind
+        self.namespace = namespace
+        self.label_selector = label_selector
+        self.field_selector = field_selector
+        api_class, method, before, after = KINDS[kind]
+        self._fn = getattr(getattr(k8s_client, api_class)(kube.api_client), method)
+        self._args = tuple(before) + (namespace,) + tuple(after)
+
+    def describe(self):
+        selectors = [s for s in (self.field_selector, self.label_selector) if s]
+        return "%ss in namespace %s%s" % (self.kind, self.namespace,
+                                          " (%s)" % ", ".join(selectors) if selectors else "")
+
+    def _selectors(self):
+        kwargs = {}
+        if self.label_selector:
+            kwargs["label_selector"] = self.label_selector
+        if self.field_selector:
+            kwargs["field_selector"] = self.field_selector
+        return kwargs
+
+    def list(self):
+        """(items, resourceVersion) as the API has them now."""
+        what = "list %s on %s" % (self.describe(), self.kube.host)
+        try:
+            resp = self._fn(*self._args, _preload_content=False, _request_timeout=REQUEST_TIMEOUT, **self._selectors())
+            data = json.loads(resp.data)
+        except ApiException as exc:
+            raise _api_error(exc, what)
+        except urllib3.exceptions.HTTPError as exc:
+            raise KubeApiError("%s: the API cannot be reached: %s" % (what, exc))
+        except ValueError as exc:
+            raise KubeApiError("%s: the answer is not JSON: %s" % (what, exc))
+        return data.get("items") or [], (data.get("metadata") or {}).get("resourceVersion")
+
+    def watch(self, resource_version, timeout_seconds, stopper=None):
+        """Yield the watch events ({type, object}) after ``resource_version`` until the server ends
+        the watch (``timeout_seconds``). BOOKMARK events are yielded too (they carry the newest
+        resourceVersion). Raises KubeGone when the version is too old: list again.
+
+        ``stopper(watch)`` receives the kubernetes Watch so another thread can stop it."""
+        what = "watch %s on %s" % (self.describe(), self.kube.host)
+        stream = k8s_watch.Watch()
+        if stopper is not None:
+            stopper(stream)
+        try:
+            for event in stream.stream(self._fn, *self._args, resource_version=resource_version,
+                                       timeout_seconds=int(timeout_seconds), allow_watch_bookmarks=True,
+                                       _request_timeout=(REQUEST_TIMEOUT[0], timeout_seconds + 30),
+                                       **self._selectors()):
+                if not isinstance(event, dict):
+                    continue
+                obj = event.get("raw_object", event.get("object"))
+                if event.get("type") == "ERROR":  # the client raises these itself; in case one gets through
+                    code = (obj or {}).get("code")
+                    cls = KubeGone if code == 410 else KubeApiError
+                    raise cls("%s: %s %s" % (what, code, (obj or {}).get("message")), status=code)
+                yield {"type": event.get("type"), "object": obj}
+        except ApiException as exc:
+            raise _api_error(exc, what)
+        except urllib3.exceptions.HTTPError as exc:
+            raise KubeApiError("%s: the connection failed: %s" % (what, exc))
+        finally:
+            stream.stop()

@@ -89,7 +89,7 @@ attributes:
     support: full
     membership: [koor.ceph.rook]
 notes:
-  - RV(changed) is always C(false).
+  - The result's C(changed) is always C(false).
 seealso:
   - module: kubernetes.core.k8s_info
   - module: koor.ceph.ceph_status_info

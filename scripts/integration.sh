@@ -16,9 +16,5 @@ trap cleanup EXIT
 echo "--- pytest tests/integration (lab '$NAME')"
 KOOR_LAB_NAME=$NAME "$ROOT/.venv/bin/python" -m pytest tests/integration -p no:cacheprovider -q "$@"
 if [ $# -eq 0 ]; then
-    # The molecule scenarios start from a fresh lab: the disk corpus tests leave the nodes'
-    # disks in states the disk_prep scenario does not expect (see the issue note).
-    "$LAB" down --name "$NAME"
-    "$LAB" up --name "$NAME" --nodes 3 >/dev/null
     "$ROOT/scripts/molecule.sh" "$NAME"
 fi

@@ -18,5 +18,8 @@ if [ ${#scenarios[@]} -eq 0 ]; then
 fi
 for scenario in "${scenarios[@]}"; do
     echo "--- molecule scenario $scenario"
+    # Molecule keeps a scenario's state (prepared, converged) under ~/.ansible/tmp between runs and
+    # skips `prepare` when it says prepared: every run starts from a reset state.
+    molecule reset --scenario-name "$scenario" >/dev/null
     molecule test --scenario-name "$scenario"
 done

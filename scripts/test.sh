@@ -6,11 +6,24 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 NAME=${1:-ci}
 cd "$ROOT"
 
+LOGS=$ROOT/.cache/test-logs
+mkdir -p "$LOGS"
+
+# A stage's output goes to the terminal and to .cache/test-logs/<stage>.log. When a stage fails,
+# its failures are repeated at the very end, where a CI log's tail shows them.
 stage() {
     local name=$1; shift
-    local start=$SECONDS
+    local start=$SECONDS rc=0
+    local log
+    log=$LOGS/$(printf '%s' "$name" | tr -cs 'A-Za-z0-9' '-').log
     echo "=== $name"
-    "$@"
+    "$@" 2>&1 | tee "$log" || rc=${PIPESTATUS[0]}
+    if [ "$rc" -ne 0 ]; then
+        echo "=== $name: FAILED (exit $rc) after $((SECONDS - start))s; what failed (full log: $log):"
+        sed 's/\x1b\[[0-9;]*m//g' "$log" \
+            | grep -E '^(FAILED|ERROR) |^E +|fatal: |failed=[1-9]|Error:|^=+ .*(failed|error)' | tail -60 || true
+        exit "$rc"
+    fi
     echo "=== $name: ok in $((SECONDS - start))s"
 }
 

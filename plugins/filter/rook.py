@@ -1,14 +1,50 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, koor.ceph contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters that build Rook custom resource fragments; documented in the sidecar <name>.yml files."""
+"""Filters for Rook: manifests, the Ceph versions a Rook release supports, the CephCluster storage
+spec; documented in the sidecar <name>.yml files."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import copy
+import re
+
 from ansible.errors import AnsibleFilterError
+from ansible.module_utils.six import string_types
 
 from ansible_collections.koor.ceph.plugins.module_utils import rook_storage as _rook_storage
+
+try:
+    import yaml
+    _LOADER = getattr(yaml, 'CSafeLoader', yaml.SafeLoader)
+except ImportError:  # pragma: no cover - PyYAML comes with ansible-core
+    yaml = None
+
+# The Ceph releases each Rook minor version runs, oldest first: (release name, major, oldest supported version).
+# Any other Ceph version needs cephVersion.allowUnsupported (Rook's own rule, checked again by the operator).
+ROOK_CEPH_SUPPORT = {
+    '1.20': (('squid', 19, (19, 2, 0)), ('tentacle', 20, (20, 2, 1))),
+}
+CEPH_RELEASES = {15: 'octopus', 16: 'pacific', 17: 'quincy', 18: 'reef', 19: 'squid', 20: 'tentacle', 21: 'umbrella'}
+
+# Rook's way of naming the namespaces in its manifests (deploy/examples: "sed" in its docs).
+_NAMESPACE_MARKERS = (
+    (re.compile(r'^(?P<key>.*):.*# namespace:(?P<which>operator|cluster)\s*$'), '{key}: {ns} # namespace:{which}'),
+    (re.compile(r'^(?P<key>.*serviceaccount):[^:\n]*:(?P<rest>.*) # serviceaccount:namespace:(?P<which>operator|cluster)\s*$'),
+     '{key}:{ns}:{rest} # serviceaccount:namespace:{which}'),
+    (re.compile(r'^(?P<key>.*): [-_A-Za-z0-9]*\.(?P<rest>.*) # driver:namespace:(?P<which>operator|cluster)\s*$'),
+     '{key}: {ns}.{rest} # driver:namespace:{which}'),
+    (re.compile(r'^(?P<key>.*): [-_A-Za-z0-9]*\.(?P<rest>.*) # csi-provisioner-name\s*$'),
+     '{key}: {ns}.{rest} # csi-provisioner-name'),
+)
+_WORKLOADS = ('Deployment', 'DaemonSet', 'StatefulSet', 'Job', 'ReplicaSet', 'Pod')
+OPERATOR_CONFIGMAP = 'rook-ceph-operator-config'
+CSI_IMAGE_SET_CONFIGMAP = 'rook-csi-operator-image-set-configmap'
+
+
+def _fail(name, exc):
+    return AnsibleFilterError('koor.ceph.%s: %s' % (name, exc))
 
 
 def rook_storage_nodes(disk_facts, devices=None, device_class=None, config=None, use_by_id=False,
@@ -18,11 +54,273 @@ def rook_storage_nodes(disk_facts, devices=None, device_class=None, config=None,
         return _rook_storage.storage_nodes(disk_facts, devices=devices, device_class=device_class, config=config,
                                            use_by_id=use_by_id, require_eligible=require_eligible)
     except (ValueError, TypeError, KeyError) as exc:
-        raise AnsibleFilterError('koor.ceph.rook_storage_nodes: %s' % exc) from exc
+        raise _fail('rook_storage_nodes', exc) from exc
+
+
+# --- manifests ---------------------------------------------------------------------------------
+def strip_nulls(value):
+    """Drop null values from mappings (Rook's examples have empty keys such as ``annotations:``)."""
+    if isinstance(value, dict):
+        return dict((k, strip_nulls(v)) for k, v in value.items() if v is not None)
+    if isinstance(value, list):
+        return [strip_nulls(v) for v in value]
+    return value
+
+
+def _renamespace(text, operator_namespace, cluster_namespace):
+    lines = []
+    for line in text.splitlines():
+        for pattern, template in _NAMESPACE_MARKERS:
+            match = pattern.match(line)
+            if match:
+                parts = match.groupdict()
+                which = parts.get('which') or 'operator'
+                parts['ns'] = operator_namespace if which == 'operator' else cluster_namespace
+                parts['which'] = which
+                line = template.format(**parts)
+                break
+        lines.append(line)
+    return '\n'.join(lines) + '\n'
+
+
+def rook_manifests(text, operator_namespace='rook-ceph', cluster_namespace=None):
+    """The documents of one of Rook's manifests (YAML text), with Rook's namespace markers set
+    and null values dropped."""
+    if yaml is None:  # pragma: no cover
+        raise _fail('rook_manifests', 'PyYAML is required')
+    if not isinstance(text, string_types):
+        raise _fail('rook_manifests', 'expected the YAML text of a manifest, not %s' % type(text).__name__)
+    operator_namespace = operator_namespace or 'rook-ceph'
+    cluster_namespace = cluster_namespace or operator_namespace
+    for name, value in (('operator_namespace', operator_namespace), ('cluster_namespace', cluster_namespace)):
+        if not re.match(r'^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$', value):
+            raise _fail('rook_manifests', '%s %r is not a valid namespace name' % (name, value))
+    try:
+        docs = list(yaml.load_all(_renamespace(text, operator_namespace, cluster_namespace), Loader=_LOADER))
+    except yaml.YAMLError as exc:
+        raise _fail('rook_manifests', 'not valid YAML: %s' % exc) from exc
+    out = []
+    for doc in docs:
+        if doc is None:
+            continue
+        if not isinstance(doc, dict) or 'kind' not in doc or 'apiVersion' not in doc:
+            raise _fail('rook_manifests', 'not a Kubernetes manifest: a document without kind and apiVersion')
+        out.append(strip_nulls(doc))
+    return out
+
+
+def split_image(image):
+    """'docker.io/rook/ceph:v1.20.6' -> ('docker.io', 'rook/ceph', ':v1.20.6'); the registry is '' when the
+    reference has none (Docker Hub), the suffix holds the tag and/or digest."""
+    rest, digest = image, ''
+    if '@' in rest:
+        rest, digest = rest.split('@', 1)
+        digest = '@' + digest
+    tag = ''
+    slash = rest.rfind('/')
+    colon = rest.rfind(':')
+    if colon > slash:
+        rest, tag = rest[:colon], rest[colon:]
+    registry = ''
+    first, sep, remainder = rest.partition('/')
+    if sep and ('.' in first or ':' in first or first == 'localhost'):
+        registry, rest = first, remainder
+    return registry, rest, tag + digest
+
+
+def _image_override(image, registry, images):
+    if not isinstance(image, string_types) or not image:
+        return image
+    if image in images:
+        return images[image]
+    reg, path, suffix = split_image(image)
+    repository = '%s/%s' % (reg, path) if reg else path
+    if repository in images:
+        return images[repository] + suffix if not split_image(images[repository])[2] else images[repository]
+    if registry:
+        if not reg and '/' not in path:
+            path = 'library/' + path
+        return '%s/%s%s' % (registry.rstrip('/'), path, suffix)
+    return image
+
+
+def _config_value(value):
+    if isinstance(value, bool):
+        return 'true' if value else 'false'
+    return str(value)
+
+
+def rook_manifest_overrides(docs, registry='', images=None, operator_config=None, operator_image=''):
+    """Rook's manifests with images moved to a registry or replaced, and settings added to the operator's
+    ConfigMap. Returns new documents; the input is not changed."""
+    if not isinstance(docs, list) or not all(isinstance(d, dict) for d in docs):
+        raise _fail('rook_manifest_overrides', 'expected a list of manifests (mappings)')
+    images = dict(images or {})
+    if not all(isinstance(k, string_types) and isinstance(v, string_types) and v for k, v in images.items()):
+        raise _fail('rook_manifest_overrides', 'images must map image names to non-empty image names')
+    registry = registry or ''
+    if registry and not re.match(r'^[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._/-]+)?$', registry):
+        raise _fail('rook_manifest_overrides', 'registry %r is not a registry host with an optional path' % registry)
+    operator_config = operator_config or {}
+    if not isinstance(operator_config, dict):
+        raise _fail('rook_manifest_overrides', 'operator_config must be a mapping')
+    out = copy.deepcopy(docs)
+    for doc in out:
+        kind, name = doc.get('kind'), (doc.get('metadata') or {}).get('name')
+        if kind in _WORKLOADS:
+            spec = doc.get('spec') or {}
+            pod = spec if kind == 'Pod' else ((spec.get('template') or {}).get('spec') or {})
+            for key in ('initContainers', 'containers'):
+                for container in pod.get(key) or []:
+                    if operator_image and kind == 'Deployment' and name == 'rook-ceph-operator' \
+                            and container.get('name') == 'rook-ceph-operator':
+                        container['image'] = operator_image
+                    else:
+                        container['image'] = _image_override(container.get('image'), registry, images)
+                    for env in container.get('env') or []:
+                        if env.get('name', '').endswith('_IMAGE') and 'value' in env:
+                            env['value'] = _image_override(env['value'], registry, images)
+        elif kind == 'ConfigMap' and name == CSI_IMAGE_SET_CONFIGMAP:
+            doc['data'] = dict((k, _image_override(v, registry, images)) for k, v in (doc.get('data') or {}).items())
+        elif kind == 'ConfigMap' and name == OPERATOR_CONFIGMAP:
+            data = doc.setdefault('data', {})
+            for key in list(data):
+                if key.endswith('_IMAGE'):
+                    data[key] = _image_override(data[key], registry, images)
+            for key, value in operator_config.items():
+                data[str(key)] = _config_value(value)
+    return out
+
+
+def rook_image(image, registry='', images=None):
+    """One image reference moved to ``registry`` or replaced by ``images`` (as in rook_manifest_overrides)."""
+    return _image_override(image, registry or '', dict(images or {}))
+
+
+def rook_helm_image_values(chart_images, registry='', images=None, operator_image=''):
+    """Helm values ({path: {repository, tag}} nested by the dotted paths) for a chart's images
+    (``chart_images``: {dotted values path: image}), moved to ``registry`` or replaced by ``images``;
+    the path ``image`` is the operator's and takes ``operator_image`` when set."""
+    if not isinstance(chart_images, dict):
+        raise _fail('rook_helm_image_values', 'expected a mapping of values path to image')
+    values = {}
+    for path, image in sorted(chart_images.items()):
+        new = operator_image if (path == 'image' and operator_image) else _image_override(image, registry or '',
+                                                                                           dict(images or {}))
+        reg, repo, suffix = split_image(new)
+        node = values
+        for part in path.split('.'):
+            node = node.setdefault(part, {})
+        node['repository'] = '%s/%s' % (reg, repo) if reg else repo
+        tag = suffix.split('@')[0].lstrip(':')
+        if tag:
+            node['tag'] = tag
+    return values
+
+
+# --- Ceph versions -------------------------------------------------------------------------------
+def _version_tuple(text):
+    match = re.match(r'^v?(\d+)\.(\d+)\.(\d+)(?:[-.+_].*)?$', text or '')
+    return tuple(int(p) for p in match.groups()) if match else None
+
+
+def rook_minor(rook_version):
+    """'v1.20.6' -> '1.20'."""
+    match = re.match(r'^v?(\d+)\.(\d+)(?:\.(\d+))?(?:[-+].*)?$', str(rook_version or ''))
+    if not match:
+        raise _fail('rook_ceph_image_check', 'rook_version %r is not a Rook version such as v1.20.6' % rook_version)
+    return '%s.%s' % match.group(1, 2)
+
+
+def rook_supported_ceph(rook_version):
+    """The Ceph releases a Rook version runs: [{release, major, min_version}]."""
+    minor = rook_minor(rook_version)
+    if minor not in ROOK_CEPH_SUPPORT:
+        raise _fail('rook_supported_ceph', 'no Ceph support rule for Rook %s (known: %s)'
+                    % (minor, ', '.join(sorted(ROOK_CEPH_SUPPORT))))
+    return [{'release': rel, 'major': major, 'min_version': '.'.join(str(p) for p in oldest)}
+            for rel, major, oldest in ROOK_CEPH_SUPPORT[minor]]
+
+
+def rook_ceph_image_check(image, rook_version, allow_unsupported=False):
+    """Whether a Rook version runs the Ceph of an image (by its tag): {image, version, release, supported,
+    allowed, problems, message}. ``problems`` is empty when the image may be used."""
+    if not isinstance(image, string_types) or not image.strip():
+        raise _fail('rook_ceph_image_check', 'expected a Ceph image reference, got %r' % (image,))
+    minor = rook_minor(rook_version)
+    if minor not in ROOK_CEPH_SUPPORT:
+        raise _fail('rook_ceph_image_check', 'no Ceph support rule for Rook %s (known: %s)'
+                    % (minor, ', '.join(sorted(ROOK_CEPH_SUPPORT))))
+    rule = ROOK_CEPH_SUPPORT[minor]
+    supported_text = ' and '.join('%s %s+' % (rel.capitalize(), '.'.join(str(p) for p in oldest))
+                                  for rel, _major, oldest in rule)
+    tag = split_image(image.strip())[2].split('@')[0].lstrip(':')
+    version = _version_tuple(tag)
+    result = {'image': image, 'rook_version': str(rook_version), 'version': None, 'release': None,
+              'supported': False, 'allowed': False, 'problems': [], 'message': ''}
+    if version is None:
+        result['message'] = ('the tag of Ceph image %s (%s) names no full Ceph version (such as v20.2.4), so it '
+                             'cannot be checked against Rook %s, which supports %s'
+                             % (image, tag or 'none', rook_version, supported_text))
+    else:
+        result['version'] = '.'.join(str(p) for p in version)
+        result['release'] = CEPH_RELEASES.get(version[0], 'unknown')
+        result['supported'] = any(version[0] == major and version >= oldest for _rel, major, oldest in rule)
+        if not result['supported']:
+            result['message'] = ('Ceph %s (%s) of image %s is not supported by Rook %s, which supports %s'
+                                 % (result['version'], result['release'], image, rook_version, supported_text))
+    result['allowed'] = result['supported'] or bool(allow_unsupported)
+    if not result['allowed']:
+        result['problems'] = [result['message']]
+    return result
+
+
+# --- storage -------------------------------------------------------------------------------------
+def rook_storage_problems(nodes, disks_by_node):
+    """Every device named in a CephCluster's storage.nodes that disk discovery did not find on that node, or
+    found ineligible. ``disks_by_node``: {node name: disk_info disks}; nodes without facts are not checked."""
+    if not isinstance(nodes, list):
+        raise _fail('rook_storage_problems', 'storage.nodes must be a list, not %s' % type(nodes).__name__)
+    disks_by_node = disks_by_node or {}
+    problems, seen = [], set()
+    for node in nodes:
+        if not isinstance(node, dict) or not node.get('name'):
+            problems.append('storage.nodes: an entry without a name: %s' % (node,))
+            continue
+        name = node['name']
+        if name in seen:
+            problems.append('storage.nodes: node %s is listed twice' % name)
+        seen.add(name)
+        disks = disks_by_node.get(name)
+        for device in node.get('devices') or []:
+            dev = device.get('name') if isinstance(device, dict) else None
+            if not dev:
+                problems.append('node %s: a device without a name: %s' % (name, device))
+                continue
+            if disks is None:
+                continue
+            path = dev if dev.startswith('/dev/') else '/dev/' + dev
+            found = [d for d in disks if path == d.get('path') or path in (d.get('by_id') or [])]
+            if not found:
+                problems.append('node %s: device %s was not found by disk discovery (found: %s)'
+                                % (name, dev, ', '.join(d.get('path', '?') for d in disks) or 'none'))
+            elif not found[0].get('eligible'):
+                problems.append('node %s: device %s is not eligible for an OSD (%s)'
+                                % (name, dev, '; '.join(found[0].get('reasons') or []) or 'no reason given'))
+    return problems
 
 
 class FilterModule(object):
     """koor.ceph Rook filters."""
 
     def filters(self):
-        return {'rook_storage_nodes': rook_storage_nodes}
+        return {
+            'rook_storage_nodes': rook_storage_nodes,
+            'rook_manifests': rook_manifests,
+            'rook_manifest_overrides': rook_manifest_overrides,
+            'rook_image': rook_image,
+            'rook_helm_image_values': rook_helm_image_values,
+            'rook_ceph_image_check': rook_ceph_image_check,
+            'rook_supported_ceph': rook_supported_ceph,
+            'rook_storage_problems': rook_storage_problems,
+        }

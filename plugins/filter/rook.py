@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
+import json
 import re
 
 from ansible.errors import AnsibleFilterError
@@ -83,9 +84,10 @@ def _renamespace(text, operator_namespace, cluster_namespace):
     return '\n'.join(lines) + '\n'
 
 
-def rook_manifests(text, operator_namespace='rook-ceph', cluster_namespace=None):
+def rook_manifests(text, operator_namespace='rook-ceph', cluster_namespace=None, overrides=None, as_json=False):
     """The documents of one of Rook's manifests (YAML text), with Rook's namespace markers set
-    and null values dropped."""
+    and null values dropped; ``overrides`` (the options of rook_manifest_overrides) applied;
+    as JSON text with ``as_json`` (big manifests pass through Ansible faster as text)."""
     if yaml is None:  # pragma: no cover
         raise _fail('rook_manifests', 'PyYAML is required')
     if not isinstance(text, string_types):
@@ -106,7 +108,11 @@ def rook_manifests(text, operator_namespace='rook-ceph', cluster_namespace=None)
         if not isinstance(doc, dict) or 'kind' not in doc or 'apiVersion' not in doc:
             raise _fail('rook_manifests', 'not a Kubernetes manifest: a document without kind and apiVersion')
         out.append(strip_nulls(doc))
-    return out
+    if overrides:
+        if not isinstance(overrides, dict) or set(overrides) - set(_OVERRIDE_OPTIONS):
+            raise _fail('rook_manifests', 'overrides must be a mapping with the options %s' % ', '.join(_OVERRIDE_OPTIONS))
+        out = _overrides(out, 'rook_manifests', **overrides)
+    return json.dumps(out, separators=(',', ':'), sort_keys=False) if as_json else out
 
 
 def split_image(image):
@@ -150,21 +156,29 @@ def _config_value(value):
     return str(value)
 
 
+_OVERRIDE_OPTIONS = ('registry', 'images', 'operator_config', 'operator_image')
+
+
 def rook_manifest_overrides(docs, registry='', images=None, operator_config=None, operator_image=''):
     """Rook's manifests with images moved to a registry or replaced, and settings added to the operator's
     ConfigMap. Returns new documents; the input is not changed."""
     if not isinstance(docs, list) or not all(isinstance(d, dict) for d in docs):
         raise _fail('rook_manifest_overrides', 'expected a list of manifests (mappings)')
+    return _overrides(copy.deepcopy(docs), 'rook_manifest_overrides', registry, images, operator_config,
+                      operator_image)
+
+
+def _overrides(out, name, registry='', images=None, operator_config=None, operator_image=''):
+    """rook_manifest_overrides on documents it may change in place."""
     images = dict(images or {})
     if not all(isinstance(k, string_types) and isinstance(v, string_types) and v for k, v in images.items()):
-        raise _fail('rook_manifest_overrides', 'images must map image names to non-empty image names')
+        raise _fail(name, 'images must map image names to non-empty image names')
     registry = registry or ''
     if registry and not re.match(r'^[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._/-]+)?$', registry):
-        raise _fail('rook_manifest_overrides', 'registry %r is not a registry host with an optional path' % registry)
+        raise _fail(name, 'registry %r is not a registry host with an optional path' % registry)
     operator_config = operator_config or {}
     if not isinstance(operator_config, dict):
-        raise _fail('rook_manifest_overrides', 'operator_config must be a mapping')
-    out = copy.deepcopy(docs)
+        raise _fail(name, 'operator_config must be a mapping')
     for doc in out:
         kind, name = doc.get('kind'), (doc.get('metadata') or {}).get('name')
         if kind in _WORKLOADS:
@@ -276,9 +290,71 @@ def rook_ceph_image_check(image, rook_version, allow_unsupported=False):
 
 
 # --- storage -------------------------------------------------------------------------------------
-def rook_storage_problems(nodes, disks_by_node):
+def _holds_osd_of(disk, cluster_fsid):
+    """Whether a disk is ineligible only because it holds an OSD of the cluster ``cluster_fsid``."""
+    bluestore = disk.get('bluestore') or {}
+    return bool(cluster_fsid) and bluestore.get('ceph_fsid') == cluster_fsid \
+        and set(disk.get('reason_codes') or ['bluestore']) <= set(['bluestore'])
+
+
+def _disk_index(disks):
+    index = {}
+    for position, disk in enumerate(disks or []):
+        for alias in [disk.get('path')] + list(disk.get('by_id') or []):
+            if alias:
+                index[alias] = (position, disk)
+    return index
+
+
+def _lookup(index, name):
+    return index.get(name if str(name).startswith('/dev/') else '/dev/' + str(name))
+
+
+def rook_storage_nodes_in_use(nodes, disks_by_node, cluster_fsid=None, current_nodes=None):
+    """disk_prep's storage.nodes plus, on every node, the devices that already hold an OSD of this cluster
+    (BlueStore labelled with ``cluster_fsid``), which disk discovery reports ineligible once Rook used them.
+    A device in use keeps its entry from ``current_nodes`` (the CephCluster's storage.nodes now); devices are
+    ordered as discovery lists the disks, so that a run after the OSDs exist builds the same list."""
+    if not isinstance(nodes, list):
+        raise _fail('rook_storage_nodes_in_use', 'storage.nodes must be a list, not %s' % type(nodes).__name__)
+    disks_by_node = disks_by_node or {}
+    current = dict((n.get('name'), n) for n in current_nodes or [] if isinstance(n, dict))
+    given = dict((n.get('name'), n) for n in nodes if isinstance(n, dict))
+    names = set(given)
+    if cluster_fsid:
+        names |= set(name for name, disks in disks_by_node.items()
+                     if any(_holds_osd_of(d, cluster_fsid) for d in disks or []))
+    out = []
+    for name in sorted(names):
+        index = _disk_index(disks_by_node.get(name))
+        entry = copy.deepcopy(given.get(name) or dict((k, v) for k, v in (current.get(name) or {}).items()
+                                                         if k != 'devices'))
+        entry['name'] = name
+        devices = list(entry.get('devices') or [])
+        taken = set(id(_lookup(index, d.get('name'))[1]) for d in devices if _lookup(index, d.get('name')))
+        for disk in disks_by_node.get(name) or []:
+            if id(disk) in taken or not _holds_osd_of(disk, cluster_fsid):
+                continue
+            named = [d for d in (current.get(name) or {}).get('devices') or []
+                     if _lookup(index, d.get('name')) and _lookup(index, d.get('name'))[1] is disk]
+            path = disk.get('path', '')
+            devices.append(copy.deepcopy(named[0]) if named else
+                           {'name': path[len('/dev/'):] if path.startswith('/dev/') and path.count('/') == 2 else path})
+            taken.add(id(disk))
+
+        def order(device, index=index):
+            found = _lookup(index, device.get('name'))
+            return found[0] if found else len(index)
+        entry['devices'] = sorted(devices, key=order)
+        if entry['devices']:
+            out.append(entry)
+    return out
+
+
+def rook_storage_problems(nodes, disks_by_node, cluster_fsid=None):
     """Every device named in a CephCluster's storage.nodes that disk discovery did not find on that node, or
-    found ineligible. ``disks_by_node``: {node name: disk_info disks}; nodes without facts are not checked."""
+    found ineligible (a device that holds an OSD of the cluster ``cluster_fsid`` is fine).
+    ``disks_by_node``: {node name: disk_info disks}; nodes without facts are not checked."""
     if not isinstance(nodes, list):
         raise _fail('rook_storage_problems', 'storage.nodes must be a list, not %s' % type(nodes).__name__)
     disks_by_node = disks_by_node or {}
@@ -304,7 +380,7 @@ def rook_storage_problems(nodes, disks_by_node):
             if not found:
                 problems.append('node %s: device %s was not found by disk discovery (found: %s)'
                                 % (name, dev, ', '.join(d.get('path', '?') for d in disks) or 'none'))
-            elif not found[0].get('eligible'):
+            elif not found[0].get('eligible') and not _holds_osd_of(found[0], cluster_fsid):
                 problems.append('node %s: device %s is not eligible for an OSD (%s)'
                                 % (name, dev, '; '.join(found[0].get('reasons') or []) or 'no reason given'))
     return problems
@@ -323,4 +399,5 @@ class FilterModule(object):
             'rook_ceph_image_check': rook_ceph_image_check,
             'rook_supported_ceph': rook_supported_ceph,
             'rook_storage_problems': rook_storage_problems,
+            'rook_storage_nodes_in_use': rook_storage_nodes_in_use,
         }

@@ -1,0 +1,607 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, koor.ceph contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The Rook use-case roles (rook_block, rook_object, rook_file): their templates rendered with Ansible's
+templating for every profile and validated against Rook v1.20.6's CRDs (../shared/rook) and Kubernetes' own
+schemas (kubernetes-validate); profile merging; the preflight checks (filters rook_use_case_problems and
+rook_resource_problems) on a CRUSH map recorded from a 3-host Rook lab."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import copy
+import json
+import os
+
+import pytest
+import yaml
+
+from ansible.parsing.dataloader import DataLoader
+from ansible.template import Templar, trust_as_template
+
+from ansible_collections.koor.ceph.plugins.filter.rook_use_cases import (
+    FilterModule, rook_resource_problems, rook_use_case_items, rook_use_case_problems)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
+CRDS_REL = os.path.join('shared', 'rook', 'v1.20.6', 'deploy', 'examples')
+NS, OPERATOR_NS = 'rook-ceph', 'rook-operator'
+ROLES = ('rook_block', 'rook_object', 'rook_file')
+with open(os.path.join(HERE, 'fixtures', 'rook_osd_crush_dump.json')) as _handle:
+    CRUSH = json.load(_handle)  # `ceph osd crush dump` of a Rook lab: 3 hosts, 2 hdd OSDs each
+
+
+def _find_examples():
+    """Rook's manifests beside the repository (../shared/rook); ansible-test runs a copy of the tree further
+    down, so look in every ancestor (as tests/unit/plugins/filter/test_rook.py does). KOOR_ROOK_CRDS overrides."""
+    if os.environ.get('KOOR_ROOK_CRDS'):
+        return os.path.dirname(os.environ['KOOR_ROOK_CRDS'])
+    here = HERE
+    while True:
+        candidate = os.path.join(here, CRDS_REL)
+        if os.path.exists(os.path.join(candidate, 'crds.yaml')):
+            return candidate
+        parent = os.path.dirname(here)
+        if parent == here:
+            pytest.fail('Rook v1.20.6 manifests not found beside the repository (set KOOR_ROOK_CRDS)')
+        here = parent
+
+
+def _yaml(path):
+    with open(path) as handle:
+        return yaml.safe_load(handle)
+
+
+def _defaults(role):
+    return _yaml(os.path.join(ROOT, 'roles', role, 'defaults', 'main.yml'))
+
+
+# --- schemas -------------------------------------------------------------------------------------
+def _strict(node):
+    """A CRD's OpenAPI v3 schema as JSON Schema: null allowed where nullable, and unknown fields refused
+    where the CRD lists the properties (what kubectl's strict field validation does)."""
+    if isinstance(node, list):
+        return [_strict(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    preserve = node.get('x-kubernetes-preserve-unknown-fields')
+    node = dict((k, _strict(v)) for k, v in node.items() if not k.startswith('x-kubernetes'))
+    if node.pop('nullable', False) and 'type' in node:
+        node['type'] = [node['type'], 'null']
+    if 'properties' in node and 'additionalProperties' not in node and not preserve:
+        node['additionalProperties'] = False
+    return node
+
+
+@pytest.fixture(scope='module')
+def crd_validators():
+    import jsonschema  # tests/unit/requirements.txt
+    validators = {}
+    with open(os.path.join(_find_examples(), 'crds.yaml')) as handle:
+        for doc in yaml.safe_load_all(handle):
+            if doc and doc.get('kind') == 'CustomResourceDefinition':
+                version = [v for v in doc['spec']['versions'] if v.get('storage')][0]
+                key = ('%s/%s' % (doc['spec']['group'], version['name']), doc['spec']['names']['kind'])
+                schema = copy.deepcopy(version['schema']['openAPIV3Schema'])
+                # every object has these, whether its CRD lists them or not (ObjectBucketClaim's does not)
+                for field, kind in (('apiVersion', 'string'), ('kind', 'string'), ('metadata', 'object')):
+                    schema.setdefault('properties', {}).setdefault(field, {'type': kind})
+                validators[key] = jsonschema.Draft7Validator(_strict(schema))
+    return validators
+
+
+# VolumeSnapshotClass is a CRD of the CSI external-snapshotter, not a built-in kind; its v1 schema as
+# client/config/crd/snapshot.storage.k8s.io_volumesnapshotclasses.yaml of kubernetes-csi/external-snapshotter
+# states it.
+VOLUME_SNAPSHOT_CLASS = {
+    'type': 'object', 'required': ['deletionPolicy', 'driver'], 'additionalProperties': False,
+    'properties': {
+        'apiVersion': {'type': 'string', 'enum': ['snapshot.storage.k8s.io/v1']},
+        'kind': {'type': 'string', 'enum': ['VolumeSnapshotClass']},
+        'metadata': {'type': 'object'},
+        'driver': {'type': 'string'},
+        'deletionPolicy': {'type': 'string', 'enum': ['Delete', 'Retain']},
+        'parameters': {'type': 'object', 'additionalProperties': {'type': 'string'}},
+        'allowedTopologies': {'type': 'array'},
+    },
+}
+
+
+def validate(definition, crd_validators):
+    """Every error the schema of the definition's kind finds (Rook's CRDs, Kubernetes 1.34, the snapshot CRD)."""
+    kind = definition['kind']
+    if kind == 'StorageClass':
+        import kubernetes_validate  # tests/unit/requirements.txt
+        try:
+            kubernetes_validate.validate(definition, '1.34.0', strict=True)
+        except kubernetes_validate.ValidationError as exc:
+            return [str(exc).split('\n', 1)[0]]
+        return []
+    if kind == 'VolumeSnapshotClass':
+        import jsonschema
+        return [e.message for e in jsonschema.Draft7Validator(VOLUME_SNAPSHOT_CLASS).iter_errors(definition)]
+    validator = crd_validators[(definition['apiVersion'], kind)]
+    return ['%s: %s' % ('.'.join(str(p) for p in e.path), e.message) for e in validator.iter_errors(definition)]
+
+
+# --- rendering with Ansible's templating ---------------------------------------------------------
+def _trusted(value):
+    if isinstance(value, str):
+        return trust_as_template(value)
+    if isinstance(value, dict):
+        return dict((k, _trusted(v)) for k, v in value.items())
+    if isinstance(value, list):
+        return [_trusted(v) for v in value]
+    return value
+
+
+def variables(role, items, profiles=None, **extra):
+    """The role's defaults and vars (as Ansible would load them, templates trusted), the connection
+    variables of an inventory, and the merged items as the preflight sets them."""
+    kind = role.split('_')[1]
+    defaults = _defaults(role)
+    result = _trusted(defaults)
+    result.update(_trusted(_yaml(os.path.join(ROOT, 'roles', role, 'vars', 'main.yml'))))
+    result.update({'koor_rook_namespace': NS, 'koor_rook_operator_namespace': OPERATOR_NS})
+    profiles = profiles if profiles is not None else defaults['%s_profiles' % role]
+    result['_%s_items' % role] = rook_use_case_items(items, kind, profiles, defaults['%s_default_profile' % role])
+    result.update(extra)
+    return result
+
+
+def render(role, template, variables_):
+    with open(os.path.join(ROOT, 'roles', role, 'templates', template)) as handle:
+        text = handle.read()
+    # a template that renders only whitespace comes back as None
+    return Templar(loader=DataLoader(), variables=variables_).template(trust_as_template(text)) or ''
+
+
+def resources(role, items, profiles=None):
+    return yaml.safe_load(render(role, 'resources.yml.j2', variables(role, items, profiles))) or []
+
+
+def by_kind(entries, kind):
+    return [e for e in entries if e['definition']['kind'] == kind]
+
+
+def _example(path):
+    with open(os.path.join(_find_examples(), path)) as handle:
+        return [d for d in yaml.safe_load_all(handle) if d]
+
+
+# Items for every profile, with every kind of sub-item, so the schemas see every part of the templates.
+SUB_ITEMS = {
+    'rook_block': {'quotas': {'max_size': '100Gi', 'max_objects': 1000000}, 'rados_namespaces': ['tenant-a'],
+                   'enable_rbd_stats': True, 'parameters': {'pg_num_min': 16}},
+    'rook_object': {'users': [{'name': 'u-%s', 'display_name': 'User', 'quotas': {'max_buckets': 10,
+                                                                                   'max_size': '1Ti',
+                                                                                   'max_objects': 100000},
+                               'capabilities': {'buckets': 'read', 'users': 'read, write'}}],
+                    'bucket_claims': [{'name': 'c-%s', 'generate_bucket_name': 'data', 'max_objects': 1000,
+                                       'max_size': '2G'},
+                                      {'name': 'd-%s', 'namespace': 'apps', 'bucket_name': 'fixed-%s'}]},
+    'rook_file': {'subvolume_groups': [{'name': 'homes', 'quota': '1Ti', 'pinning': {'distributed': 1}}, 'ci']},
+}
+
+
+def _item(role, profile):
+    name = profile.replace('_', '-')
+    item = json.loads(json.dumps(SUB_ITEMS[role]).replace('%s', name))
+    item.update(name=name, profile=profile)
+    return item
+
+
+PROFILE_CASES = [(role, profile) for role in ROLES for profile in sorted(_defaults(role)['%s_profiles' % role])]
+
+
+@pytest.mark.parametrize('role, profile', PROFILE_CASES, ids=['%s-%s' % c for c in PROFILE_CASES])
+def test_every_profile_renders_resources_the_schemas_accept(role, profile, crd_validators):
+    entries = resources(role, [_item(role, profile)])
+    assert entries, 'nothing rendered'
+    for entry in entries:
+        assert set(entry) == {'owner', 'state', 'ready', 'definition'}
+        assert entry['state'] == 'present'
+        errors = validate(entry['definition'], crd_validators)
+        assert errors == [], (entry['definition']['kind'], entry['definition']['metadata']['name'], errors)
+    kinds = [e['definition']['kind'] for e in entries]
+    expected = {
+        'rook_block': {'CephBlockPool', 'CephBlockPoolRadosNamespace', 'StorageClass', 'VolumeSnapshotClass'},
+        'rook_object': {'CephObjectStore', 'StorageClass', 'CephObjectStoreUser', 'ObjectBucketClaim'},
+        'rook_file': {'CephFilesystem', 'CephFilesystemSubVolumeGroup', 'StorageClass'},
+    }[role]
+    assert expected <= set(kinds)
+    # waited for: Rook's resources until Ready, bucket claims until Bound, classes not at all
+    for entry in entries:
+        want = {'StorageClass': None, 'VolumeSnapshotClass': None, 'ObjectBucketClaim': 'Bound'}
+        assert entry['ready'] == want.get(entry['definition']['kind'], 'Ready')
+
+
+def test_the_validators_do_refuse_what_the_schemas_refuse(crd_validators):
+    pool = resources('rook_block', [{'name': 'p'}])[0]['definition']
+    assert validate(pool, crd_validators) == []
+    bad = copy.deepcopy(pool)
+    bad['spec']['replicated']['size'] = 'three'
+    bad['spec']['replicas'] = 3
+    assert len(validate(bad, crd_validators)) == 2
+    sc = by_kind(resources('rook_block', [{'name': 'p'}]), 'StorageClass')[0]['definition']
+    assert validate(dict(sc, reclaim='Delete'), crd_validators)
+    vsc = by_kind(resources('rook_block', [{'name': 'p'}]), 'VolumeSnapshotClass')[0]['definition']
+    assert validate(dict(vsc, deletionPolicy='Keep'), crd_validators)
+
+
+def test_block_replicated_pool_and_classes_as_rooks_examples():
+    entries = resources('rook_block', [{'name': 'vms', 'profile': 'virtual_machines', 'device_class': 'ssd',
+                                        'quotas': {'max_size': '10G'}}])
+    pool = by_kind(entries, 'CephBlockPool')
+    assert len(pool) == 1
+    assert pool[0]['definition']['metadata'] == {'name': 'vms', 'namespace': NS}
+    assert pool[0]['definition']['spec'] == {
+        'failureDomain': 'host', 'deviceClass': 'ssd', 'application': 'rbd',
+        'replicated': {'size': 3, 'requireSafeReplicaSize': True},
+        'parameters': {'compression_mode': 'none'}, 'quotas': {'maxSize': '10000000000'}}
+    sc = by_kind(entries, 'StorageClass')[0]['definition']
+    example = [d for d in _example('csi/rbd/storageclass.yaml') if d['kind'] == 'StorageClass'][0]
+    assert sc['provisioner'] == OPERATOR_NS + '.rbd.csi.ceph.com'
+    # every parameter of Rook's example, the secrets by the same names, in the cluster's namespace
+    for key, value in example['parameters'].items():
+        if key.endswith('secret-namespace') or key == 'clusterID':
+            assert sc['parameters'][key] == NS
+        elif key not in ('pool', 'imageFeatures'):
+            assert sc['parameters'][key] == value, key
+    assert sc['parameters']['pool'] == 'vms'
+    assert sc['parameters']['imageFeatures'] == 'layering,exclusive-lock,object-map,fast-diff,deep-flatten'
+    assert (sc['reclaimPolicy'], sc['allowVolumeExpansion']) == ('Retain', True)
+    vsc = by_kind(entries, 'VolumeSnapshotClass')[0]['definition']
+    assert vsc['driver'] == OPERATOR_NS + '.rbd.csi.ceph.com'
+    assert vsc['parameters'] == {'clusterID': NS, 'csi.storage.k8s.io/snapshotter-secret-name': 'rook-csi-rbd-provisioner',
+                                 'csi.storage.k8s.io/snapshotter-secret-namespace': NS}
+
+
+def test_block_erasure_coded_pool_with_a_replicated_metadata_pool():
+    entries = resources('rook_block', [{'name': 'cold', 'profile': 'archive', 'quotas': {'max_objects': 5},
+                                        'rados_namespaces': ['a', {'name': 'b', 'state': 'absent'}]}])
+    pools = dict((e['definition']['metadata']['name'], e['definition']['spec']) for e in by_kind(entries, 'CephBlockPool'))
+    assert pools['cold-metadata']['replicated'] == {'size': 3, 'requireSafeReplicaSize': True}
+    assert 'quotas' not in pools['cold-metadata'] and 'erasureCoded' not in pools['cold-metadata']
+    assert pools['cold']['erasureCoded'] == {'dataChunks': 4, 'codingChunks': 2}
+    assert pools['cold']['parameters'] == {'compression_mode': 'aggressive'}
+    assert pools['cold']['quotas'] == {'maxObjects': 5}
+    # the metadata pool is applied first, removed last
+    names = [e['definition']['metadata']['name'] for e in entries]
+    assert names.index('cold-metadata') < names.index('cold')
+    sc = by_kind(entries, 'StorageClass')[0]['definition']
+    assert (sc['parameters']['pool'], sc['parameters']['dataPool']) == ('cold-metadata', 'cold')
+    namespaces = dict((e['definition']['spec']['name'], e) for e in by_kind(entries, 'CephBlockPoolRadosNamespace'))
+    assert namespaces['a']['definition']['spec']['blockPoolName'] == 'cold-metadata'
+    assert (namespaces['a']['state'], namespaces['b']['state']) == ('present', 'absent')
+
+
+def test_an_absent_item_renders_every_resource_absent():
+    entries = resources('rook_block', [{'name': 'old', 'state': 'absent', 'rados_namespaces': ['x']}])
+    assert {e['state'] for e in entries} == {'absent'}
+    assert len(entries) == 4
+    entries = resources('rook_object', [{'name': 'old', 'state': 'absent', 'users': ['u'],
+                                         'bucket_claims': [{'name': 'c'}]}])
+    assert {e['state'] for e in entries} == {'absent'} and len(entries) == 4
+
+
+def test_classes_switched_off():
+    entries = resources('rook_block', [{'name': 'p', 'storage_class': False, 'snapshot_class': False}])
+    assert [e['definition']['kind'] for e in entries] == ['CephBlockPool']
+
+
+def test_object_store_users_and_claims():
+    entries = resources('rook_object', [_item('rook_object', 'backup_target')])
+    store = by_kind(entries, 'CephObjectStore')[0]['definition']['spec']
+    assert store['metadataPool'] == {'failureDomain': 'host', 'replicated': {'size': 3, 'requireSafeReplicaSize': True}}
+    assert store['dataPool'] == {'failureDomain': 'host', 'erasureCoded': {'dataChunks': 4, 'codingChunks': 2},
+                                 'parameters': {'compression_mode': 'none'}}
+    assert store['preservePoolsOnDelete'] is True and store['gateway'] == {'port': 80, 'instances': 2}
+    sc = by_kind(entries, 'StorageClass')[0]['definition']
+    example = _example('storageclass-bucket-delete.yaml')[0]
+    assert sc['provisioner'] == example['provisioner'] == NS + '.ceph.rook.io/bucket'
+    assert sc['parameters'] == {'objectStoreName': 'backup-target', 'objectStoreNamespace': NS}
+    assert sc['reclaimPolicy'] == 'Retain'
+    user = by_kind(entries, 'CephObjectStoreUser')[0]['definition']
+    assert user['metadata'] == {'name': 'u-backup-target', 'namespace': NS}
+    assert user['spec'] == {'store': 'backup-target', 'displayName': 'User',
+                            'quotas': {'maxBuckets': 10, 'maxSize': str(2 ** 40), 'maxObjects': 100000},
+                            'capabilities': {'buckets': 'read', 'users': 'read, write'}}
+    claims = dict((e['definition']['metadata']['name'], e['definition']) for e in by_kind(entries, 'ObjectBucketClaim'))
+    assert claims['c-backup-target']['metadata']['namespace'] == NS
+    assert claims['c-backup-target']['spec'] == {'storageClassName': 'rook-ceph-bucket-backup-target',
+                                                 'generateBucketName': 'data',
+                                                 'additionalConfig': {'maxObjects': '1000', 'maxSize': '2000000000'}}
+    assert claims['d-backup-target']['metadata']['namespace'] == 'apps'
+    assert claims['d-backup-target']['spec'] == {'storageClassName': 'rook-ceph-bucket-backup-target',
+                                                 'bucketName': 'fixed-backup-target'}
+    order = [e['definition']['kind'] for e in entries]
+    assert order == ['CephObjectStore', 'StorageClass', 'CephObjectStoreUser', 'ObjectBucketClaim',
+                     'ObjectBucketClaim']
+
+
+def test_file_system_replicated_and_erasure_coded():
+    entries = resources('rook_file', [{'name': 'homes'}, {'name': 'ci', 'profile': 'ci_caches',
+                                                           'erasure_coded': {'data_chunks': 2, 'coding_chunks': 1}}])
+    filesystems = dict((e['definition']['metadata']['name'], e['definition']['spec'])
+                       for e in by_kind(entries, 'CephFilesystem'))
+    assert [p['name'] for p in filesystems['homes']['dataPools']] == ['data']
+    assert filesystems['homes']['preserveFilesystemOnDelete'] is True
+    assert filesystems['homes']['metadataServer'] == {'activeCount': 1, 'activeStandby': True}
+    assert [p['name'] for p in filesystems['ci']['dataPools']] == ['data', 'ec']
+    assert filesystems['ci']['dataPools'][1]['erasureCoded'] == {'dataChunks': 2, 'codingChunks': 1}
+    assert filesystems['ci']['metadataPool']['replicated']['size'] == 2
+    classes = dict((e['definition']['metadata']['name'], e['definition']) for e in by_kind(entries, 'StorageClass'))
+    example = _example('csi/cephfs/storageclass.yaml')[0]
+    homes = classes['rook-cephfs-homes']
+    assert homes['provisioner'] == OPERATOR_NS + '.cephfs.csi.ceph.com'
+    assert set(homes['parameters']) == set(example['parameters'])
+    assert (homes['parameters']['fsName'], homes['parameters']['pool']) == ('homes', 'homes-data')
+    assert classes['rook-cephfs-ci']['parameters']['pool'] == 'ci-ec'
+    assert [e['definition']['metadata']['name'] for e in by_kind(entries, 'VolumeSnapshotClass')] == \
+        ['rook-cephfs-snap-homes']  # ci_caches takes no snapshots
+
+
+def test_result_and_summary_templates():
+    role = 'rook_object'
+    items = [{'name': 's', 'users': ['u'], 'bucket_claims': [{'name': 'c', 'namespace': 'apps'}]},
+             {'name': 'gone', 'state': 'absent'}]
+    vars_ = variables(role, items)
+    vars_['_rook_object_resources'] = yaml.safe_load(render(role, 'resources.yml.j2', vars_))
+    # the wait's results: what k8s_info read back
+    objs = [{'kind': 'CephObjectStore', 'metadata': {'name': 's', 'namespace': NS},
+             'status': {'phase': 'Ready', 'info': {'endpoint': 'http://10.0.0.1:80'}}},
+            {'kind': 'CephObjectStoreUser', 'metadata': {'name': 'u', 'namespace': NS},
+             'status': {'phase': 'Ready', 'info': {'secretName': 'rook-ceph-object-user-s-u'}}},
+            {'kind': 'ObjectBucketClaim', 'metadata': {'name': 'c', 'namespace': 'apps'},
+             'spec': {'bucketName': 'c-1234'}, 'status': {'phase': 'Bound'}}]
+    vars_['__rook_object_ready'] = {'results': [{'resources': [o]} for o in objs] + [{'skipped': True}]}
+    result = yaml.safe_load(render(role, 'result.yml.j2', vars_))
+    assert result == {
+        'stores': [{'name': 's', 'profile': 'application_storage', 'namespace': NS, 'endpoint': 'http://10.0.0.1:80',
+                    'storage_class': 'rook-ceph-bucket-s',
+                    'users': [{'name': 'u', 'secret': 'rook-ceph-object-user-s-u', 'namespace': NS}],
+                    'bucket_claims': [{'name': 'c', 'namespace': 'apps', 'bucket': 'c-1234', 'secret': 'c',
+                                       'config_map': 'c'}]}],
+        'removed': ['gone'], 'storage_classes': ['rook-ceph-bucket-s']}
+    vars_['rook_object_result'] = result
+    summary = render(role, 'summary.j2', vars_)
+    assert 'S3 endpoint http://10.0.0.1:80' in summary
+    assert 'Secret rook-ceph/rook-ceph-object-user-s-u' in summary and 'removed: gone' in summary
+
+    for role, items in (('rook_block', [{'name': 'p', 'profile': 'archive'}]), ('rook_file', [{'name': 'f'}])):
+        vars_ = variables(role, items)
+        vars_['_%s_resources' % role] = yaml.safe_load(render(role, 'resources.yml.j2', vars_))
+        result = yaml.safe_load(render(role, 'result.yml.j2', vars_))
+        vars_['%s_result' % role] = result
+        assert result['storage_classes'] == [('rook-ceph-block-p' if role == 'rook_block' else 'rook-cephfs-f')]
+        assert render(role, 'summary.j2', vars_).strip()
+    assert result['filesystems'][0]['data_pool'] == 'f-data'
+
+
+def test_nothing_declared_renders_nothing():
+    for role in ROLES:
+        vars_ = variables(role, [])
+        assert (yaml.safe_load(render(role, 'resources.yml.j2', vars_)) or []) == []
+        vars_['_%s_resources' % role] = []
+        result = yaml.safe_load(render(role, 'result.yml.j2', vars_))
+        assert result['removed'] == [] and result['storage_classes'] == []
+        vars_['%s_result' % role] = result
+        assert 'declared' in render(role, 'summary.j2', vars_)
+
+
+# --- profile merging -------------------------------------------------------------------------------
+PROFILES = {'base': {'failure_domain': 'host', 'replicated': {'size': 3, 'require_safe_replica_size': True},
+                     'erasure_coded': {'data_chunks': 4, 'coding_chunks': 2},
+                     'storage_class': {'reclaim_policy': 'Retain', 'fs_type': 'xfs'}}}
+
+
+def test_filters_registered():
+    filters = FilterModule().filters()
+    assert filters['rook_use_case_items'] is rook_use_case_items
+    assert filters['rook_use_case_problems'] is rook_use_case_problems
+    assert filters['rook_resource_problems'] is rook_resource_problems
+
+
+def test_items_merge_over_their_profile_key_by_key():
+    item = {'name': 'p', 'replicated': {'size': 2}, 'storage_class': {'name': 'fast'}, 'quotas': {'max_size': '1Gi'}}
+    merged = rook_use_case_items([item], 'block', PROFILES, 'base')[0]
+    assert merged['replicated'] == {'size': 2, 'require_safe_replica_size': True}
+    assert merged['storage_class'] == {'name': 'fast', 'reclaim_policy': 'Retain', 'fs_type': 'xfs'}
+    assert merged['erasure_coded'] == {'data_chunks': 4, 'coding_chunks': 2}
+    assert (merged['image_pool'], merged['data_pool']) == ('p-metadata', 'p')
+    assert merged['quotas'] == {'max_size': 2 ** 30}
+    assert (merged['profile'], merged['state']) == ('base', 'present')
+    assert merged['snapshot_class'] == {'name': 'rook-ceph-block-snap-p'}
+    assert item == {'name': 'p', 'replicated': {'size': 2}, 'storage_class': {'name': 'fast'},
+                    'quotas': {'max_size': '1Gi'}}, 'the declaration itself is left alone'
+    assert PROFILES['base']['storage_class'] == {'reclaim_policy': 'Retain', 'fs_type': 'xfs'}
+
+
+def test_false_switches_a_profile_part_off():
+    merged = rook_use_case_items([{'name': 'p', 'erasure_coded': False, 'storage_class': False}], 'block',
+                                 PROFILES, 'base')[0]
+    assert merged['erasure_coded'] is False and merged['storage_class'] is False
+    assert (merged['image_pool'], merged['data_pool']) == ('p', None)
+
+
+def test_default_names_and_sub_items():
+    file_ = rook_use_case_items([{'name': 'f', 'subvolume_groups': ['a', {'name': 'b', 'quota': '10G'}]}], 'file',
+                                {'x': {}}, 'x')[0]
+    assert file_['storage_class'] == {'name': 'rook-cephfs-f'}
+    assert file_['snapshot_class'] == {'name': 'rook-cephfs-snap-f'}
+    assert file_['subvolume_groups'] == [{'name': 'a', 'state': 'present'},
+                                         {'name': 'b', 'quota': 10 ** 10, 'state': 'present'}]
+    assert (file_['data_pools'], file_['data_pool']) == (['data'], 'f-data')
+    store = rook_use_case_items([{'name': 's', 'users': ['u', {'name': 'v', 'quotas': {'max_size': '1T'}}],
+                                  'bucket_claims': [{'name': 'c', 'max_size': '5Gi'}]}], 'object', {'x': {}}, 'x')[0]
+    assert store['storage_class'] == {'name': 'rook-ceph-bucket-s'} and 'snapshot_class' not in store
+    assert store['users'][1]['quotas'] == {'max_size': 10 ** 12}
+    assert store['bucket_claims'] == [{'name': 'c', 'max_size': 5 * 2 ** 30, 'state': 'present'}]
+
+
+def test_the_roles_profiles_are_sound():
+    for role in ROLES:
+        defaults = _defaults(role)
+        kind = role.split('_')[1]
+        profiles = defaults['%s_profiles' % role]
+        items = [{'name': p.replace('_', '-'), 'profile': p} for p in profiles]
+        assert rook_use_case_problems(items, kind, profiles, defaults['%s_default_profile' % role]) == []
+
+
+# --- preflight checks ---------------------------------------------------------------------------
+def problems(items, kind='block', profiles=None, crush=None, namespaces=None):
+    profiles = profiles if profiles is not None else _defaults('rook_%s' % kind)['rook_%s_profiles' % kind]
+    return rook_use_case_problems(items, kind, profiles, _defaults('rook_%s' % kind)['rook_%s_default_profile' % kind],
+                                  crush, namespaces)
+
+
+def test_sound_declaration_has_no_problems():
+    assert problems([{'name': 'a'}, {'name': 'b', 'profile': 'archive',
+                                     'erasure_coded': {'data_chunks': 2, 'coding_chunks': 1}}], crush=CRUSH) == []
+
+
+@pytest.mark.parametrize('items, kind, message', [
+    ([{'name': 'a', 'profile': 'fast'}], 'block',
+     "pool a: unknown profile 'fast' (profiles: archive, database, general, virtual_machines)"),
+    ([{'name': 'a', 'replicas': 3}], 'block', "pool a: unknown option 'replicas'"),
+    ([{'name': 'a', 'storage_class': {'reclaim': 'Delete'}}], 'block', "pool a.storage_class: unknown option 'reclaim'"),
+    ([{'name': 'a'}, {'name': 'a'}], 'block', 'pool a is declared more than once'),
+    ([{'name': 'A_b'}], 'block', "pool A_b: 'A_b' is not a valid Kubernetes name"),
+    ([{'profile': 'general'}], 'block', 'pool #1 has no name'),
+    ([{'name': 'a', 'quotas': {'max_size': 'ten gigs'}}], 'block', "pool a.quotas.max_size: 'ten gigs' is not a size"),
+    ([{'name': 'a', 'quotas': {'max_size': '10Gb'}}], 'block', "pool a.quotas.max_size: '10Gb' is not a size"),
+    ([{'name': 'a', 'quotas': {'max_objects': -1}}], 'block',
+     'pool a.quotas.max_objects must be a whole number of at least 0, not -1'),
+    ([{'name': 'a', 'replicated': {'size': 1}}], 'block', 'pool a: replicated.size 1 keeps a single copy'),
+    ([{'name': 'a', 'replicated': {'size': 'three'}}], 'block', "pool a.replicated.size must be a whole number"),
+    ([{'name': 'a', 'erasure_coded': {'data_chunks': 1, 'coding_chunks': 1}}], 'block',
+     'pool a.erasure_coded.data_chunks must be a whole number of at least 2, not 1'),
+    ([{'name': 'a', 'erasure_coded': {'data_chunks': 2}}], 'block',
+     'pool a.erasure_coded needs data_chunks and coding_chunks'),
+    ([{'name': 'a', 'compression': 'zstd'}], 'block',
+     "pool a.compression must be one of none, passive, aggressive, force, not 'zstd'"),
+    ([{'name': 'a', 'storage_class': {'reclaim_policy': 'Recycle'}}], 'block',
+     "pool a.storage_class.reclaim_policy must be one of Delete, Retain, not 'Recycle'"),
+    ([{'name': 'a', 'storage_class': {'fs_type': 'btrfs'}}], 'block',
+     "pool a.storage_class.fs_type must be one of ext4, xfs, not 'btrfs'"),
+    ([{'name': 'a', 'state': 'gone'}], 'block', "pool a.state must be one of present, absent, not 'gone'"),
+    ([{'name': 'a', 'rados_namespaces': ['x', 'x']}], 'block', 'pool a.rados_namespaces x is declared more than once'),
+    ([{'name': 's', 'users': [{'name': 'u', 'quotas': {'max_buckets': 'many'}}]}], 'object',
+     "object store s.users u.quotas.max_buckets must be a whole number of at least 0, not 'many'"),
+    ([{'name': 's', 'users': [{'name': 'u', 'capabilities': {'buckets': 'all'}}]}], 'object',
+     "object store s.users u.capabilities.buckets must be one of *, read, write, read, write, not 'all'"),
+    ([{'name': 's', 'users': [{'name': 'u', 'capabilities': {'root': 'read'}}]}], 'object',
+     "object store s.users u.capabilities key must be one of user, users, bucket, buckets"),
+    ([{'name': 's', 'bucket_claims': [{'name': 'c', 'bucket_name': 'b', 'generate_bucket_name': 'g'}]}], 'object',
+     'object store s.bucket_claims c: give bucket_name or generate_bucket_name, not both'),
+    ([{'name': 's', 'storage_class': False, 'bucket_claims': [{'name': 'c'}]}], 'object',
+     "object store s.bucket_claims c: a bucket claim needs the store's bucket StorageClass (storage_class is false)"),
+    ([{'name': 's', 'gateway': {'port': 0}}], 'object', 's.gateway.port must be a whole number of at least 1, not 0'),
+    ([{'name': 'f', 'subvolume_groups': [{'name': 'g', 'pinning': {'export': 1, 'random': 0.5}}]}], 'file',
+     'filesystem f.subvolume_groups g.pinning must be one of'),
+    ([{'name': 'f', 'metadata_server': {'active_count': 0}}], 'file',
+     'filesystem f.metadata_server.active_count must be a whole number of at least 1, not 0'),
+])
+def test_bad_declarations_are_named(items, kind, message):
+    found = problems(items, kind)
+    assert any(message in p for p in found), found
+
+
+def test_unknown_options_in_profiles_and_an_unknown_default_profile():
+    found = rook_use_case_problems([], 'file', {'mine': {'replicas': 2}}, 'shared')
+    assert found == ["profile mine: unknown option 'replicas' (known: " + ', '.join(sorted(
+        ['name', 'profile', 'state', 'preserve_filesystem_on_delete', 'metadata_server', 'subvolume_groups',
+         'storage_class', 'snapshot_class', 'failure_domain', 'device_class', 'compression', 'parameters',
+         'replicated', 'erasure_coded'])) + ')',
+        "the default profile 'shared' is not a profile (profiles: mine)"]
+
+
+def test_placements_the_crush_map_cannot_hold():
+    # 3 hosts with 2 hdd OSDs each
+    assert problems([{'name': 'cold', 'profile': 'archive'}], crush=CRUSH) == [
+        'pool cold: erasure coding 4+2 needs 6 failure domains of type host, the cluster has 3: lower it or choose '
+        'another profile']
+    assert problems([{'name': 'r', 'replicated': {'size': 4}}], crush=CRUSH) == [
+        'pool r: replicated size 4 needs 4 failure domains of type host, the cluster has 3: lower it or choose '
+        'another profile']
+    # spread over OSDs instead of hosts, 6 OSDs hold 4+2
+    assert problems([{'name': 'cold', 'profile': 'archive', 'failure_domain': 'osd'}], crush=CRUSH) == []
+    assert problems([{'name': 'r', 'device_class': 'ssd'}], crush=CRUSH) == [
+        "pool r: device_class 'ssd' has no OSDs in the cluster (classes: hdd)"]
+    assert problems([{'name': 'r', 'device_class': 'hdd'}], crush=CRUSH) == []
+    assert problems([{'name': 'r', 'failure_domain': 'shelf'}], crush=CRUSH)[0].startswith(
+        "pool r: failure_domain 'shelf' is not a CRUSH type of the cluster (types: osd, host,")
+    # the replicated metadata pool beside an erasure-coded one must fit too
+    assert problems([{'name': 'c', 'profile': 'archive', 'replicated': {'size': 4}, 'failure_domain': 'osd'}],
+                    crush=CRUSH) == []
+    assert 'metadata pool of size 4' in ' '.join(problems(
+        [{'name': 'c', 'profile': 'archive', 'replicated': {'size': 4},
+          'erasure_coded': {'data_chunks': 2, 'coding_chunks': 1}}], crush=CRUSH))
+    # what is being removed is not placed
+    assert problems([{'name': 'cold', 'profile': 'archive', 'state': 'absent'}], crush=CRUSH) == []
+    # the same for stores and filesystems
+    assert problems([{'name': 's', 'profile': 'backup_target'}], 'object', crush=CRUSH)[0].startswith(
+        'object store s: erasure coding 4+2 needs 6 failure domains')
+    assert problems([{'name': 'f', 'replicated': {'size': 5}}], 'file', crush=CRUSH)[0].startswith(
+        'filesystem f: replicated size 5 needs 5 failure domains')
+
+
+def test_bucket_claims_go_to_existing_namespaces():
+    items = [{'name': 's', 'bucket_claims': [{'name': 'c', 'namespace': 'apps'},
+                                             {'name': 'd', 'namespace': 'gone', 'state': 'absent'}]}]
+    assert problems(items, 'object', namespaces=['rook-ceph', 'apps']) == []
+    assert problems(items, 'object', namespaces=['rook-ceph']) == [
+        "object store s.bucket_claims c: namespace 'apps' does not exist"]
+
+
+# --- rendered resources against each other and the cluster ---------------------------------------
+def _existing(role, items):
+    return [e['definition'] for e in resources(role, items) if e['definition']['kind'] in ('StorageClass',
+                                                                                       'VolumeSnapshotClass')]
+
+
+def test_resources_declared_twice():
+    entries = resources('rook_block', [{'name': 'a', 'storage_class': {'name': 'fast'}},
+                                       {'name': 'b', 'storage_class': {'name': 'fast'}}])
+    assert rook_resource_problems(entries, []) == ['StorageClass fast is declared twice (by pool a and pool b)']
+    # an erasure-coded pool's metadata pool against a pool of that name
+    entries = resources('rook_block', [{'name': 'x', 'profile': 'archive'}, {'name': 'x-metadata'}])
+    assert rook_resource_problems(entries, []) == [
+        'CephBlockPool rook-ceph/x-metadata is declared twice (by pool x and pool x-metadata)']
+    # users are named per namespace, whatever their store
+    entries = resources('rook_object', [{'name': 's1', 'users': ['u']}, {'name': 's2', 'users': ['u']}])
+    assert rook_resource_problems(entries, []) == [
+        'CephObjectStoreUser rook-ceph/u is declared twice (by object store s1 and object store s2)']
+
+
+def test_storage_class_clashes_with_the_cluster():
+    entries = resources('rook_block', [{'name': 'db', 'profile': 'database', 'storage_class': {'name': 'fast'}}])
+    # the same class again: nothing to say
+    assert rook_resource_problems(entries, _existing('rook_block', [
+        {'name': 'db', 'profile': 'database', 'storage_class': {'name': 'fast'}}])) == []
+    # a class of that name for CephFS
+    cephfs = _existing('rook_file', [{'name': 'shared', 'storage_class': {'name': 'fast'}, 'snapshot_class': False}])
+    assert rook_resource_problems(entries, cephfs) == [
+        'StorageClass fast (pool db) exists for other data: provisioner rook-operator.cephfs.csi.ceph.com, '
+        'pool shared-data; choose another name or remove it first']
+    # a class of that name for another pool of the same driver
+    other = _existing('rook_block', [{'name': 'web', 'storage_class': {'name': 'fast'}, 'snapshot_class': False}])
+    assert rook_resource_problems(entries, other) == [
+        'StorageClass fast (pool db) exists for other data: pool web; choose another name or remove it first']
+    # the same pool, but a reclaim policy and fs type Kubernetes cannot change in place
+    general = _existing('rook_block', [{'name': 'db', 'storage_class': {'name': 'fast'}, 'snapshot_class': False}])
+    assert rook_resource_problems(entries, general) == [
+        'StorageClass fast (pool db) exists with other parameters, reclaimPolicy, volumeBindingMode, which Kubernetes '
+        'cannot change: remove it first or declare what it has']
+    # only what is applied is compared
+    gone = [dict(e, state='absent') for e in entries]
+    assert rook_resource_problems(gone, cephfs) == []
+
+
+def test_snapshot_class_clash():
+    entries = resources('rook_block', [{'name': 'db', 'snapshot_class': {'name': 'snaps'}, 'storage_class': False}])
+    cephfs = _existing('rook_file', [{'name': 'f', 'snapshot_class': {'name': 'snaps'}, 'storage_class': False}])
+    assert rook_resource_problems(entries, cephfs) == [
+        'VolumeSnapshotClass snaps (pool db) exists for other data: driver rook-operator.cephfs.csi.ceph.com; choose '
+        'another name or remove it first']

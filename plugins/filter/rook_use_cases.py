@@ -20,12 +20,13 @@ def rook_use_case_items(items, kind, profiles, default_profile=None):
         raise AnsibleFilterError('koor.ceph.rook_use_case_items: %s' % exc) from exc
 
 
-def rook_use_case_problems(items, kind, profiles, default_profile=None, crush_dump=None, namespaces=None):
+def rook_use_case_problems(items, kind, profiles, default_profile=None, crush_dump=None, namespaces=None,
+                           options=None):
     """What is wrong with a declaration (unknown profiles and options, bad sizes, placements the
     cluster's CRUSH map cannot hold, names declared twice); empty when it is sound."""
     try:
         return _use_cases.declaration_problems(items, kind, profiles, default_profile, crush_dump=crush_dump or None,
-                                               namespaces=namespaces)
+                                               namespaces=namespaces, options=options)
     except (_use_cases.UseCaseError, TypeError, AttributeError) as exc:
         raise AnsibleFilterError('koor.ceph.rook_use_case_problems: %s' % exc) from exc
 

@@ -137,8 +137,6 @@ def merge_items(items, kind, profiles, default_profile):
     template relies on filled in: state, the names of the StorageClass and VolumeSnapshotClass,
     the data pool, sizes in bytes. Items naming an unknown profile are kept as declared (the
     checks report them)."""
-    if kind not in SCHEMAS:
-        raise UseCaseError('unknown use case %r (block, object, file)' % (kind,))
     merged = []
     for item in items or []:
         if not isinstance(item, dict):
@@ -161,6 +159,8 @@ def _fill_defaults(item, kind):
         return
     if item.get('erasure_coded') in (None, {}):
         item['erasure_coded'] = False
+    if kind not in SCHEMAS:
+        return  # a use case of its own: its role's templates name what it makes
     storage_class = item.get('storage_class')
     if storage_class is None or storage_class is True:
         storage_class = item['storage_class'] = {}
@@ -396,13 +396,22 @@ def _check_file(item, where, problems):
     _check_subs(item, 'subvolume_groups', where, problems, group)
 
 
-def declaration_problems(items, kind, profiles, default_profile, crush_dump=None, namespaces=None):
+def schema_of(kind, options=None):
+    """The options an item of the use case may have. A use case other than block, object and file
+    (a role made from the use-case template) has the pool options, name, profile, state and its
+    own options."""
+    if kind in SCHEMAS:
+        return SCHEMAS[kind]
+    return dict(_POOL, name=None, profile=None, state=None, **dict((o, None) for o in options or []))
+
+
+def declaration_problems(items, kind, profiles, default_profile, crush_dump=None, namespaces=None, options=None):
     """Everything wrong with a use case's declaration, as messages a person can act on; empty when
     it is sound. crush_dump (`ceph osd crush dump`) enables the placement checks; namespaces (the
-    Kubernetes namespaces that exist) the check of bucket claims' namespaces."""
-    if kind not in SCHEMAS:
-        raise UseCaseError('unknown use case %r (block, object, file)' % (kind,))
-    what = WHAT[kind]
+    Kubernetes namespaces that exist) the check of bucket claims' namespaces; options the options
+    of a use case of its own (its items need no pool then)."""
+    schema = schema_of(kind, options)
+    what = WHAT.get(kind, kind)
     problems = []
     profiles = profiles or {}
     if not isinstance(profiles, dict):
@@ -411,7 +420,7 @@ def declaration_problems(items, kind, profiles, default_profile, crush_dump=None
         if not isinstance(profile, dict):
             problems.append('profile %s must be a dict' % name)
             continue
-        _unknown_keys(profile, SCHEMAS[kind], 'profile %s' % name, problems)
+        _unknown_keys(profile, schema, 'profile %s' % name, problems)
     if default_profile and default_profile not in profiles:
         problems.append('the default profile %r is not a profile (profiles: %s)'
                         % (default_profile, ', '.join(sorted(profiles)) or 'none'))
@@ -424,7 +433,7 @@ def declaration_problems(items, kind, profiles, default_profile, crush_dump=None
             continue
         if isinstance(item.get('name'), str) and item['name']:
             where = '%s %s' % (what, item['name'])
-        _unknown_keys(raw, SCHEMAS[kind], where, problems)
+        _unknown_keys(raw, schema, where, problems)
         if not _check_name(item.get('name'), where, problems):
             continue
         if item['name'] in seen:
@@ -435,6 +444,10 @@ def declaration_problems(items, kind, profiles, default_profile, crush_dump=None
                             % (where, item['profile'], ', '.join(sorted(profiles)) or 'none'))
             continue
         _check_choice(item.get('state'), STATES, '%s.state' % where, problems)
+        if kind not in SCHEMAS:
+            if item.get('replicated') is not None or item.get('erasure_coded'):
+                _check_pool(item, where, problems, crush if item.get('state') == 'present' else None)
+            continue
         _check_pool(item, where, problems, crush if item.get('state') == 'present' else None)
         _check_classes(item, kind, where, problems)
         if kind == 'block':

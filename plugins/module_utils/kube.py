@@ -18,6 +18,8 @@ __metaclass__ = type
 
 import json
 import os
+import socket
+import threading
 import traceback
 
 from ansible.module_utils.basic import env_fallback
@@ -25,7 +27,7 @@ from ansible.module_utils.basic import env_fallback
 try:
     from kubernetes import client as k8s_client
     from kubernetes import config as k8s_config
-    from kubernetes import watch as k8s_watch
+    from kubernetes.watch.watch import iter_resp_lines
     from kubernetes.client.rest import ApiException
     from kubernetes.config.config_exception import ConfigException
     import urllib3
@@ -137,6 +139,7 @@ def configuration(params, environ=None):
     if api_key:
         config.api_key = {"BearerToken": api_key if api_key.startswith("Bearer ") else "Bearer " + api_key}
         config.api_key_prefix = {}
+        config.refresh_api_key_hook = None  # the kubeconfig's hook would put its own token back
     if params.get("validate_certs") is not None:
         config.verify_ssl = params["validate_certs"]
     ca_cert = params.get("ca_cert")
@@ -233,27 +236,70 @@ class Collection:
         the watch (``timeout_seconds``). BOOKMARK events are yielded too (they carry the newest
         resourceVersion). Raises KubeGone when the version is too old: list again.
 
-        ``stopper(watch)`` receives the kubernetes Watch so another thread can stop it."""
+        ``stopper`` (a :class:`Stopper`) lets another thread end the watch at once."""
         what = "watch %s on %s" % (self.describe(), self.kube.host)
-        stream = k8s_watch.Watch()
-        if stopper is not None:
-            stopper(stream)
         try:
-            for event in stream.stream(self._fn, *self._args, resource_version=resource_version,
-                                       timeout_seconds=int(timeout_seconds), allow_watch_bookmarks=True,
-                                       _request_timeout=(REQUEST_TIMEOUT[0], timeout_seconds + 30),
-                                       **self._selectors()):
-                if not isinstance(event, dict):
-                    continue
-                obj = event.get("raw_object", event.get("object"))
-                if event.get("type") == "ERROR":  # the client raises these itself; in case one gets through
-                    code = (obj or {}).get("code")
-                    cls = KubeGone if code == 410 else KubeApiError
-                    raise cls("%s: %s %s" % (what, code, (obj or {}).get("message")), status=code)
-                yield {"type": event.get("type"), "object": obj}
+            resp = self._fn(*self._args, watch=True, resource_version=resource_version,
+                            timeout_seconds=int(timeout_seconds), allow_watch_bookmarks=True, _preload_content=False,
+                            _request_timeout=(REQUEST_TIMEOUT[0], timeout_seconds + 30), **self._selectors())
         except ApiException as exc:
             raise _api_error(exc, what)
         except urllib3.exceptions.HTTPError as exc:
-            raise KubeApiError("%s: the connection failed: %s" % (what, exc))
+            raise KubeApiError("%s: the API cannot be reached: %s" % (what, exc))
+        try:
+            if stopper is not None and not stopper.attach(resp):
+                return
+            for line in iter_resp_lines(resp):
+                if not line.strip():
+                    continue
+                event = json.loads(line)
+                obj = event.get("object") or {}
+                if event.get("type") == "ERROR":
+                    code = obj.get("code")
+                    cls = KubeGone if code == 410 else KubeApiError
+                    raise cls("%s: %s %s" % (what, code, obj.get("message") or obj.get("reason")), status=code)
+                yield {"type": event.get("type"), "object": obj}
+        except (urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
+            if stopper is not None and stopper.stopped:
+                return
+            raise KubeApiError("%s: the watch broke off: %s" % (what, exc))
         finally:
-            stream.stop()
+            if stopper is not None:
+                stopper.detach()
+            resp.close()
+            resp.release_conn()
+
+
+class Stopper:
+    """Ends a watch from another thread: ``stop()`` shuts its connection down, so the thread
+    reading it returns at once (and no later watch starts)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._resp = None
+        self.stopped = False
+
+    def attach(self, resp):
+        with self._lock:
+            if self.stopped:
+                return False
+            self._resp = resp
+            return True
+
+    def detach(self):
+        with self._lock:
+            self._resp = None
+
+    def stop(self):
+        with self._lock:
+            self.stopped = True
+            resp, self._resp = self._resp, None
+        if resp is None:
+            return
+        conn = getattr(resp, "connection", None) or getattr(resp, "_connection", None)
+        sock = getattr(conn, "sock", None)
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass

@@ -20,7 +20,7 @@ import threading
 import time
 import traceback
 
-from ansible_collections.koor.ceph.plugins.module_utils.kube import KubeApiError, KubeError, KubeGone
+from ansible_collections.koor.ceph.plugins.module_utils.kube import KubeApiError, KubeError, KubeGone, Stopper
 
 WAIT_ITEMS = ("Ready", "HEALTH_OK", "rolled_out", "Connected")
 DEFAULT_WAIT_FOR = ["Ready", "HEALTH_OK"]
@@ -40,6 +40,8 @@ CLUSTER_ARGSPEC = dict(
 )
 # one watch request lasts at most this long; it is re-established after
 WATCH_SLICE = 300
+# how long the end of a wait waits for its watch threads to return
+STOP_TIMEOUT = 10
 
 
 class RookInputError(KubeError):
@@ -420,29 +422,22 @@ class Watcher(threading.Thread):
         self.resource_version = resource_version
         self.deadline = deadline
         self.clock = clock
-        self._stopped = threading.Event()
-        self._watch = None
+        self.stopper = Stopper()
+        self._pause = threading.Event()
 
     def stop(self):
-        self._stopped.set()
-        stream = self._watch
-        if stream is not None:
-            stream.stop()
-
-    def _keep(self, stream):
-        self._watch = stream
+        self.stopper.stop()
+        self._pause.set()
 
     def run(self):
         pause = 1
-        while not self._stopped.is_set():
+        while not self.stopper.stopped:
             try:
                 if self.resource_version is None:
                     items, self.resource_version = self.collection.list()
                     self.events.put((self.key, "SYNC", items))
                 seconds = max(1, min(WATCH_SLICE, int(self.deadline - self.clock()) + 5))
-                for event in self.collection.watch(self.resource_version, seconds, stopper=self._keep):
-                    if self._stopped.is_set():
-                        return
+                for event in self.collection.watch(self.resource_version, seconds, stopper=self.stopper):
                     obj = event.get("object") or {}
                     version = (obj.get("metadata") or {}).get("resourceVersion")
                     if version:
@@ -453,7 +448,7 @@ class Watcher(threading.Thread):
             except KubeGone:
                 self.resource_version = None
             except KubeError as exc:
-                if self._stopped.is_set():
+                if self.stopper.stopped:
                     return
                 if exc.status in (401, 403):
                     self.events.put((self.key, "FATAL", exc.msg))
@@ -461,12 +456,11 @@ class Watcher(threading.Thread):
                 if exc.status == 404:
                     self.resource_version = None
                 self.events.put((self.key, "ERROR", exc.msg))
-                self._stopped.wait(pause)
+                self._pause.wait(pause)
                 pause = min(pause * 2, 10)
             except Exception:  # pylint: disable=broad-except
-                if self._stopped.is_set():
-                    return
-                self.events.put((self.key, "FATAL", traceback.format_exc()))
+                if not self.stopper.stopped:
+                    self.events.put((self.key, "FATAL", traceback.format_exc()))
                 return
 
 
@@ -526,6 +520,9 @@ def wait(kube, params, clock=time.monotonic, wallclock=time.time):
     finally:
         for watcher in watchers:
             watcher.stop()
+        for watcher in watchers:
+            if watcher.is_alive():
+                watcher.join(STOP_TIMEOUT)
     # what was not watched is read again, so the result is as fresh as the CephCluster
     for key in sources:
         if key not in watched:

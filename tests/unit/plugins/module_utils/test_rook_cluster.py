@@ -251,17 +251,26 @@ def test_events_record_each_transition_once():
 
 
 # --- the wait, served by the recorded streams ------------------------------------------------------------
-class _Stop:
+class _Socket:
     def __init__(self):
-        self.event = threading.Event()
+        self.down = threading.Event()
 
-    def stop(self):
-        self.event.set()
+    def shutdown(self, how):  # pylint: disable=unused-argument
+        self.down.set()
+
+
+class _Response:
+    """What a watch request returns, as far as Stopper needs it: its connection's socket."""
+
+    def __init__(self):
+        self.connection = type("Connection", (), {})()
+        self.connection.sock = _Socket()
 
 
 class Replay:
     """One collection as the API served it when recorded: the LIST, then the watch events after
-    the requested resourceVersion; then an idle watch until its timeout or stop()."""
+    the requested resourceVersion; then an idle watch until its timeout or until Stopper.stop()
+    shuts its socket down."""
 
     def __init__(self, recorded=None, selector=None, gone_once=False, list_error=None):
         recorded = recorded or [{"type": "LIST", "object": {"items": [], "metadata": {"resourceVersion": "1"}}}]
@@ -288,13 +297,17 @@ class Replay:
         if self.gone_once:
             self.gone_once = False
             raise KubeGone("watch: 410 too old resource version", status=410)
-        stop = _Stop()
-        if stopper is not None:
-            stopper(stop)
-        for event in self.events:
-            if int(event["object"]["metadata"]["resourceVersion"]) > int(resource_version):
-                yield event
-        stop.event.wait(seconds)
+        resp = _Response()
+        if stopper is not None and not stopper.attach(resp):
+            return
+        try:
+            for event in self.events:
+                if int(event["object"]["metadata"]["resourceVersion"]) > int(resource_version):
+                    yield event
+            resp.connection.sock.down.wait(seconds)  # idle until the server's timeout or stop()
+        finally:
+            if stopper is not None:
+                stopper.detach()
 
 
 class ReplayKube:
@@ -342,6 +355,7 @@ def test_wait_for_a_roll_watches_the_deployments_too():
     ]
     assert all(d["rolled_out"] and d["ceph_version"] == "20.2.4-0" for d in result["deployments"])
     assert kube.collections["daemons"].watches, "the daemon Deployments were watched"
+    assert not [t.name for t in threading.enumerate() if t.name.startswith("watch-")], "the watches ended"
 
 
 def test_wait_timeout_fails_with_what_was_last_seen():
@@ -353,6 +367,7 @@ def test_wait_timeout_fails_with_what_was_last_seen():
         "CephCluster rook-ceph/rook-ceph: not Ready + HEALTH_OK + ceph 18 after 1s: ceph_version unmet: Ceph version "
         "is 20.2.4-0, not 18*. Last seen: phase Ready, message 'Cluster created successfully', health HEALTH_OK.")
     assert caught.value.result["ready"] is False and caught.value.result["events"][-1]["phase"] == "Ready"
+    assert not [t.name for t in threading.enumerate() if t.name.startswith("watch-")], "the idle watch was stopped"
     # wait_fail false: the same, returned
     result = rc.run(ReplayKube(cluster=Replay(load("cephcluster-create.watch.json"))),
                     dict(params, wait_fail=False))

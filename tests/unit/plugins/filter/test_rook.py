@@ -6,6 +6,7 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import json
 import os
 
 import pytest
@@ -135,3 +136,193 @@ def test_storage_spec_validates_against_the_cephcluster_crd():
     bad = dict(cluster, spec=dict(cluster['spec'], storage=dict(spec, nodes=[{'name': 'x', 'config': {'a': 1},
                                                                               'devices': [{'name': 5}]}])))
     assert len(list(validator.iter_errors(bad))) == 2
+
+
+# --- manifests, images, Ceph versions, storage checks -------------------------------------------
+from ansible_collections.koor.ceph.plugins.filter.rook import (  # noqa: E402  pylint: disable=wrong-import-position
+    rook_ceph_image_check, rook_helm_image_values, rook_image, rook_manifest_overrides, rook_manifests,
+    rook_storage_nodes_in_use, rook_storage_problems, rook_supported_ceph)
+
+MANIFEST = """
+# namespace markers as in Rook's common.yaml / operator.yaml
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: rook-ceph-operator-config
+  namespace: rook-ceph # namespace:operator
+  annotations:
+data:
+  ROOK_CEPH_ALLOW_LOOP_DEVICES: "false"
+  ROOK_CSI_CEPH_IMAGE: "quay.io/cephcsi/cephcsi:v3.17.0"
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: rook-ceph-osd
+  namespace: rook-ceph # namespace:cluster
+subjects:
+  - kind: ServiceAccount
+    name: rook-ceph-osd
+    namespace: rook-ceph # namespace:cluster
+---
+apiVersion: csi.ceph.io/v1
+kind: Driver
+metadata:
+  name: rook-ceph.rbd.csi.ceph.com # csi-provisioner-name
+  namespace: rook-ceph # namespace:operator
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: rook-ceph-operator
+  namespace: rook-ceph # namespace:operator
+spec:
+  template:
+    spec:
+      initContainers:
+        - name: init
+          image: busybox
+      containers:
+        - name: rook-ceph-operator
+          image: docker.io/rook/ceph:v1.20.6
+          env:
+            - name: ROOK_CSI_ATTACHER_IMAGE
+              value: registry.k8s.io/sig-storage/csi-attacher:v4.12.0
+"""
+
+
+def test_manifests_namespaces_and_nulls():
+    docs = rook_manifests(MANIFEST, operator_namespace='op', cluster_namespace='cl')
+    assert [d['kind'] for d in docs] == ['ConfigMap', 'RoleBinding', 'Driver', 'Deployment']
+    assert docs[0]['metadata'] == {'name': 'rook-ceph-operator-config', 'namespace': 'op'}  # null annotations gone
+    assert docs[1]['metadata']['namespace'] == 'cl' and docs[1]['subjects'][0]['namespace'] == 'cl'
+    assert docs[2]['metadata'] == {'name': 'op.rbd.csi.ceph.com', 'namespace': 'op'}
+    assert rook_manifests(MANIFEST)[1]['metadata']['namespace'] == 'rook-ceph'
+    assert rook_manifests(MANIFEST, 'op')[1]['metadata']['namespace'] == 'op'  # cluster defaults to operator's
+    assert json.loads(rook_manifests(MANIFEST, as_json=True)) == rook_manifests(MANIFEST)
+
+
+@pytest.mark.parametrize('args, message', [
+    ((42,), 'expected the YAML text'),
+    (('a: [',), 'not valid YAML'),
+    (('a: 1',), 'not a Kubernetes manifest'),
+    ((MANIFEST, 'Bad_NS'), 'not a valid namespace name'),
+    ((MANIFEST, 'op', None, {'colour': 'red'}), 'overrides must be a mapping with the options'),
+])
+def test_manifests_refuse(args, message):
+    with pytest.raises(AnsibleFilterError, match=message):
+        rook_manifests(*args)
+
+
+def test_overrides_registry_images_and_config():
+    docs = rook_manifests(MANIFEST)
+    out = rook_manifest_overrides(docs, registry='reg.example:5000/mirror',
+                                  images={'registry.k8s.io/sig-storage/csi-attacher': 'mine/attacher:v9'},
+                                  operator_config={'ROOK_CEPH_ALLOW_LOOP_DEVICES': True, 'ROOK_LOG_LEVEL': 'DEBUG'})
+    assert docs == rook_manifests(MANIFEST)  # the input is not changed
+    config = out[0]['data']
+    assert config == {'ROOK_CEPH_ALLOW_LOOP_DEVICES': 'true', 'ROOK_LOG_LEVEL': 'DEBUG',
+                      'ROOK_CSI_CEPH_IMAGE': 'reg.example:5000/mirror/cephcsi/cephcsi:v3.17.0'}
+    pod = out[3]['spec']['template']['spec']
+    assert pod['initContainers'][0]['image'] == 'reg.example:5000/mirror/library/busybox'
+    assert pod['containers'][0]['image'] == 'reg.example:5000/mirror/rook/ceph:v1.20.6'
+    assert pod['containers'][0]['env'][0]['value'] == 'mine/attacher:v9'
+    out = rook_manifest_overrides(docs, operator_image='mine/rook:v1.20.6')
+    assert out[3]['spec']['template']['spec']['containers'][0]['image'] == 'mine/rook:v1.20.6'
+    assert out[3]['spec']['template']['spec']['initContainers'][0]['image'] == 'busybox'
+    with pytest.raises(AnsibleFilterError, match='not a registry host'):
+        rook_manifest_overrides(docs, registry='https://reg')
+    with pytest.raises(AnsibleFilterError, match='images must map'):
+        rook_manifest_overrides(docs, images={'a': ''})
+
+
+@pytest.mark.parametrize('image, kwargs, expected', [
+    ('docker.io/rook/ceph:v1.20.6', {'registry': 'r.io'}, 'r.io/rook/ceph:v1.20.6'),
+    ('quay.io/ceph/ceph@sha256:abc', {'registry': 'r.io/m'}, 'r.io/m/ceph/ceph@sha256:abc'),
+    ('localhost:5000/x/y:1', {'registry': 'r.io'}, 'r.io/x/y:1'),
+    ('quay.io/cephcsi/cephcsi:v3.17.0', {'images': {'quay.io/cephcsi/cephcsi': 'm/c'}}, 'm/c:v3.17.0'),
+    ('quay.io/cephcsi/cephcsi:v3.17.0', {'images': {'quay.io/cephcsi/cephcsi': 'm/c:v1'}}, 'm/c:v1'),
+    ('quay.io/cephcsi/cephcsi:v3.17.0', {'images': {'quay.io/cephcsi/cephcsi:v3.17.0': 'm/c:v2'}, 'registry': 'r'},
+     'm/c:v2'),
+    ('quay.io/cephcsi/cephcsi:v3.17.0', {}, 'quay.io/cephcsi/cephcsi:v3.17.0'),
+])
+def test_image(image, kwargs, expected):
+    assert rook_image(image, **kwargs) == expected
+
+
+def test_helm_image_values():
+    values = rook_helm_image_values({'image': 'docker.io/rook/ceph:v1.20.6', 'csi.cephcsi': 'quay.io/cephcsi/cephcsi:v3.17.0'},
+                                    registry='r.io', operator_image='')
+    assert values == {'image': {'repository': 'r.io/rook/ceph', 'tag': 'v1.20.6'},
+                      'csi': {'cephcsi': {'repository': 'r.io/cephcsi/cephcsi', 'tag': 'v3.17.0'}}}
+    assert rook_helm_image_values({'image': 'docker.io/rook/ceph:v1.20.6'}, operator_image='x/rook:v1') == \
+        {'image': {'repository': 'x/rook', 'tag': 'v1'}}
+
+
+@pytest.mark.parametrize('image, allow, supported, problem', [
+    ('quay.io/ceph/ceph:v20.2.4', False, True, None),
+    ('quay.io/ceph/ceph:v19.2.0', False, True, None),
+    ('quay.io/ceph/ceph:v19.2.3-20250101', False, True, None),
+    ('quay.io/ceph/ceph:v20.2.0', False, False, 'Ceph 20.2.0 (tentacle) of image quay.io/ceph/ceph:v20.2.0 is not '
+                                                'supported by Rook v1.20.6, which supports Squid 19.2.0+ and Tentacle 20.2.1+'),
+    ('quay.io/ceph/ceph:v18.2.7', False, False, 'Ceph 18.2.7 (reef)'),
+    ('quay.io/ceph/ceph:v18.2.7', True, False, None),
+    ('quay.io/ceph/ceph:v21.1.0', False, False, 'Ceph 21.1.0 (umbrella)'),
+    ('quay.io/ceph/ceph:v20', False, False, 'names no full Ceph version'),
+    ('quay.io/ceph/ceph@sha256:0123', False, False, '(none) names no full Ceph version'),
+    ('quay.io/ceph/ceph:latest', True, False, None),
+])
+def test_ceph_image_check(image, allow, supported, problem):
+    result = rook_ceph_image_check(image, 'v1.20.6', allow_unsupported=allow)
+    assert result['supported'] is supported
+    assert result['allowed'] is (supported or allow)
+    if problem:
+        assert len(result['problems']) == 1 and problem in result['problems'][0]
+    else:
+        assert result['problems'] == []
+
+
+def test_ceph_support_table():
+    assert rook_supported_ceph('v1.20.6') == [{'release': 'squid', 'major': 19, 'min_version': '19.2.0'},
+                                              {'release': 'tentacle', 'major': 20, 'min_version': '20.2.1'}]
+    with pytest.raises(AnsibleFilterError, match=r'no Ceph support rule for Rook 1.17 \(known: 1.20\)'):
+        rook_supported_ceph('v1.17.0')
+    with pytest.raises(AnsibleFilterError, match='not a Rook version'):
+        rook_ceph_image_check('quay.io/ceph/ceph:v20.2.4', 'latest')
+
+
+def _disk(path, eligible=True, fsid=None, codes=None):
+    return {'path': path, 'by_id': ['/dev/disk/by-id/wwn-' + path[5:]], 'eligible': eligible,
+            'bluestore': {'ceph_fsid': fsid} if fsid else None,
+            'reason_codes': codes if codes is not None else ([] if eligible else ['bluestore']),
+            'reasons': [] if eligible else ['has a BlueStore label']}
+
+
+DISKS = {'n1': [_disk('/dev/sdb', False, 'f1'), _disk('/dev/sdc'), _disk('/dev/sdd', False, None, ['too_small'])],
+         'n2': [_disk('/dev/sdb', False, 'other')]}
+
+
+def test_storage_problems():
+    nodes = [{'name': 'n1', 'devices': [{'name': 'sdb'}, {'name': '/dev/disk/by-id/wwn-sdc'}, {'name': 'sdd'},
+                                        {'name': 'sdz'}]},
+             {'name': 'n2', 'devices': [{'name': 'sdb'}]},
+             {'name': 'n3', 'devices': [{'name': 'sdq'}]},  # no facts: not checked
+             {'name': 'n1'}]
+    assert rook_storage_problems(nodes, DISKS, cluster_fsid='f1') == [
+        'node n1: device sdd is not eligible for an OSD (has a BlueStore label)',
+        'node n1: device sdz was not found by disk discovery (found: /dev/sdb, /dev/sdc, /dev/sdd)',
+        'node n2: device sdb is not eligible for an OSD (has a BlueStore label)',
+        'storage.nodes: node n1 is listed twice']
+    assert 'node n1: device sdb is not eligible' in rook_storage_problems(nodes[:1], DISKS)[0]
+
+
+def test_storage_nodes_in_use():
+    current = [{'name': 'n1', 'config': {'osdsPerDevice': '1'}, 'devices': [{'name': 'sdb', 'config': {'deviceClass': 'hdd'}}]}]
+    assert rook_storage_nodes_in_use([{'name': 'n1', 'devices': [{'name': 'sdc'}]}], DISKS, 'f1', current) == [
+        {'name': 'n1', 'devices': [{'name': 'sdb', 'config': {'deviceClass': 'hdd'}}, {'name': 'sdc'}]}]
+    # disk_prep lists nothing any more: the node comes back from the disks that hold the cluster's OSDs
+    assert rook_storage_nodes_in_use([], DISKS, 'f1', current) == [
+        {'name': 'n1', 'config': {'osdsPerDevice': '1'}, 'devices': [{'name': 'sdb', 'config': {'deviceClass': 'hdd'}}]}]
+    assert rook_storage_nodes_in_use([], DISKS, None, current) == []
+    with pytest.raises(AnsibleFilterError, match='must be a list'):
+        rook_storage_nodes_in_use('x', DISKS)

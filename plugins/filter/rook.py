@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
+import functools
 import json
 import re
 
@@ -219,8 +220,10 @@ def rook_helm_image_values(chart_images, registry='', images=None, operator_imag
         raise _fail('rook_helm_image_values', 'expected a mapping of values path to image')
     values = {}
     for path, image in sorted(chart_images.items()):
-        new = operator_image if (path == 'image' and operator_image) else _image_override(image, registry or '',
-                                                                                           dict(images or {}))
+        if path == 'image' and operator_image:
+            new = operator_image
+        else:
+            new = _image_override(image, registry or '', dict(images or {}))
         reg, repo, suffix = split_image(new)
         node = values
         for part in path.split('.'):
@@ -310,6 +313,11 @@ def _lookup(index, name):
     return index.get(name if str(name).startswith('/dev/') else '/dev/' + str(name))
 
 
+def _position(index, device):
+    found = _lookup(index, device.get('name'))
+    return found[0] if found else len(index)
+
+
 def rook_storage_nodes_in_use(nodes, disks_by_node, cluster_fsid=None, current_nodes=None):
     """disk_prep's storage.nodes plus, on every node, the devices that already hold an OSD of this cluster
     (BlueStore labelled with ``cluster_fsid``), which disk discovery reports ineligible once Rook used them.
@@ -327,8 +335,8 @@ def rook_storage_nodes_in_use(nodes, disks_by_node, cluster_fsid=None, current_n
     out = []
     for name in sorted(names):
         index = _disk_index(disks_by_node.get(name))
-        entry = copy.deepcopy(given.get(name) or dict((k, v) for k, v in (current.get(name) or {}).items()
-                                                         if k != 'devices'))
+        kept = dict((k, v) for k, v in (current.get(name) or {}).items() if k != 'devices')
+        entry = copy.deepcopy(given.get(name) or kept)
         entry['name'] = name
         devices = list(entry.get('devices') or [])
         taken = set(id(_lookup(index, d.get('name'))[1]) for d in devices if _lookup(index, d.get('name')))
@@ -341,11 +349,7 @@ def rook_storage_nodes_in_use(nodes, disks_by_node, cluster_fsid=None, current_n
             devices.append(copy.deepcopy(named[0]) if named else
                            {'name': path[len('/dev/'):] if path.startswith('/dev/') and path.count('/') == 2 else path})
             taken.add(id(disk))
-
-        def order(device, index=index):
-            found = _lookup(index, device.get('name'))
-            return found[0] if found else len(index)
-        entry['devices'] = sorted(devices, key=order)
+        entry['devices'] = sorted(devices, key=functools.partial(_position, index))
         if entry['devices']:
             out.append(entry)
     return out

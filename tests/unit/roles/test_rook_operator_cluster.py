@@ -203,8 +203,8 @@ CLUSTER_CASES = {
     'defaults': {},
     'all-options': dict(
         rook_cluster_name='ceph-a', rook_cluster_namespace='storage-ns', rook_cluster_ceph_image='quay.io/ceph/ceph:v19.2.3',
-        rook_cluster_mon_count=5, rook_cluster_mgr_count=1, rook_cluster_mgr_modules=[{'name': 'pg_autoscaler',
-                                                                                        'enabled': True}],
+        rook_cluster_mon_count=5, rook_cluster_mgr_count=1,
+        rook_cluster_mgr_modules=[{'name': 'pg_autoscaler', 'enabled': True}],
         rook_cluster_host_network=True, rook_cluster_msgr2_encryption=True, rook_cluster_msgr2_compression=True,
         rook_cluster_require_msgr2=True, rook_cluster_network={'addressRanges': {'public': ['10.0.0.0/24']}},
         rook_cluster_storage_from='all_devices', rook_cluster_device_filter='^sd[b-d]$',
@@ -418,4 +418,3 @@ def test_helm_values_follow_the_image_settings():
             assert image == '%s:%s' % (node['repository'], node['tag']), path
     drivers = value('{{ _rook_operator_csi_drivers_values }}', variables('rook_operator', koor_rook_operator_namespace='op'))
     assert drivers['drivers']['rbd']['name'] == 'op.rbd.csi.ceph.com'
-

@@ -242,8 +242,8 @@ def _width(item):
     """How many failure domains one placement group of the item's (data) pool needs."""
     ec = item.get('erasure_coded')
     if isinstance(ec, dict) and _is_int(ec.get('data_chunks')) and _is_int(ec.get('coding_chunks')):
-        return ec['data_chunks'] + ec['coding_chunks'], 'erasure coding %d+%d' % (ec['data_chunks'],
-                                                                                ec['coding_chunks'])
+        width = ec['data_chunks'] + ec['coding_chunks']
+        return width, 'erasure coding %d+%d' % (ec['data_chunks'], ec['coding_chunks'])
     size = (item.get('replicated') or {}).get('size')
     return (size, 'replicated size %d' % size) if _is_int(size) else (None, None)
 

@@ -42,8 +42,8 @@ def test_storage_classes_point_at_the_pools():
     assert (general["parameters"]["clusterID"], general["parameters"]["pool"]) == ("rook-ceph", "mol-general")
     assert (general["reclaimPolicy"], general["allowVolumeExpansion"]) == ("Delete", True)
     archive = rv.get("storageclass", "mol-archive", ns="")
-    assert (archive["parameters"]["pool"], archive["parameters"]["dataPool"]) == ("mol-archive-metadata",
-                                                                                "mol-archive")
+    pools = (archive["parameters"]["pool"], archive["parameters"]["dataPool"])
+    assert pools == ("mol-archive-metadata", "mol-archive")
     assert (archive["reclaimPolicy"], archive["parameters"]["csi.storage.k8s.io/fstype"]) == ("Retain", "xfs")
     assert rv.get("volumesnapshotclass", "rook-ceph-block-snap-mol-archive", ns="")["deletionPolicy"] == "Retain"
 

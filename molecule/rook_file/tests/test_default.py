@@ -52,8 +52,8 @@ def test_storage_classes_and_a_volume_where_they_say():
     assert (homes["parameters"]["fsName"], homes["parameters"]["pool"]) == ("mol-homes", "mol-homes-data")
     assert homes["reclaimPolicy"] == "Retain"
     ci = rv.get("storageclass", "rook-cephfs-mol-ci", ns="")
-    assert (ci["parameters"]["fsName"], ci["parameters"]["pool"], ci["reclaimPolicy"]) == ("mol-ci", "mol-ci-ec",
-                                                                                       "Delete")
+    got = (ci["parameters"]["fsName"], ci["parameters"]["pool"], ci["reclaimPolicy"])
+    assert got == ("mol-ci", "mol-ci-ec", "Delete")
     assert rv.get("volumesnapshotclass", "rook-cephfs-snap-mol-homes", ns="")["deletionPolicy"] == "Retain"
     assert rv.get("volumesnapshotclass", "rook-cephfs-snap-mol-ci", ns="") is None
     # what ceph-csi does for a claim on the ci class: a subvolume in its data pool

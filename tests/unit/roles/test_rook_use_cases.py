@@ -173,9 +173,8 @@ def _example(path):
 SUB_ITEMS = {
     'rook_block': {'quotas': {'max_size': '100Gi', 'max_objects': 1000000}, 'rados_namespaces': ['tenant-a'],
                    'enable_rbd_stats': True, 'parameters': {'pg_num_min': 16}},
-    'rook_object': {'users': [{'name': 'u-%s', 'display_name': 'User', 'quotas': {'max_buckets': 10,
-                                                                                   'max_size': '1Ti',
-                                                                                   'max_objects': 100000},
+    'rook_object': {'users': [{'name': 'u-%s', 'display_name': 'User',
+                               'quotas': {'max_buckets': 10, 'max_size': '1Ti', 'max_objects': 100000},
                                'capabilities': {'buckets': 'read', 'users': 'read, write'}}],
                     'bucket_claims': [{'name': 'c-%s', 'generate_bucket_name': 'data', 'max_objects': 1000,
                                        'max_size': '2G'},
@@ -321,8 +320,8 @@ def test_object_store_users_and_claims():
 
 
 def test_file_system_replicated_and_erasure_coded():
-    entries = resources('rook_file', [{'name': 'homes'}, {'name': 'ci', 'profile': 'ci_caches',
-                                                           'erasure_coded': {'data_chunks': 2, 'coding_chunks': 1}}])
+    ci = {'name': 'ci', 'profile': 'ci_caches', 'erasure_coded': {'data_chunks': 2, 'coding_chunks': 1}}
+    entries = resources('rook_file', [{'name': 'homes'}, ci])
     filesystems = dict((e['definition']['metadata']['name'], e['definition']['spec'])
                        for e in by_kind(entries, 'CephFilesystem'))
     assert [p['name'] for p in filesystems['homes']['dataPools']] == ['data']
@@ -557,8 +556,8 @@ def test_bucket_claims_go_to_existing_namespaces():
 
 # --- rendered resources against each other and the cluster ---------------------------------------
 def _existing(role, items):
-    return [e['definition'] for e in resources(role, items) if e['definition']['kind'] in ('StorageClass',
-                                                                                       'VolumeSnapshotClass')]
+    classes = ('StorageClass', 'VolumeSnapshotClass')
+    return [e['definition'] for e in resources(role, items) if e['definition']['kind'] in classes]
 
 
 def test_resources_declared_twice():

@@ -87,9 +87,8 @@ def test_the_preflight_accepts_the_default_profiles_and_refuses_bad_input(role):
 
 def test_the_resources_template_renders_what_rooks_crds_accept(role, crd_validators):  # noqa: F811
     defaults = _load(role, 'defaults/main.yml')
-    items = rook_use_case_items([{'name': 'one'}, {'name': 'two', 'erasure_coded': {'data_chunks': 2,
-                                                                                     'coding_chunks': 1},
-                                                   'state': 'absent'}],
+    two = {'name': 'two', 'erasure_coded': {'data_chunks': 2, 'coding_chunks': 1}, 'state': 'absent'}
+    items = rook_use_case_items([{'name': 'one'}, two],
                                 ROLE, defaults[ROLE + '_profiles'], defaults[ROLE + '_default_profile'])
     with open(os.path.join(role, 'templates', 'resources.yml.j2')) as handle:
         text = handle.read()

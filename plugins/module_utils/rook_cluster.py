@@ -539,7 +539,7 @@ def run(kube, params, clock=time.monotonic, wallclock=time.time):
         state = read(kube, params)
         info = state.info()
         pending = unmet(info, wait_for, ceph_version)
-        info.update({"ready": not pending, "unmet": pending, "events": [], "waited": 0, "changed": False})
+        info.update({"ready": not pending, "unmet": pending, "events": [], "waited": 0.0, "changed": False})
         return info
     state, recorder, pending, waited, last_error = wait(kube, params, clock, wallclock)
     info = state.info()

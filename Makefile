@@ -14,19 +14,24 @@ DEB_PKGS  := mmdebstrap zstd debian-archive-keyring iproute2 openssh-server gdis
 STAMP     := $(VENV)/.installed-$(shell cat requirements.txt constraints.txt | sha256sum | cut -c1-12)
 COLL_LINK := $(ROOT)/.cache/collections/ansible_collections/koor/ceph
 DEMO_LAB  ?= demo
+# The Rook-mode lab of `make demo`: test nodes, the lab Kubernetes API and the Rook simulator.
+ROOK_LAB  ?= rook-demo
+ROOK_INV  := -i inventories/lab/hosts.yml -i inventories/lab/generated/$(ROOK_LAB)-nodes.yml \
+             -i inventories/lab/generated/$(ROOK_LAB)-rook.yml
 TEST_LAB  ?= ci
 
 export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
 export PATH := $(VENV)/bin:$(PATH)
 
-.PHONY: help deps venv demo test unit sanity units lint changelog-lint integration molecule bench lab-up lab-down build clean
+.PHONY: help deps venv demo demo-plain test unit sanity units lint changelog-lint integration molecule bench lab-up lab-down build clean
 
 help:
 	@echo "make demo    start the lab and run the collection's main playbook against it"
 	@echo "make test    every test: unit, sanity, lint, changelog, integration on a lab of its own"
 	@echo "make bench   benchmarks on the lab"
 	@echo "make unit | sanity | units | lint | changelog-lint | integration   pieces of make test"
-	@echo "make lab-up | lab-down   the demo lab (lab/koor-lab --help for more)"
+	@echo "make demo-plain          the health report on the plain-Ceph lab cluster"
+	@echo "make lab-up | lab-down   the demo labs (lab/koor-lab --help for more)"
 
 deps:
 	@missing=""; for p in $(DEB_PKGS); do dpkg-query -W -f '$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || missing="$$missing $$p"; done; \
@@ -48,13 +53,21 @@ build: deps venv
 
 lab-up: deps
 	$(LAB) up --name $(DEMO_LAB) >/dev/null
-	$(LAB) env --name $(DEMO_LAB) --ansible > inventories/lab/group_vars/all/lab.yml
+	@mkdir -p inventories/lab/group_vars/ceph_admin
+	$(LAB) env --name $(DEMO_LAB) --ansible > inventories/lab/group_vars/ceph_admin/lab.yml
 
 lab-down:
 	$(LAB) down --name $(DEMO_LAB)
+	$(LAB) down --name $(ROOK_LAB)
 
-demo: deps venv lab-up
-	ansible-playbook -i inventories/lab/hosts.yml playbooks/site.yml
+# site.yml in Rook mode: disk_prep on the lab's nodes, Rook, the CephCluster, block/object/file.
+demo: deps venv
+	$(LAB) up --rook --name $(ROOK_LAB) >/dev/null
+	ansible-playbook $(ROOK_INV) playbooks/site.yml
+
+# The plain-Ceph side on the 127.0.0.1 lab cluster: the health report.
+demo-plain: deps venv lab-up
+	ansible-playbook -i inventories/lab/hosts.yml playbooks/health.yml
 
 unit: venv
 	$(PY) -m pytest tests/unit -q
@@ -73,7 +86,7 @@ changelog-lint: venv
 
 molecule: deps venv
 	$(LAB) up --name $(DEMO_LAB) >/dev/null
-	scripts/molecule.sh $(DEMO_LAB)
+	KOOR_ROOK_LAB=$(ROOK_LAB) scripts/molecule.sh $(DEMO_LAB)
 
 integration: deps venv
 	scripts/integration.sh $(TEST_LAB)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Molecule scenarios against a running lab: scripts/molecule.sh LAB_NAME [SCENARIO...]
-# Without scenarios, every scenario under molecule/ runs.
+# Without scenarios, every scenario under molecule/ runs. The Rook scenarios (rook_*) run on the
+# Rook lab KOOR_ROOK_LAB (default LAB_NAME-rook; their prepare brings it up when it is not).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 NAME=${1:?usage: scripts/molecule.sh LAB_NAME [SCENARIO...]}
@@ -10,6 +11,7 @@ export PATH=$ROOT/.venv/bin:$PATH
 export KOOR_PYTHON=$ROOT/.venv/bin/python
 export KOOR_LAB_NAME=$NAME
 export KOOR_LAB_VARS=$ROOT/.cache/lab-$NAME.vars.yml
+export KOOR_ROOK_LAB=${KOOR_ROOK_LAB:-$NAME-rook}
 mkdir -p "$ROOT/.cache"
 "$ROOT/lab/koor-lab" env --name "$NAME" --ansible > "$KOOR_LAB_VARS"
 scenarios=("$@")

@@ -118,7 +118,7 @@ def write_inventory(lab, kubeconfig):
         "vars": {"koor_lab_name": lab,
                  "koor_ceph_connection": {"transport": "kubectl_exec", "kubeconfig": kubeconfig_copy(lab),
                                           "namespace": "rook-ceph", "toolbox": "deploy/rook-ceph-tools"},
-                 "k8s_kubeconfig": kubeconfig_copy(lab)}}}}}
+                 "k8s_kubeconfig": kubeconfig_copy(lab), "koor_lab_kubeconfig": kubeconfig_copy(lab)}}}}}
     with open(inventory_path(lab), "w") as handle:
         handle.write("# Written by lab/koor-lab up --rook for lab %r. Do not edit.\n" % lab)
         json.dump(inventory, handle, indent=2, sort_keys=True)

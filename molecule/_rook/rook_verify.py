@@ -71,6 +71,8 @@ def s3(method, endpoint, access, secret_key, path, body=b"", region="us-east-1")
     amz_date, day = now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y%m%d")
     payload = hashlib.sha256(body).hexdigest()
     headers = {"host": url.netloc, "x-amz-content-sha256": payload, "x-amz-date": amz_date}
+    if body:  # signed, so that urllib does not add a form content type of its own
+        headers.update({"content-type": "application/octet-stream", "content-length": str(len(body))})
     signed = ";".join(sorted(headers))
     canonical = "\n".join([method, urllib.parse.quote(path), "",
                            "".join("%s:%s\n" % (k, headers[k]) for k in sorted(headers)), signed, payload])

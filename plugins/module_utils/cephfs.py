@@ -22,6 +22,7 @@ __metaclass__ = type
 import re
 
 from ansible_collections.koor.ceph.plugins.module_utils.errors import CephInputError
+from ansible_collections.koor.ceph.plugins.module_utils.pools import delete_allowed
 from ansible_collections.koor.ceph.plugins.module_utils.resources import Resource, Write
 from ansible_collections.koor.ceph.plugins.module_utils.units import UnitError, to_bytes
 
@@ -254,7 +255,7 @@ class Filesystems(Resource):
                 if not item.get("allow_delete"):
                     raise CephInputError("%s: deleting a filesystem destroys its files: it needs allow_delete: true"
                                          % what)
-                if item.get("delete_pools") and not self.delete_allowed:
+                if item.get("delete_pools") and not delete_allowed(self.world, self.delete_allowed):
                     raise CephInputError("%s: delete_pools needs the mons' permission to delete pools "
                                          "(mon_allow_pool_delete is false): set it with koor.ceph.ceph_config "
                                          "(who: mon) first" % what)
@@ -272,7 +273,7 @@ class Filesystems(Resource):
                 raise CephInputError("%s: give both metadata_pool and data_pool (existing pools), or neither "
                                      "(the mgr creates cephfs.%s.meta and cephfs.%s.data)" % (what, name, name))
             if not meta:
-                taken = [p for p in ("cephfs.%s.meta" % name, "cephfs.%s.data" % name) if p in self.pools]
+                taken = [p for p in ("cephfs.%s.meta" % name, "cephfs.%s.data" % name) if self._pool_exists(p)]
                 if taken:
                     raise CephInputError("%s: pool(s) %s exist already: pass them as metadata_pool and data_pool"
                                          % (what, ", ".join(taken)))
@@ -280,7 +281,7 @@ class Filesystems(Resource):
             if meta == data:
                 raise CephInputError("%s: metadata_pool and data_pool must be different pools" % what)
             for pool in (meta, data):
-                if pool not in self.pools:
+                if not self._pool_exists(pool):
                     raise CephInputError("%s: pool %r does not exist: create it first with koor.ceph.ceph_pool"
                                          % (what, pool))
                 if pool in used:
@@ -288,6 +289,18 @@ class Filesystems(Resource):
             if self.objects.get(meta):
                 raise CephInputError("%s: metadata pool %r holds %d objects: a new filesystem needs an empty one"
                                      % (what, meta, self.objects[meta]))
+
+    def _pool_exists(self, pool):
+        return self.world.exists("pools", pool, pool in self.pools)
+
+    def effects(self, item, have, after):
+        """``fs volume create`` makes the filesystem's pools, ``fs volume rm`` deletes them."""
+        if after is not None and have is None and not item.get("metadata_pool"):
+            return {"pools": dict((after[f], {"pool_type": "replicated", "application": "cephfs"})
+                                  for f in ("metadata_pool", "data_pool"))}
+        if after is None and have is not None and item.get("delete_pools"):
+            return {"pools": dict((pool, None) for pool in [have["metadata_pool"]] + have["data_pools"])}
+        return {}
 
     def plan_create(self, item, want):
         name = item["name"]
@@ -337,18 +350,32 @@ class _InFilesystem(Resource):
         for fs in sorted(set(i["fs"] for i in items if i.get("fs") in self.filesystems)):
             self.groups[fs] = read_groups(runner, fs)
 
+    def _filesystem(self, fs):
+        """The filesystem's fields after the earlier steps (the cluster's, or what they create), or None."""
+        planned = self.world.planned("filesystems")
+        return planned[fs] if fs in planned else self.filesystems.get(fs)
+
+    def _group_in_cluster(self, fs, group):
+        return group == NO_GROUP or group in self.groups.get(fs, ())
+
+    def _group_exists(self, fs, group):
+        """Whether the group exists after the earlier steps."""
+        return group == NO_GROUP or self.world.exists("subvolume_groups", "%s/%s" % (fs, group),
+                                                      self._group_in_cluster(fs, group))
+
     def _check_parent(self, item, what):
         if not item.get("fs"):
             raise CephInputError("%s: fs (the filesystem) is required" % what)
-        if item.get("state") != "absent" and item["fs"] not in self.filesystems:
+        if item.get("state") != "absent" and self._filesystem(item["fs"]) is None:
             raise CephInputError("%s: filesystem %r does not exist (filesystems: %s)"
                                  % (what, item["fs"], ", ".join(sorted(self.filesystems)) or "none"))
 
     def _check_pool_layout(self, item, what):
         pool = item.get("pool_layout")
-        if pool and item["fs"] in self.filesystems and pool not in self.filesystems[item["fs"]]["data_pools"]:
+        filesystem = self._filesystem(item["fs"])
+        if pool and filesystem is not None and pool not in filesystem["data_pools"]:
             raise CephInputError("%s: pool_layout %r is not a data pool of filesystem %r (its data pools: %s)"
-                                 % (what, pool, item["fs"], ", ".join(self.filesystems[item["fs"]]["data_pools"])))
+                                 % (what, pool, item["fs"], ", ".join(filesystem["data_pools"])))
 
     def desired(self, item, have):
         want = dict((f, item.get(f)) for f in self.fields if item.get(f) is not None)
@@ -394,13 +421,22 @@ class SubvolumeGroups(_InFilesystem):
                 raise CephInputError("%s: names starting with '_' are the volumes module's own (e.g. %s)"
                                      % (what, NO_GROUP))
             if item.get("state") == "absent":
-                members = self.members.get(self.item_id(item))
+                members = self._members(item)
                 if members:
                     raise CephInputError("%s holds subvolumes (%s): delete them first with "
                                          "koor.ceph.ceph_fs_subvolume" % (what, ", ".join(sorted(members))))
                 continue
             _check_mode_ids(item, what)
             self._check_pool_layout(item, what)
+
+    def _members(self, item):
+        """The group's subvolumes after the earlier steps (the cluster's, less deleted, plus created)."""
+        members = set(self.members.get(self.item_id(item)) or [])
+        prefix = self.item_id(item) + "/"
+        for ident, after in self.world.planned("subvolumes").items():
+            if ident.startswith(prefix):
+                (members.add if after is not None else members.discard)(ident[len(prefix):])
+        return sorted(members)
 
     def plan_create(self, item, want):
         return [Write("fs subvolumegroup create", vol_name=item["fs"], group_name=item["name"],
@@ -409,7 +445,7 @@ class SubvolumeGroups(_InFilesystem):
 
     def after_create(self, item, want):
         after = {"mode": "0755", "uid": 0, "gid": 0, "size": 0,
-                 "pool_layout": self.filesystems[item["fs"]]["data_pool"]}
+                 "pool_layout": self._filesystem(item["fs"])["data_pool"]}
         after.update(want)
         return after
 
@@ -468,16 +504,13 @@ class Subvolumes(_InFilesystem):
     def identity(self, item):
         return {"fs": item.get("fs"), "group": item.get("group") or NO_GROUP}
 
-    def _group_exists(self, fs, group):
-        return group == NO_GROUP or group in self.groups.get(fs, ())
-
     def read(self, runner, items):
         self._read_parents(runner, items)
         names = {}
         current = {}
         for item in items:
             fs, group = item.get("fs"), item.get("group") or NO_GROUP
-            if fs not in self.filesystems or not self._group_exists(fs, group):
+            if fs not in self.filesystems or not self._group_in_cluster(fs, group):
                 continue
             if (fs, group) not in names:
                 names[(fs, group)] = set(read_subvolume_names(runner, fs, group))

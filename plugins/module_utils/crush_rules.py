@@ -119,6 +119,18 @@ def read_cluster(runner):
     return CrushMap(runner.mon("osd crush dump")), runner.mon("osd dump")
 
 
+def pool_users(world, field, name, users):
+    """The pools whose ``field`` (crush_rule, erasure_profile) is ``name`` after the earlier steps:
+    ``users`` as read, less the pools they delete or move away, plus the pools they create with it."""
+    result = set(users or [])
+    for pool, after in world.planned("pools").items():
+        if after is None or after.get(field) not in (None, name):
+            result.discard(pool)
+        elif after.get(field) == name:
+            result.add(pool)
+    return sorted(result)
+
+
 def pools_by_rule(osd_dump):
     result = {}
     for pool in osd_dump.get("pools") or []:
@@ -145,6 +157,11 @@ class CrushRules(Resource):
             self.users[rule["rule_name"]] = sorted(by_rule.get(rule.get("rule_id"), []))
         return current
 
+    def _profile(self, name):
+        """An erasure-code profile (osd dump form) as the earlier steps leave it, or None."""
+        planned = self.world.planned("ec_profiles")
+        return planned[name] if name in planned else self.profiles.get(name)
+
     def _rule_type(self, item, have):
         if item.get("rule_type"):
             return item["rule_type"]
@@ -157,7 +174,7 @@ class CrushRules(Resource):
         if rule_type == "erasure":
             want = dict(rule_type="erasure")
             if item.get("profile"):
-                want.update(profile_placement(self.profiles[item["profile"]]))
+                want.update(profile_placement(self._profile(item["profile"])))
             return want
         want = dict((f, item.get(f)) for f in ("root", "failure_domain", "device_class") if item.get(f) is not None)
         if "device_class" in want and want["device_class"] == "":
@@ -177,7 +194,7 @@ class CrushRules(Resource):
             if not NAME_RE.match(name):
                 raise CephInputError("%s: invalid name: %s" % (what, NAME_HINT))
             have = current.get(name)
-            users = self.users.get(name) or []
+            users = pool_users(self.world, "crush_rule", name, self.users.get(name))
             if item.get("state") == "absent":
                 if have is not None and users:
                     raise CephInputError("%s is used by pool(s) %s and cannot be deleted: move them to another rule "
@@ -195,7 +212,7 @@ class CrushRules(Resource):
                         continue  # nothing declared beyond the type: the existing rule stands
                     raise CephInputError("%s: an erasure rule needs profile (an erasure-code profile, see "
                                          "koor.ceph.ceph_ec_profile)" % what)
-                profile = self.profiles.get(item["profile"])
+                profile = self._profile(item["profile"])
                 if profile is None:
                     raise CephInputError("%s: erasure-code profile %r does not exist (profiles: %s): create it first "
                                          "with koor.ceph.ceph_ec_profile"

@@ -11,7 +11,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.koor.ceph.plugins.module_utils.crush_rules import NAME_HINT, NAME_RE, read_cluster
+from ansible_collections.koor.ceph.plugins.module_utils.crush_rules import NAME_HINT, NAME_RE, pool_users, read_cluster
 from ansible_collections.koor.ceph.plugins.module_utils.errors import CephInputError
 from ansible_collections.koor.ceph.plugins.module_utils.resources import Resource, Write
 from ansible_collections.koor.ceph.plugins.module_utils.units import UnitError, to_bytes
@@ -122,7 +122,7 @@ class EcProfiles(Resource):
             if not NAME_RE.match(name):
                 raise CephInputError("%s: invalid name: %s" % (what, NAME_HINT))
             have = current.get(name)
-            users = sorted(self.users.get(name) or [])
+            users = pool_users(self.world, "erasure_profile", name, self.users.get(name))
             if item.get("state") == "absent":
                 if have is not None and users:
                     raise CephInputError("%s is used by pool(s) %s and cannot be deleted" % (what, ", ".join(users)))
@@ -203,6 +203,10 @@ class EcProfiles(Resource):
 
     def plan_delete(self, item, have):
         return [Write("osd erasure-code-profile rm", name=item["name"])]
+
+    def projected(self, item, after):
+        """The profile as `osd erasure-code-profile get` shows it (the form pools and CRUSH rules read)."""
+        return dict((CEPH_KEYS[f], str(v)) for f, v in after.items() if f in CEPH_KEYS and v not in (None, ""))
 
     def result_item(self, name, state, after, outputs):
         result = {"name": name, "state": state}

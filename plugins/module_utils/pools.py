@@ -71,6 +71,14 @@ def normalise(pool, rules):
     }
 
 
+def delete_allowed(world, now):
+    """Whether the mons allow deleting pools after the earlier steps (``now``: as read)."""
+    planned = world.config_value("mon_allow_pool_delete")
+    if planned is None:
+        return now
+    return str(planned).strip().lower() in ("true", "1", "yes")
+
+
 def read_pools(runner):
     rules = dict((r["rule_id"], r["rule_name"]) for r in runner.mon("osd crush rule dump"))
     return dict((p["pool_name"], normalise(p, rules)) for p in runner.mon("osd pool ls", detail="detail")), rules
@@ -146,15 +154,16 @@ class Pools(Resource):
             ratio = item.get("target_size_ratio")
             if ratio is not None and ratio < 0:
                 raise CephInputError("%s: target_size_ratio cannot be negative (%s)" % (what, ratio))
-            if item.get("crush_rule") and item["crush_rule"] not in self.rules:
+            rule = item.get("crush_rule")
+            if rule and not self.world.exists("crush_rules", rule, rule in self.rules):
                 raise CephInputError("%s: crush rule %r does not exist (rules: %s)"
-                                     % (what, item["crush_rule"], ", ".join(sorted(self.rules))))
+                                     % (what, rule, ", ".join(sorted(self.rules))))
             erasure = item.get("pool_type") == "erasure" or bool(item.get("erasure_profile")) or \
                 (have is not None and have["pool_type"] == "erasure")
             size = item.get("size") if item.get("size") is not None else (have or {}).get("size")
             if erasure:
                 self._validate_ec(item, have, what)
-                profile = self.profiles.get(item.get("erasure_profile") or (have or {}).get("erasure_profile"))
+                profile = self._profile(item.get("erasure_profile") or (have or {}).get("erasure_profile"))
                 if profile and item.get("min_size") is not None:
                     k, m = int(profile["k"]), int(profile["m"])
                     if not k <= item["min_size"] <= k + m:
@@ -181,7 +190,7 @@ class Pools(Resource):
         if have is not None:
             return
         name = item.get("erasure_profile") or "default"
-        profile = self.profiles.get(name)
+        profile = self._profile(name)
         if profile is None and name != "default":
             raise CephInputError("%s: erasure profile %r does not exist: create it first with "
                                  "koor.ceph.ceph_ec_profile" % (what, name))
@@ -194,6 +203,11 @@ class Pools(Resource):
             raise CephInputError("%s: erasure profile %r needs k+m=%d %ss, the cluster has %d"
                                  % (what, name, k + m, domain, room))
 
+    def _profile(self, name):
+        """An erasure-code profile (`osd erasure-code-profile get` form) as the earlier steps leave it."""
+        planned = self.world.planned("ec_profiles")
+        return planned[name] if name in planned else self.profiles.get(name)
+
     def _validate_delete(self, item, have):
         if have is None:
             return
@@ -203,7 +217,7 @@ class Pools(Resource):
         if not item.get("allow_delete_with_data") and self.holds_data(name):
             raise CephInputError("pool %r holds objects: deleting it needs allow_delete_with_data: true as well"
                                  % name)
-        if not self.delete_allowed:
+        if not delete_allowed(self.world, self.delete_allowed):
             raise CephInputError("pool %r: the mons do not allow pool deletion (mon_allow_pool_delete is false): "
                                  "set it with koor.ceph.ceph_config (who: mon) first" % name)
 

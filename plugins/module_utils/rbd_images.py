@@ -201,7 +201,7 @@ class Images(Resource):
                 if have is not None:
                     self._validate_delete(item, have, what)
                 continue
-            if item["pool"] not in self.pools:
+            if self._pool(item["pool"]) is None:
                 raise CephInputError("%s: pool %r does not exist: create it first with koor.ceph.ceph_pool"
                                      % (what, item["pool"]))
             try:
@@ -231,12 +231,25 @@ class Images(Resource):
                 raise CephInputError("%s: features: %s" % (what, problem))
         pool = want.get("data_pool")
         if pool:
-            if pool not in self.pools:
+            detail = self._pool(pool)
+            if detail is None:
                 raise CephInputError("%s: data pool %r does not exist" % (what, pool))
-            detail = self.pools[pool]
-            if detail.get("type") == 3 and "ec_overwrites" not in (detail.get("flags_names") or "").split(","):
+            if detail["pool_type"] == "erasure" and not detail["allow_ec_overwrites"]:
                 raise CephInputError("%s: data pool %r is erasure-coded without allow_ec_overwrites: set it with "
                                      "koor.ceph.ceph_pool first" % (what, pool))
+
+    def _pool(self, name):
+        """{pool_type, allow_ec_overwrites} of a pool after the earlier steps, or None if there is none."""
+        planned = self.world.planned("pools")
+        if name in planned:
+            after = planned[name]
+            return None if after is None else {"pool_type": after.get("pool_type") or "replicated",
+                                               "allow_ec_overwrites": bool(after.get("allow_ec_overwrites"))}
+        detail = self.pools.get(name)
+        if detail is None:
+            return None
+        return {"pool_type": "erasure" if detail.get("type") == 3 else "replicated",
+                "allow_ec_overwrites": "ec_overwrites" in (detail.get("flags_names") or "").split(",")}
 
     def _validate_features(self, want, have, what):
         problem = check_feature_set(want)

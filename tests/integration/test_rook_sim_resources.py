@@ -176,3 +176,34 @@ def test_external_cluster_connects_to_the_lab_cluster(rook, rook_cluster, lab):
     assert lab.ceph("fsid")["fsid"] == lab.fsid
     lab.ceph("auth", "rm", "client.rook-external")
     rook.kubectl("delete", "namespace", ns, "--wait=false")
+
+
+def test_rados_namespace_is_created_and_blocks_deletions_while_it_holds_images(rook, rook_cluster):
+    pool = {"apiVersion": "ceph.rook.io/v1", "kind": "CephBlockPool",
+            "metadata": {"name": "nspool", "namespace": NS},
+            "spec": {"failureDomain": "host", "replicated": {"size": 3}}}
+    radosns = {"apiVersion": "ceph.rook.io/v1", "kind": "CephBlockPoolRadosNamespace",
+               "metadata": {"name": "nspool-tenant", "namespace": NS},
+               "spec": {"blockPoolName": "nspool", "name": "tenant"}}
+    rook.apply(radosns)  # before its pool: Progressing until the pool exists
+    rook.wait("cephblockpoolradosnamespace", "nspool-tenant",
+              lambda o: ((o or {}).get("status") or {}).get("phase") == "Progressing", 60, "Progressing")
+    rook.apply(pool)
+    rook.wait_ready("cephblockpool", "nspool", 180)
+    ready = rook.wait_ready("cephblockpoolradosnamespace", "nspool-tenant", 120)
+    assert ready["status"]["info"]["clusterID"]
+    assert [n["name"] for n in json.loads(rook.toolbox("rbd", "namespace", "ls", "--format", "json", "nspool"))] \
+        == ["tenant"]
+    rook.toolbox("rbd", "create", "--size", "16M", "--namespace", "tenant", "nspool/img")
+    # The pool's deletion waits for its rados namespaces; the namespace's for its images.
+    rook.delete("cephblockpool", "nspool")
+    rook.wait("cephblockpool", "nspool", lambda o: has_condition(o, "DeletionIsBlocked", "ObjectHasDependents"),
+              60, "pool deletion blocked by its rados namespace")
+    rook.delete("cephblockpoolradosnamespace", "nspool-tenant")
+    rook.wait("cephblockpoolradosnamespace", "nspool-tenant",
+              lambda o: has_condition(o, "DeletionIsBlocked", "ObjectHasDependents"), 60, "blocked by its image")
+    assert "tenant" in rook.toolbox("rbd", "namespace", "ls", "nspool")
+    rook.toolbox("rbd", "rm", "--namespace", "tenant", "nspool/img")
+    rook.wait_gone("cephblockpoolradosnamespace", "nspool-tenant", 60)
+    rook.wait_gone("cephblockpool", "nspool", 60)
+    assert "nspool" not in rook.ceph("osd", "pool", "ls")

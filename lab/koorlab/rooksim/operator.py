@@ -16,6 +16,7 @@ small Kube class below (the kubernetes Python client).
 import argparse
 import base64
 import datetime
+import hashlib
 import json
 import os
 import re
@@ -32,6 +33,7 @@ EXEC_ANNOTATION = "lab.koor.io/exec"
 KINDS = {  # plural: finalizer
     "cephclusters": "cephcluster.ceph.rook.io",
     "cephblockpools": "cephblockpool.ceph.rook.io",
+    "cephblockpoolradosnamespaces": "cephblockpoolradosnamespace.ceph.rook.io",
     "cephfilesystems": "cephfilesystem.ceph.rook.io",
     "cephfilesystemsubvolumegroups": "cephfilesystemsubvolumegroup.ceph.rook.io",
     "cephobjectstores": "cephobjectstore.ceph.rook.io",
@@ -252,6 +254,16 @@ class Operator:
             obj["status"] = merged
 
     @staticmethod
+    def _details(cr, health):
+        """status.ceph.details for a merge patch: the current checks, and null for each check the
+        status still lists that has cleared (a merge patch keeps keys it does not name)."""
+        details = {name: {"message": check["summary"]["message"], "severity": check["severity"]}
+                   for name, check in (health.get("checks") or {}).items()}
+        old = (((cr.get("status") or {}).get("ceph") or {}).get("details") or {})
+        details.update({name: None for name in old if name not in details})
+        return details
+
+    @staticmethod
     def _deleting(obj):
         return bool(obj["metadata"].get("deletionTimestamp"))
 
@@ -299,6 +311,7 @@ class Operator:
             return
         ns = self.cluster["metadata"]["namespace"]
         for plural, method in (("cephblockpools", self.reconcile_pool),
+                               ("cephblockpoolradosnamespaces", self.reconcile_radosnamespace),
                                ("cephfilesystems", self.reconcile_filesystem),
                                ("cephfilesystemsubvolumegroups", self.reconcile_subvolumegroup),
                                ("cephobjectstores", self.reconcile_objectstore),
@@ -541,8 +554,7 @@ class Operator:
         versions = self.ceph.versions()
         self.last_health = time.monotonic()
         health = status["health"]
-        details = {name: {"message": check["summary"]["message"], "severity": check["severity"]}
-                   for name, check in (health.get("checks") or {}).items()}
+        details = self._details(cr, health)
         stats = df.get("stats", {})
         ceph_status = {"health": health["status"], "details": details, "lastChecked": now(),
                        "fsid": self.ceph.fsid, "versions": versions,
@@ -663,8 +675,8 @@ class Operator:
     def delete_cluster(self, cr):
         ns = cr["metadata"]["namespace"]
         dependents = []
-        for plural in ("cephblockpools", "cephfilesystems", "cephobjectstores", "cephobjectstoreusers",
-                       "cephclients", "cephfilesystemsubvolumegroups"):
+        for plural in ("cephblockpools", "cephblockpoolradosnamespaces", "cephfilesystems", "cephobjectstores",
+                       "cephobjectstoreusers", "cephclients", "cephfilesystemsubvolumegroups"):
             dependents += ["%s/%s" % (plural, o["metadata"]["name"]) for o in self.kube.list(plural)
                            if o["metadata"]["namespace"] == ns]
         if dependents:
@@ -735,8 +747,7 @@ class Operator:
             return
         self.external_checked[cr["metadata"]["uid"]] = time.monotonic()
         health = status["health"]
-        details = {name: {"message": check["summary"]["message"], "severity": check["severity"]}
-                   for name, check in (health.get("checks") or {}).items()}
+        details = self._details(cr, health)
         self._status(cr, plural, {
             "phase": "Connected", "state": "Connected", "message": "Cluster connected successfully",
             "conditions": [condition("Connected", "True", "ClusterConnected", "Cluster connected successfully",
@@ -802,6 +813,15 @@ class Operator:
         name = spec.get("name") or cr["metadata"]["name"]
         previous = (cr.get("status") or {}).get("conditions")
         if self._deleting(cr):
+            namespaces = [n["metadata"]["name"] for n in self.kube.list("cephblockpoolradosnamespaces")
+                          if n["metadata"]["namespace"] == cr["metadata"]["namespace"]
+                          and (n.get("spec") or {}).get("blockPoolName") == name]
+            if namespaces:
+                self._status(cr, plural, {"conditions": [condition(
+                    "DeletionIsBlocked", "True", "ObjectHasDependents",
+                    "CephBlockPool %s has dependents: CephBlockPoolRadosNamespaces %s" % (name, ", ".join(namespaces)),
+                    previous)]})
+                return
             images = self.ceph.host(["rbd", "-c", self.ceph.conf, "ls", "--format", "json", name],
                                     check=False, timeout=60)
             listed = json.loads(images.stdout) if images.returncode == 0 and images.stdout.strip() else []
@@ -825,6 +845,47 @@ class Operator:
                                   "observedGeneration": cr["metadata"].get("generation", 1),
                                   "conditions": [condition("Ready", "True", "PoolCreated",
                                                            "pool %s created" % name, previous)]})
+
+    def _rbd(self, *args, check=True):
+        return self.ceph.host(["rbd", "-c", self.ceph.conf] + list(args), check=check, timeout=60)
+
+    def reconcile_radosnamespace(self, cr):
+        """CephBlockPoolRadosNamespace: `rbd namespace create POOL/NS`; deletion blocked while the
+        namespace holds images; status Ready with info.clusterID, as Rook reports them."""
+        plural = "cephblockpoolradosnamespaces"
+        spec = cr.get("spec") or {}
+        pool, name = spec.get("blockPoolName"), spec.get("name") or cr["metadata"]["name"]
+        previous = (cr.get("status") or {}).get("conditions")
+        listed = self._rbd("namespace", "ls", "--format", "json", pool, check=False)
+        existing = [n["name"] for n in json.loads(listed.stdout or "[]")] if listed.returncode == 0 else None
+        if self._deleting(cr):
+            if existing and name in existing:
+                images = self._rbd("ls", "--format", "json", "--namespace", name, pool, check=False)
+                held = json.loads(images.stdout or "[]") if images.returncode == 0 else []
+                if held:
+                    self._status(cr, plural, {"conditions": [condition(
+                        "DeletionIsBlocked", "True", "ObjectHasDependents",
+                        "rados namespace %s/%s still has %d rbd images" % (pool, name, len(held)), previous)]})
+                    return
+                self._rbd("namespace", "remove", "%s/%s" % (pool, name))
+            self._drop_finalizer(cr, plural, KINDS[plural])
+            return
+        self._ensure_finalizer(cr, plural, KINDS[plural])
+        status = cr.get("status") or {}
+        if status.get("phase") == "Ready" and status.get("observedGeneration") == cr["metadata"].get("generation"):
+            return
+        if existing is None:  # the pool is not there (yet)
+            self._status(cr, plural, {"phase": "Progressing",
+                                      "message": "waiting for CephBlockPool %s" % pool})
+            return
+        if name not in existing:
+            self._rbd("namespace", "create", "%s/%s" % (pool, name))
+        cluster_id = hashlib.md5(("%s-%s-%s" % (cr["metadata"]["namespace"], pool, name)).encode()).hexdigest()
+        self._status(cr, plural, {"phase": "Ready", "info": {"clusterID": cluster_id},
+                                  "observedGeneration": cr["metadata"].get("generation", 1),
+                                  "conditions": [condition("Ready", "True", "RadosNamespaceCreated",
+                                                           "rados namespace %s/%s created" % (pool, name),
+                                                           previous)]})
 
     # --- filesystems -----------------------------------------------------------------------
     def reconcile_filesystem(self, cr):

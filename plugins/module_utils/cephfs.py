@@ -293,14 +293,16 @@ class Filesystems(Resource):
     def _pool_exists(self, pool):
         return self.world.exists("pools", pool, pool in self.pools)
 
-    def effects(self, item, have, after):
+    def effects(self, steps):
         """``fs volume create`` makes the filesystem's pools, ``fs volume rm`` deletes them."""
-        if after is not None and have is None and not item.get("metadata_pool"):
-            return {"pools": dict((after[f], {"pool_type": "replicated", "application": "cephfs"})
-                                  for f in ("metadata_pool", "data_pool"))}
-        if after is None and have is not None and item.get("delete_pools"):
-            return {"pools": dict((pool, None) for pool in [have["metadata_pool"]] + have["data_pools"])}
-        return {}
+        pools = {}
+        for item, _name, _state, have, after, _writes in steps:
+            if after is not None and have is None and not item.get("metadata_pool"):
+                pools.update((after[f], {"pool_type": "replicated", "application": "cephfs"})
+                             for f in ("metadata_pool", "data_pool"))
+            elif after is None and have is not None and item.get("delete_pools"):
+                pools.update((pool, None) for pool in [have["metadata_pool"]] + have["data_pools"])
+        return {"pools": pools} if pools else {}
 
     def plan_create(self, item, want):
         name = item["name"]

@@ -8,13 +8,15 @@ enabled list says, and they cannot be disabled).
 
 Ceph restarts (re-executes) the active mgr whenever the set of enabled modules changes. After
 a real change, :func:`wait_for_restart` waits until a new active mgr instance is available, so
-the next task can use mgr commands at once.
+the next task can use mgr commands at once. Before a change in a run that also works on CephFS
+subvolumes, :func:`wait_for_clients` lets the mgr report the CephFS clients it just opened.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
 import time
 
 from ansible_collections.koor.ceph.plugins.module_utils.errors import CephInputError, CephTimeoutError
@@ -62,6 +64,7 @@ class MgrModules(Resource):
     def __init__(self):
         self.modules = {}
         self.active_gid = None
+        self.clients = None
 
     def read(self, runner, items):
         self.modules = parse_module_ls(runner.mon("mgr module ls"))
@@ -89,6 +92,7 @@ class MgrModules(Resource):
             # a change is coming: the active mgr instance now, to know when its successor is up
             dump = runner.mon("mgr dump")
             self.active_gid = dump.get("active_gid") if dump.get("available") else None
+            self.clients = client_ids(dump)
 
     def plan_create(self, item, want):
         return [Write("mgr module enable", module=item["name"])]
@@ -98,6 +102,30 @@ class MgrModules(Resource):
 
     def plan_delete(self, item, have):
         return [Write("mgr module disable", module=item["name"])]
+
+
+def client_ids(dump):
+    """The clients the active mgr's modules reported (`mgr dump` active_clients), as comparable strings."""
+    return set(json.dumps(c.get("addrvec"), sort_keys=True) for c in dump.get("active_clients") or [])
+
+
+def wait_for_clients(runner, resource, timeout=6.0, interval=0.25):
+    """Before a change that restarts the mgr: wait (``timeout`` at most) until the active mgr has
+    reported a client that its modules opened after ``resource`` read the mgr.
+
+    When the mgr restarts, the mon blocklists the clients it reported, so the MDS drops their
+    CephFS sessions. A session the volumes module opened just before the restart (for the reads
+    of subvolumes in the same run), which no beacon reported yet (one every mgr_tick_period, 2 s),
+    outlives the old instance with its caps until the MDS gives up on it, a minute or more: a new
+    directory under /volumes waits for those caps. Nothing to wait for in check mode.
+    """
+    if runner.check_mode or resource.clients is None:
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if client_ids(runner.mon("mgr dump")) - resource.clients:
+            return
+        time.sleep(interval)
 
 
 def wait_for_restart(runner, resource, timeout, interval=0.25):

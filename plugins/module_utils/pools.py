@@ -9,6 +9,7 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.koor.ceph.plugins.module_utils.crush_rules import pool_users
 from ansible_collections.koor.ceph.plugins.module_utils.errors import CephInputError
 from ansible_collections.koor.ceph.plugins.module_utils.resources import Resource, Write
 from ansible_collections.koor.ceph.plugins.module_utils.units import UnitError, to_bytes
@@ -95,9 +96,11 @@ class Pools(Resource):
         self.osds = 0
         self.hosts = 0
         self.delete_allowed = None
+        self.current = {}
 
     def read(self, runner, items):
         current, rules = read_pools(runner)
+        self.current = current
         self.rules = set(rules.values())
         wanted_profiles = set(i.get("erasure_profile") for i in items if i.get("erasure_profile"))
         for name in wanted_profiles:
@@ -202,6 +205,20 @@ class Pools(Resource):
         if k + m > room:
             raise CephInputError("%s: erasure profile %r needs k+m=%d %ss, the cluster has %d"
                                  % (what, name, k + m, domain, room))
+
+    def effects(self, steps):
+        """Ceph deletes an erasure rule with the last pool using it (e.g. the rule it made for the pool)."""
+        deleted = set(name for _item, name, _state, have, after, _writes in steps if have is not None and after is None)
+        rules = {}
+        for name in sorted(deleted):
+            have = self.current[name]
+            if have["pool_type"] != "erasure":
+                continue
+            rule = have["crush_rule"]
+            users = [pool for pool, fields in self.current.items() if fields["crush_rule"] == rule]
+            if not set(pool_users(self.world, "crush_rule", rule, users)) - deleted:
+                rules[rule] = None
+        return {"crush_rules": rules} if rules else {}
 
     def _profile(self, name):
         """An erasure-code profile (`osd erasure-code-profile get` form) as the earlier steps leave it."""

@@ -140,9 +140,9 @@ class Resource:
         """The item after the run, as the kinds planned after it see it in the :class:`World`."""
         return after
 
-    def effects(self, item, have, after):
-        """What applying the item does to other kinds: {kind: {item id: fields, or None if deleted}}
-        (e.g. a filesystem deleted with its pools)."""
+    def effects(self, steps):
+        """What the planned steps (see :class:`SetPlan`) do to other kinds by themselves:
+        {kind: {item id: fields, or None if deleted}} (e.g. a filesystem deleted with its pools)."""
         return {}
 
 
@@ -215,9 +215,8 @@ class SetPlan:
         """Record in ``world`` what this plan leaves behind, as ``kind``, and its effects on other kinds."""
         world.record(kind, dict((name, self.resource.projected(item, after) if after is not None else None)
                                 for item, name, _state, _have, after, _writes in self.steps))
-        for item, _name, _state, have, after, _writes in self.steps:
-            for other, planned in self.resource.effects(item, have, after).items():
-                world.record(other, planned)
+        for other, planned in self.resource.effects(self.steps).items():
+            world.record(other, planned)
 
 
 def plan_set(runner, resource, items, plural, world=None):

@@ -13,7 +13,13 @@ import os
 import pytest
 
 from ansible_collections.koor.ceph.plugins.module_utils.errors import CephInputError, CephTimeoutError
-from ansible_collections.koor.ceph.plugins.module_utils.mgr_modules import MgrModules, parse_module_ls, wait_for_restart
+from ansible_collections.koor.ceph.plugins.module_utils.mgr_modules import (
+    MgrModules,
+    client_ids,
+    parse_module_ls,
+    wait_for_clients,
+    wait_for_restart,
+)
 from ansible_collections.koor.ceph.plugins.module_utils.resources import apply_set
 from ansible_collections.koor.ceph.plugins.module_utils.runner import describe
 
@@ -134,3 +140,54 @@ def test_no_wait_in_check_mode_or_without_an_active_mgr(check_mode, dumps):
     reads = len(runner.reads)
     wait_for_restart(runner, resource, timeout=5, interval=0)
     assert len(runner.reads) == reads
+
+
+class ClientsRunner:
+    """Successive `mgr dump` answers with the clients the mgr reported (the last one repeats)."""
+
+    def __init__(self, *clients, check_mode=False):
+        self.answers = [dict(active_gid=4100, available=True, active_clients=[
+            {'name': 'volumes', 'addrvec': [{'type': 'v2', 'addr': '127.0.0.1:0', 'nonce': n}]} for n in nonces])
+            for nonces in clients]
+        self.check_mode = check_mode
+        self.reads = 0
+
+    def mon(self, prefix, **args):
+        assert prefix == 'mgr dump'
+        self.reads += 1
+        return self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+
+
+def test_wait_for_clients_returns_once_the_mgr_reported_a_new_client():
+    runner = ClientsRunner([1], [1], [1, 2], [1, 2])
+    resource = MgrModules()
+    resource.clients = client_ids(runner.mon('mgr dump'))
+    wait_for_clients(runner, resource, timeout=5, interval=0)
+    assert runner.reads == 3 and len(runner.answers) == 1
+
+
+def test_wait_for_clients_gives_up_after_the_timeout_without_failing():
+    runner = ClientsRunner([1, 2])
+    resource = MgrModules()
+    resource.clients = client_ids(runner.mon('mgr dump'))
+    wait_for_clients(runner, resource, timeout=0.05, interval=0.01)
+    assert runner.reads > 2
+
+
+@pytest.mark.parametrize('check_mode, clients', [(True, set()), (False, None)])
+def test_no_wait_for_clients_in_check_mode_or_without_a_change(check_mode, clients):
+    runner = ClientsRunner([1], check_mode=check_mode)
+    resource = MgrModules()
+    resource.clients = clients
+    wait_for_clients(runner, resource, timeout=5, interval=0)
+    assert runner.reads == 0
+
+
+def test_a_change_records_the_clients_of_the_mgr():
+    runner = FakeRunner()
+    resource = MgrModules()
+    apply_set(runner, resource, [dict(name='stats', state='present')], 'modules')
+    assert resource.clients == set()  # the recorded dump reports none
+    resource = MgrModules()
+    apply_set(runner, resource, [dict(name='balancer', state='present')], 'modules')
+    assert resource.clients is None  # no change, no restart

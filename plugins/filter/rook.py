@@ -50,11 +50,12 @@ def _fail(name, exc):
 
 
 def rook_storage_nodes(disk_facts, devices=None, device_class=None, config=None, use_by_id=False,
-                       require_eligible=True):
+                       require_eligible=True, accept_osd_running=False):
     """disk_info results per node -> CephCluster spec.storage.nodes."""
     try:
         return _rook_storage.storage_nodes(disk_facts, devices=devices, device_class=device_class, config=config,
-                                           use_by_id=use_by_id, require_eligible=require_eligible)
+                                           use_by_id=use_by_id, require_eligible=require_eligible,
+                                           accept_osd_running=accept_osd_running)
     except (ValueError, TypeError, KeyError) as exc:
         raise _fail('rook_storage_nodes', exc) from exc
 

@@ -15,6 +15,7 @@ __metaclass__ = type
 import json
 import os
 import socket
+import stat as _stat
 import struct
 
 from ansible_collections.koor.ceph.plugins.module_utils import units as _units
@@ -36,7 +37,9 @@ DEFAULT_MIN_SIZE = 5 * GIB  # ceph-volume refuses smaller devices
 
 # Reasons a device is not eligible, by code. CONTENT reasons are what a wipe clears.
 CONTENT_REASONS = ("partitions", "partition_table", "filesystem", "lvm", "bluestore")
-BLOCKING_REASONS = ("not_disk", "read_only", "root", "boot", "mounted", "partition_mounted", "holders")
+BLOCKING_REASONS = ("not_disk", "read_only", "root", "boot", "mounted", "partition_mounted", "holders", "in_use")
+# The process name of a Ceph OSD daemon: a BlueStore device it holds open is an OSD running here.
+OSD_COMMAND = "ceph-osd"
 
 
 class DiskHost(object):
@@ -163,6 +166,94 @@ def parse_mountinfo(text):
     return mounts
 
 
+def parse_devno(text):
+    """'8:16' -> (8, 16); None when it is not a device number."""
+    try:
+        major, minor = str(text).strip().split(":")
+        return int(major), int(minor)
+    except (AttributeError, ValueError):
+        return None
+
+
+def _command_of(proc_root, pid):
+    """A process's name: /proc/PID/comm, else the base name of argv[0]; None when it is gone."""
+    base = os.path.join(proc_root, pid)
+    try:
+        with open(os.path.join(base, "comm")) as handle:
+            comm = handle.read().strip()
+        if comm:
+            return comm
+    except (IOError, OSError):
+        pass
+    try:
+        with open(os.path.join(base, "cmdline"), "rb") as handle:
+            argv0 = handle.read().split(b"\0")[0].decode("utf-8", "replace")
+    except (IOError, OSError):
+        return None
+    return os.path.basename(argv0) or None
+
+
+def open_devices(devnos, proc_root="/proc", stat=os.stat):
+    """The processes that have one of the block devices ``devnos`` ((major, minor) pairs) open.
+
+    Scans /proc/PID/fd/*: stat() follows each descriptor to the open file itself, so a device
+    opened through a node in another mount namespace (a container's /dev) is found by its
+    device number. Processes that end or deny access during the scan are skipped, and so is
+    this process. Returns {(major, minor): [{"pid": int, "command": str}]}, sorted by pid.
+    """
+    wanted = set(devnos)
+    found = {}
+    if not wanted:
+        return found
+    me = str(os.getpid())
+    try:
+        pids = [p for p in os.listdir(proc_root) if p.isdigit() and p != me]
+    except OSError:
+        return found
+    for pid in sorted(pids, key=int):
+        fd_dir = os.path.join(proc_root, pid, "fd")
+        try:
+            fds = os.listdir(fd_dir)
+        except OSError:
+            continue
+        hits = set()
+        for fd in fds:
+            try:
+                st = stat(os.path.join(fd_dir, fd))
+            except OSError:
+                continue
+            if not _stat.S_ISBLK(st.st_mode):
+                continue
+            devno = (os.major(st.st_rdev), os.minor(st.st_rdev))
+            if devno in wanted:
+                hits.add(devno)
+        if not hits:
+            continue
+        command = _command_of(proc_root, pid)
+        if command is None:
+            continue
+        for devno in hits:
+            found.setdefault(devno, []).append({"pid": int(pid), "command": command})
+    return found
+
+
+def users_of(devices, opened):
+    """[(devno, path)] of one disk (itself, its partitions, their holders) and open_devices' result
+    -> the disk's in_use_by list: one entry per process, with the paths it has open."""
+    by_pid = {}
+    for devno, path in devices:
+        for proc in opened.get(devno, []):
+            entry = by_pid.setdefault(proc["pid"], {"pid": proc["pid"], "command": proc["command"], "devices": []})
+            if path not in entry["devices"]:
+                entry["devices"].append(path)
+    return [by_pid[pid] for pid in sorted(by_pid)]
+
+
+def osd_running(record):
+    """Whether the disk holds an OSD that is running here: a BlueStore label, and open by ceph-osd."""
+    return bool(record.get("bluestore")) and any(p["command"] == OSD_COMMAND for p in record.get("in_use_by") or [])
+
+
 # --- building the device records --------------------------------------------------------
 def _bool(value):
     if isinstance(value, bool):
@@ -203,8 +294,11 @@ def signature_of(probe):
     return found
 
 
-def build_device(dev, probes, pvs, holders, bluestore, root_disks, boot_disks, by_id, discard, ambivalent):
-    """One top-level lsblk entry and what else was read about it -> the disk_info record."""
+def build_device(dev, probes, pvs, holders, bluestore, root_disks, boot_disks, by_id, discard, ambivalent,
+                 in_use_by=None):
+    """One top-level lsblk entry and what else was read about it -> the disk_info record.
+
+    in_use_by: users_of() for the disk (the processes that have it, a partition or a holder open)."""
     path = dev.get("path") or "/dev/" + dev["name"]
     probe = probes.get(path, {})
     parts = []
@@ -214,7 +308,7 @@ def build_device(dev, probes, pvs, holders, bluestore, root_disks, boot_disks, b
         cpath = child.get("path") or "/dev/" + child["name"]
         cprobe = probes.get(cpath, {})
         parts.append({
-            "path": cpath, "name": child["name"], "size": int(child.get("size") or 0),
+            "path": cpath, "name": child["name"], "size": int(child.get("size") or 0), "maj_min": child.get("maj:min"),
             "fstype": cprobe.get("TYPE") or child.get("fstype"), "label": cprobe.get("LABEL") or child.get("label"),
             "uuid": cprobe.get("UUID") or child.get("uuid"), "partlabel": child.get("partlabel"),
             "mountpoints": _mountpoints(child), "holders": sorted(holders.get(child["name"], [])),
@@ -238,7 +332,9 @@ def build_device(dev, probes, pvs, holders, bluestore, root_disks, boot_disks, b
         "mountpoints": _mountpoints(dev), "holders": sorted(holders.get(dev["name"], [])),
         "lvm": lvm, "bluestore": bluestore, "root": dev["name"] in root_disks, "boot": dev["name"] in boot_disks,
         "by_id": sorted(by_id.get(path, [])), "discard": bool(discard.get(dev["name"])),
+        "in_use_by": list(in_use_by or []),
     }
+    record["osd_running"] = osd_running(record)
     return record
 
 
@@ -277,6 +373,9 @@ def classify(record, min_size=DEFAULT_MIN_SIZE, allow_loop_devices=False):
     held = list(record["holders"]) + [h for p in record["partitions"] for h in p["holders"]]
     if held:
         add("holders", "is held by %s" % ", ".join(sorted(set(held))))
+    users = record.get("in_use_by") or []
+    if users:
+        add("in_use", "is in use by %s" % ", ".join("%s (pid %d)" % (p["command"], p["pid"]) for p in users))
     if record["partitions"]:
         add("partitions", "has partitions (%s)" % ", ".join(p["path"] for p in record["partitions"]))
     elif record["partition_table"]:
@@ -378,6 +477,34 @@ def _by_id():
     return found
 
 
+def _holder_devnos(sys_path):
+    """[(devno, /dev/name)] of the devices built on a disk or partition (device-mapper, md)."""
+    found = []
+    for holder in _sys_list(os.path.join(sys_path, "holders")):
+        try:
+            with open(os.path.join(sys_path, "holders", holder, "dev")) as handle:
+                devno = parse_devno(handle.read())
+        except (IOError, OSError):
+            continue
+        if devno:
+            found.append((devno, "/dev/" + holder))
+    return found
+
+
+def _device_numbers(dev):
+    """[(devno, path)] of a top-level lsblk entry: itself, its partitions and their holders."""
+    found = []
+    entries = [(dev, "/sys/block/%s" % dev["name"])]
+    entries += [(c, "/sys/block/%s/%s" % (dev["name"], c["name"])) for c in dev.get("children") or []
+                if c.get("type") == "part"]
+    for entry, sys_path in entries:
+        devno = parse_devno(entry.get("maj:min"))
+        if devno:
+            found.append((devno, entry.get("path") or "/dev/" + entry["name"]))
+        found += _holder_devnos(sys_path)
+    return found
+
+
 def read_bluestore(host, path, size):
     """The first BlueStore label found at the label offsets within the device, or None."""
     for offset in BLUESTORE_OFFSETS:
@@ -417,6 +544,8 @@ def discover(host):
     holders = _holders(sys_names)
     root, boot = system_disks(host, host.read("/proc/self/mountinfo"))
     by_id = _by_id()
+    numbers = dict((dev["name"], _device_numbers(dev)) for dev in tree)
+    opened = open_devices(set(n for devs in numbers.values() for n, p in devs))
     records = []
     for dev in tree:
         path = dev.get("path") or "/dev/" + dev["name"]
@@ -427,7 +556,7 @@ def discover(host):
         except (OSError, ValueError):
             discard = False
         records.append(build_device(dev, probes, pvs, holders, label, root, boot, by_id, {dev["name"]: discard},
-                                    ambivalent))
+                                    ambivalent, users_of(numbers[dev["name"]], opened)))
     return sorted(records, key=lambda r: _natural(r["name"]))
 
 

@@ -47,11 +47,18 @@ def _device_name(disk, use_by_id):
     return path[len("/dev/"):] if path.startswith("/dev/") and path.count("/") == 2 else path
 
 
-def storage_nodes(disk_facts, devices=None, device_class=None, config=None, use_by_id=False, require_eligible=True):
+def _acceptable(disk, accept_osd_running):
+    return bool(disk.get("eligible") or (accept_osd_running and disk.get("osd_running")))
+
+
+def storage_nodes(disk_facts, devices=None, device_class=None, config=None, use_by_id=False, require_eligible=True,
+                  accept_osd_running=False):
     """The ``storage.nodes`` list: one entry per node, in name order, with its devices.
 
     devices: {node: [paths]} chooses the devices; by default every eligible disk of the node.
     A chosen device that is not a disk of the node, or (require_eligible) not eligible, is an error.
+    accept_osd_running: a disk that holds an OSD running on its node (disk_info's osd_running) counts
+    as eligible, both when chosen and in the default choice (it is an OSD already, so it stays one).
     """
     results = _results(disk_facts)
     devices = devices or {}
@@ -80,10 +87,10 @@ def storage_nodes(disk_facts, devices=None, device_class=None, config=None, use_
                     continue
                 chosen.append(disk)
         else:
-            chosen = [d for d in disks if d.get("eligible")]
+            chosen = [d for d in disks if _acceptable(d, accept_osd_running)]
         if require_eligible:
             for disk in chosen:
-                if not disk.get("eligible"):
+                if not _acceptable(disk, accept_osd_running):
                     problems.append("%s: %s is not eligible (%s)" % (node, disk["path"], "; ".join(disk.get("reasons") or [])))
         if not chosen:
             continue

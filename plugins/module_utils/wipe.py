@@ -4,7 +4,8 @@
 """Wiping disks for Rook the way Rook's cleanup guide does, behind every safety check.
 
 Order: check the input and the confirmation, discover the host once, refuse the whole run
-if any listed device is unsafe (nothing is written before every device passed), then per
+if any listed device is unsafe (nothing is written before every device passed; a device that
+a process has open, such as a running ceph-osd, is unsafe: disks.open_devices), then per
 device: remove ceph-* device-mapper leftovers on it, wipe its partitions' signatures,
 ``sgdisk --zap-all``, ``wipefs --all --force``, 200 KiB of zeros at 0, 1, 10, 100 and 1000 GiB
 (where within the device), ``blkdiscard`` where the device supports discard, and a

@@ -18,8 +18,12 @@ description:
   - Gives each whole disk a verdict, RV(disks[].eligible), with every reason that makes it unfit for an OSD, by
     the same rules Rook and ceph-volume apply (no partitions, no file system or other signature, not an LVM
     physical volume, not mounted, no holders, big enough, not read-only), plus the host's root and boot disks.
+  - Finds the processes that have a disk, one of its partitions or a device built on it open (RV(disks[].in_use_by)),
+    by the device numbers of the files open in C(/proc/PID/fd), so that a device opened inside a container is found
+    too. A disk in use is not eligible. A disk with a BlueStore label that a C(ceph-osd) process has open holds an
+    OSD running on this host (RV(disks[].osd_running)).
   - Costs one C(lsblk) and one C(blkid) call (plus one C(pvs) call when an LVM signature is found), whatever the
-    number of devices; BlueStore labels are read directly from the first bytes of each disk, so Ceph need not be
+    number of devices, and one scan of C(/proc); BlueStore labels are read directly from the first bytes of each disk, so Ceph need not be
     installed on the host.
   - Needs root (to probe devices) and C(lsblk) and C(blkid) from util-linux.
   - The role C(koor.ceph.disk_prep) uses it to check storage hosts before Rook creates OSDs.
@@ -134,7 +138,8 @@ disks:
       description: Partition table type (gpt, dos) or null.
       type: str
     partitions:
-      description: Partitions with path, name, size, fstype, label, uuid, partlabel, mountpoints, holders, signatures.
+      description:
+        - Partitions with path, name, size, maj_min, fstype, label, uuid, partlabel, mountpoints, holders, signatures.
       type: list
       elements: dict
     filesystem:
@@ -160,6 +165,35 @@ disks:
         - The BlueStore label (osd_uuid, whoami, ceph_fsid, size, description, created_at, ceph_version_when_created,
           offset), or null. The OSD's key in the label is never returned.
       type: dict
+    in_use_by:
+      description:
+        - The processes that have the disk, one of its partitions or a device built on it (device-mapper, md) open,
+          sorted by pid; empty when none has. Processes that end or deny access while C(/proc) is read are left out.
+        - A mounted file system or swap is not a process; see RV(disks[].mountpoints).
+      type: list
+      elements: dict
+      contains:
+        pid:
+          description: The process id (as the host's C(/proc) sees it).
+          type: int
+          sample: 4242
+        command:
+          description: The process name (C(/proc/PID/comm), else the base name of its C(argv[0])).
+          type: str
+          sample: ceph-osd
+        devices:
+          description: Which of the disk's devices the process has open.
+          type: list
+          elements: str
+          sample: [/dev/sdb]
+    osd_running:
+      description:
+        - Whether the disk holds a Ceph OSD that is running on this host now, that is it has a BlueStore label
+          (RV(disks[].bluestore)) and a C(ceph-osd) process has it open.
+        - Such a disk is not RV(disks[].eligible) (it is taken) but is not a problem either; the role C(koor.ceph.disk_prep)
+          keeps it as an OSD device and never wipes it. A BlueStore label that no running OSD holds (left from an
+          earlier cluster) leaves this V(false).
+      type: bool
     root:
       description: Whether it holds the root file system.
       type: bool
@@ -183,8 +217,8 @@ disks:
     reason_codes:
       description:
         - The same reasons as codes, for roles to act on. V(not_disk), V(loop), V(read_only), V(too_small), V(root),
-          V(boot), V(mounted), V(partition_mounted), V(holders), V(partitions), V(partition_table), V(filesystem),
-          V(lvm), V(bluestore).
+          V(boot), V(mounted), V(partition_mounted), V(holders), V(in_use), V(partitions), V(partition_table),
+          V(filesystem), V(lvm), V(bluestore).
       type: list
       elements: str
 eligible:

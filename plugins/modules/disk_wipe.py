@@ -22,8 +22,9 @@ description:
   - 'It refuses, with a message naming each device and every reason, and before anything is written to any device:
     a run without O(confirm); a device that is not in O(allow); a path that is not a block device of this host
     (a device listed for the wrong host); a device listed twice; a disk that is mounted or has a mounted
-    partition (swap included); a disk with holders other than unused ceph-* mappings; the disk holding the root or
-    boot file system; a read-only device; anything that is not a whole disk.'
+    partition (swap included); a disk with holders other than unused ceph-* mappings; a disk that a process has
+    open (itself, a partition or a holder; a running C(ceph-osd) for instance), naming the processes and their pids;
+    the disk holding the root or boot file system; a read-only device; anything that is not a whole disk.'
   - A disk that is already clean (no signature, no partition, no BlueStore label copy, no ceph-* mapping) is left
     alone and reported in RV(unchanged). After wiping, the disks are read again and the run fails if any still
     carries a signature.
@@ -104,7 +105,7 @@ refused:
   description: When the run was refused, every reason per device.
   returned: when refused
   type: dict
-  sample: {/dev/sdb: [is not in the allow list, "partition /dev/sdb1 is mounted at /srv"]}
+  sample: {/dev/sdb: [is not in the allow list, "partition /dev/sdb1 is mounted at /srv"], /dev/sdc: ["is in use by ceph-osd (pid 4242)"]}
 """
 
 from ansible.module_utils.basic import AnsibleModule

@@ -4,16 +4,22 @@ The corpus, spread over three nodes (each sees only its own disks):
   node1: clean, mounted ext4, unmounted ext4 holding data, too small (its 1 GiB disk)
   node2: GPT with partitions (ext4 with data on one), GPT with a mounted partition, BlueStore
          label left by `ceph-volume raw prepare`
-  node3: LVM physical volume in a volume group, clean
+  node3: LVM physical volume in a volume group, clean, an ext4 holding data that a process has open,
+         a BlueStore label that a process named ceph-osd has open (an OSD running there)
 Witnesses are read on the host, not through the collection: checksums of the regions a wipe
 touches, the file written on the ext4 (debugfs), and blkid / wipefs over SSH on the node.
 """
+import json
+import os
+import re
 import subprocess
+import time
 
 import pytest
+import yaml
 
 # node_lab is the session fixture the tests below request.
-from disk_lab import CONFIRM, node_lab  # noqa: F401  pylint: disable=unused-import
+from disk_lab import CONFIRM, ROOT, node_lab  # noqa: F401  pylint: disable=unused-import
 
 DATA = "koor.ceph corpus data, must survive a refused wipe"
 
@@ -267,3 +273,121 @@ def test_wipe_allowed_devices(corpus):
 def test_refused_devices_kept_their_data(corpus):
     assert read_file(corpus["mounted"][1]) == DATA
     assert read_file(corpus["gpt_mounted"][1] + "p2") == DATA
+
+
+# --- devices a process has open -------------------------------------------------------------
+# Holds a device open until killed: argv[1] the device, argv[2] the process name to take (prctl
+# PR_SET_NAME, as /proc/PID/comm shows it; empty: python3's own), opened O_DIRECT as BlueStore does.
+HOLD = ("import ctypes, os, sys, time\n"
+        "if sys.argv[2]:\n"
+        "    ctypes.CDLL(None).prctl(15, sys.argv[2].encode(), 0, 0, 0)\n"
+        "fd = os.open(sys.argv[1], os.O_RDONLY | os.O_DIRECT)\n"
+        "time.sleep(1800)\n")
+
+
+def _hold(node, dev, name=""):
+    """Starts a process on the node that holds dev open; returns its pid once the descriptor is open."""
+    node.sh("cat > /tmp/koor-hold.py <<'EOF'\n%sEOF" % HOLD)
+    pid = int(node.sh("setsid nohup python3 /tmp/koor-hold.py %s '%s' </dev/null >/dev/null 2>&1 & echo $!"
+                      % (dev, name)).stdout.strip())
+    deadline = time.monotonic() + 20
+    while True:
+        fds = node.sh("readlink /proc/%d/fd/* 2>/dev/null; cat /proc/%d/comm" % (pid, pid), check=False).stdout.split()
+        if dev in fds and fds[-1] == (name or "python3"):
+            return pid
+        assert time.monotonic() < deadline, "the process holding %s did not start on %s: %s" % (dev, node.name, fds)
+        time.sleep(0.2)
+
+
+@pytest.fixture(scope="module")
+def held(corpus, node_lab):  # noqa: F811
+    """On node3: an ext4 with data that a python3 process holds open, and a BlueStore-labelled disk that a
+    process named ceph-osd holds open (an OSD running there, as disk_info sees it)."""
+    n3 = node_lab.nodes[2]
+    busy, osd = n3.disks[2], n3.disks[3]
+    _ext4_with_data(n3, busy)
+    node_lab.ceph_volume_prepare(osd)
+    pids = {}
+    try:
+        pids["busy"] = _hold(n3, busy)
+        pids["osd"] = _hold(n3, osd, "ceph-osd")
+        yield {"node": n3, "busy": busy, "osd": osd, "pids": pids}
+    finally:
+        for pid in pids.values():
+            n3.sh("kill %d" % pid, check=False)
+
+
+def test_in_use_by_a_process(held):
+    disks, dummy = info(held["node"], devices=[held["busy"], held["osd"]])
+    busy, osd = disks[held["busy"]], disks[held["osd"]]
+    assert busy["in_use_by"] == [{"pid": held["pids"]["busy"], "command": "python3", "devices": [held["busy"]]}]
+    assert busy["eligible"] is False and busy["reason_codes"] == ["in_use", "filesystem"]
+    assert busy["reasons"][0] == "is in use by python3 (pid %d)" % held["pids"]["busy"]
+    assert busy["osd_running"] is False
+    assert osd["in_use_by"] == [{"pid": held["pids"]["osd"], "command": "ceph-osd", "devices": [held["osd"]]}]
+    assert osd["eligible"] is False and osd["reason_codes"] == ["in_use", "bluestore"]
+    assert osd["reasons"][0] == "is in use by ceph-osd (pid %d)" % held["pids"]["osd"]
+    assert osd["osd_running"] is True and osd["bluestore"]["offset"] == 0
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_wipe_refuses_devices_in_use(held, check_mode):
+    node, busy, osd = held["node"], held["busy"], held["osd"]
+    before = {d: node.lab.checksum(d) for d in (busy, osd)}
+    result = _wipe(node, [busy, osd], check_mode=check_mode)
+    assert result["failed"] is True and result["commands"] == []
+    assert result["refused"] == {busy: ["is in use by python3 (pid %d)" % held["pids"]["busy"]],
+                                 osd: ["is in use by ceph-osd (pid %d)" % held["pids"]["osd"]]}, result
+    assert "nothing was wiped" in result["msg"] and "ceph-osd (pid %d)" % held["pids"]["osd"] in result["msg"]
+    assert {d: node.lab.checksum(d) for d in (busy, osd)} == before
+    assert read_file(busy) == DATA
+    with open(osd, "rb") as handle:
+        assert handle.read(64).startswith(b"bluestore block device")
+
+
+def _disk_prep(node, tmp_path, devices, name):
+    """playbooks/disk_prep.yml on one node, wiping allowed for the devices; (rc, output, recap, storage spec)."""
+    spec = tmp_path / "rook-storage-nodes.yml"
+    extra = {
+        "disk_prep_hosts": node.name, "disk_prep_devices": devices, "disk_prep_allow_loop_devices": True,
+        "disk_prep_install_packages": False, "disk_prep_time_sync_check": "warn",
+        "disk_prep_kernel_modules_check": "warn",
+        "disk_prep_sysctl_file": "/var/lib/koor-lab/%s/nodes/%s-sysctl.conf" % (node.lab.name, node.name),
+        "disk_prep_wipe": True, "disk_prep_wipe_allow": devices, "disk_prep_wipe_confirm": CONFIRM,
+        "disk_prep_storage_file": str(spec),
+    }
+    extra_file = tmp_path / ("%s-vars.json" % name)
+    extra_file.write_text(json.dumps(extra))
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
+    proc = subprocess.run([os.path.join(ROOT, ".venv", "bin", "ansible-playbook"), "-i", node.lab.inventory,
+                           os.path.join(ROOT, "playbooks", "disk_prep.yml"), "-e", "@%s" % extra_file],
+                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=600, check=False)
+    recap = {}
+    for line in proc.stdout.splitlines():
+        match = re.match(r"^(\S+)\s+:\s+(.*)$", line)
+        if match and "ok=" in match.group(2):
+            recap[match.group(1)] = dict((k, int(v)) for k, v in re.findall(r"(\w+)=(\d+)", match.group(2)))
+    return proc.returncode, proc.stdout + proc.stderr, recap, (yaml.safe_load(spec.read_text()) if spec.exists() else None)
+
+
+def test_role_keeps_a_running_osd_and_changes_nothing(held, corpus, tmp_path):
+    node, osd = held["node"], held["osd"]
+    clean = corpus["clean3"][1]
+    before = node.lab.checksum(osd)
+    for run in (1, 2):
+        rc, out, recap, spec = _disk_prep(node, tmp_path, [osd, clean], "run%d" % run)
+        assert rc == 0, out[-4000:]
+        assert "Not wiped, kept as they are: %s on %s hold an OSD that is running" % (osd, node.name) in out, out[-4000:]
+        assert spec["nodes"] == [{"name": node.name, "devices": [{"name": os.path.basename(osd)},
+                                                                 {"name": os.path.basename(clean)}]}], spec
+    assert recap[node.name]["changed"] == 0 and recap[node.name]["failed"] == 0, recap
+    assert node.lab.checksum(osd) == before
+
+
+def test_role_refuses_a_device_another_process_holds(held, tmp_path):
+    node, busy = held["node"], held["busy"]
+    before = node.lab.checksum(busy)
+    rc, out, recap, spec = _disk_prep(node, tmp_path, [busy], "busy")
+    assert rc != 0 and recap[node.name]["failed"] == 1, out[-4000:]
+    assert "Not fit for an OSD on %s: %s is in use by python3 (pid %d)" % (node.name, busy, held["pids"]["busy"]) in out
+    assert node.lab.checksum(busy) == before and read_file(busy) == DATA

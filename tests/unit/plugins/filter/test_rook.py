@@ -88,6 +88,23 @@ def test_bad_choices_fail_with_every_problem(kwargs, message):
         rook_storage_nodes(FACTS, **kwargs)
 
 
+def test_running_osds_accepted_on_request():
+    running = dict(disk('/dev/sdc', eligible=False), osd_running=True,
+                   reasons=['is in use by ceph-osd (pid 4242)', 'has a Ceph BlueStore label of osd.0, cluster f'])
+    leftover = dict(disk('/dev/sdd', eligible=False), osd_running=False,
+                    reasons=['has a Ceph BlueStore label of osd.1, cluster old'])
+    facts = {'storage-2': {'hostname': 'storage-2', 'disks': [disk('/dev/sdb'), running, leftover]}}
+    chosen = {'storage-2': ['/dev/sdb', '/dev/sdc']}
+    with pytest.raises(AnsibleFilterError, match=r'/dev/sdc is not eligible \(is in use by ceph-osd \(pid 4242\)'):
+        rook_storage_nodes(facts, devices=chosen)
+    expected = [{'name': 'storage-2', 'devices': [{'name': 'sdb'}, {'name': 'sdc'}]}]
+    assert rook_storage_nodes(facts, devices=chosen, accept_osd_running=True) == expected
+    assert rook_storage_nodes(facts, accept_osd_running=True) == expected  # the default choice keeps it too
+    assert rook_storage_nodes(facts) == [{'name': 'storage-2', 'devices': [{'name': 'sdb'}]}]
+    with pytest.raises(AnsibleFilterError, match=r'/dev/sdd is not eligible \(has a Ceph BlueStore label of osd.1'):
+        rook_storage_nodes(facts, devices={'storage-2': ['/dev/sdd']}, accept_osd_running=True)
+
+
 def test_not_disk_facts():
     with pytest.raises(AnsibleFilterError, match='not a disk_info result'):
         rook_storage_nodes({'x': {'changed': False}})

@@ -8,11 +8,12 @@ __metaclass__ = type
 
 import copy
 import os
+import stat
 
 import pytest
 
 from ansible_collections.koor.ceph.plugins.module_utils import disks, wipe
-from ansible_collections.koor.ceph.plugins.module_utils.errors import DiskInputError
+from ansible_collections.koor.ceph.plugins.module_utils.errors import DiskInputError, DiskRefusedError
 
 FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures', 'disks')
 
@@ -177,3 +178,164 @@ def test_wipe_clean_and_state(records):
     assert wipe.state_of(records['/dev/loop9']) == {'signatures': ['gpt partition table'],
                                                     'partitions': ['/dev/loop9p1', '/dev/loop9p2'],
                                                     'bluestore': False, 'ceph_dm': []}
+
+
+# --- processes that have a device open ---------------------------------------------------
+class FakeStat(object):
+    def __init__(self, mode, rdev=0):
+        self.st_mode = mode
+        self.st_rdev = rdev
+
+
+def fake_proc(tmp_path, processes):
+    """A /proc tree: {pid: (comm, cmdline, {fd: link target})}; targets are dangling links read by fake_stat."""
+    root = tmp_path / 'proc'
+    root.mkdir()
+    (root / 'self').mkdir()
+    (root / 'sys').mkdir()
+    for pid, (comm, cmdline, fds) in processes.items():
+        base = root / str(pid)
+        base.mkdir()
+        (base / 'comm').write_text(comm + '\n')
+        (base / 'cmdline').write_bytes(b'\0'.join(a.encode() for a in cmdline) + b'\0')
+        if fds is None:  # gone, or no access: no fd directory to list
+            continue
+        (base / 'fd').mkdir()
+        for fd, target in fds.items():
+            os.symlink(target, str(base / 'fd' / str(fd)))
+    return str(root)
+
+
+BLOCK = {'/dev/loop9': (7, 9), '/dev/loop9p2': (259, 1), '/dev/loop10': (7, 10), '/dev/dm-0': (253, 0)}
+
+
+def fake_stat(path):
+    target = os.readlink(path)
+    if target == 'denied':
+        raise OSError(13, 'Permission denied')
+    if target in BLOCK:
+        return FakeStat(stat.S_IFBLK | 0o660, os.makedev(*BLOCK[target]))
+    if target == '/dev/null':
+        return FakeStat(stat.S_IFCHR | 0o666, os.makedev(7, 9))  # same numbers, but a character device
+    return FakeStat(stat.S_IFREG | 0o644)
+
+
+def test_open_devices_scans_proc(tmp_path):
+    root = fake_proc(tmp_path, {
+        4242: ('ceph-osd', ['/usr/bin/ceph-osd', '-f', '--id', '0'],
+               {0: '/dev/null', 1: 'pipe:[77]', 5: 'socket:[88]', 9: '/dev/loop9', 10: '/dev/loop9'}),
+        77: ('', ['/usr/bin/python3', '-c', 'x'], {3: '/dev/loop9p2', 4: '/var/log/x'}),
+        31: ('sleepy', ['sleepy'], {3: 'denied', 4: '/dev/loop10'}),
+        99: ('gone', ['gone'], None),
+        12: ('idle', ['idle'], {0: '/dev/null', 3: '/dev/loop12'}),
+    })
+    found = disks.open_devices({(7, 9), (259, 1), (7, 10)}, proc_root=root, stat=fake_stat)
+    assert found == {(7, 9): [{'pid': 4242, 'command': 'ceph-osd'}],
+                     (259, 1): [{'pid': 77, 'command': 'python3'}],  # empty comm: argv[0]'s base name
+                     (7, 10): [{'pid': 31, 'command': 'sleepy'}]}  # a denied descriptor does not hide the others
+    assert disks.open_devices(set(), proc_root=root, stat=fake_stat) == {}
+    assert disks.open_devices({(7, 9)}, proc_root=str(tmp_path / 'none'), stat=fake_stat) == {}
+
+
+def test_open_devices_skips_itself(tmp_path):
+    root = fake_proc(tmp_path, {os.getpid(): ('pytest', ['pytest'], {3: '/dev/loop9'})})
+    assert disks.open_devices({(7, 9)}, proc_root=root, stat=fake_stat) == {}
+
+
+def test_open_devices_real_proc():
+    # This process's own descriptors are skipped; a real scan of /proc runs through without error.
+    assert disks.open_devices({(7, 9999)}) == {}
+
+
+def test_users_of_and_osd_running(records):
+    opened = {(7, 9): [{'pid': 4242, 'command': 'ceph-osd'}],
+              (259, 1): [{'pid': 77, 'command': 'python3'}, {'pid': 4242, 'command': 'ceph-osd'}],
+              (253, 0): [{'pid': 5, 'command': 'qemu'}]}
+    numbers = [((7, 9), '/dev/loop9'), ((259, 0), '/dev/loop9p1'), ((259, 1), '/dev/loop9p2'), ((253, 0), '/dev/dm-0')]
+    assert disks.users_of(numbers, opened) == [
+        {'pid': 5, 'command': 'qemu', 'devices': ['/dev/dm-0']},
+        {'pid': 77, 'command': 'python3', 'devices': ['/dev/loop9p2']},
+        {'pid': 4242, 'command': 'ceph-osd', 'devices': ['/dev/loop9', '/dev/loop9p2']}]
+    assert disks.users_of(numbers, {}) == []
+
+
+def test_device_numbers(records):
+    tree = disks.parse_lsblk(fixture('node_lsblk.json'))
+    gpt = [d for d in tree if d['name'] == 'loop9'][0]
+    assert disks._device_numbers(gpt)[:3] == [((7, 9), '/dev/loop9'), ((259, 0), '/dev/loop9p1'),
+                                              ((259, 1), '/dev/loop9p2')]
+    assert records['/dev/loop9']['partitions'][1]['maj_min'] == '259:1'
+    assert disks.parse_devno('253:0') == (253, 0) and disks.parse_devno(None) is None
+    assert disks.parse_devno('x') is None
+
+
+LABEL = {'whoami': 0, 'ceph_fsid': 'f00', 'offset': 0}
+OSD = [{'pid': 4242, 'command': 'ceph-osd', 'devices': ['/dev/loop8']}]
+
+
+def build(records, path, bluestore=None, in_use_by=None):
+    tree = disks.parse_lsblk(fixture('node_lsblk.json'))
+    dev = [d for d in tree if (d.get('path') or '/dev/' + d['name']) == path][0]
+    return disks.build_device(dev, disks.parse_blkid(fixture('node_blkid.txt')), {}, {}, bluestore, set(), set(),
+                              {}, {}, [], in_use_by)
+
+
+def test_in_use_not_eligible(records):
+    assert records['/dev/loop8']['in_use_by'] == [] and records['/dev/loop8']['osd_running'] is False
+    busy = build(records, '/dev/loop10', in_use_by=[{'pid': 77, 'command': 'python3', 'devices': ['/dev/loop10']},
+                                                    {'pid': 80, 'command': 'dd', 'devices': ['/dev/loop10']}])
+    codes, reasons = disks.classify(busy, allow_loop_devices=True)
+    assert codes == ['in_use', 'filesystem']
+    assert reasons[0] == 'is in use by python3 (pid 77), dd (pid 80)'
+    assert busy['osd_running'] is False  # no BlueStore label
+
+
+def test_osd_running(records):
+    running = build(records, '/dev/loop8', bluestore=LABEL, in_use_by=OSD)
+    assert running['osd_running'] is True
+    codes, reasons = disks.classify(running, allow_loop_devices=True)
+    assert codes == ['in_use', 'bluestore'] and reasons[0] == 'is in use by ceph-osd (pid 4242)'
+    # A previous cluster's label, no OSD running: not eligible, not osd_running (a wipe clears it).
+    leftover = build(records, '/dev/loop8', bluestore=LABEL)
+    assert leftover['osd_running'] is False and disks.classify(leftover, allow_loop_devices=True)[0] == ['bluestore']
+    # Open by something that is not an OSD: in use, but no OSD running there.
+    other = build(records, '/dev/loop8', bluestore=LABEL, in_use_by=[dict(OSD[0], command='dd')])
+    assert other['osd_running'] is False
+    # An OSD process on a device without a label (its label is elsewhere): not an OSD of this disk.
+    assert build(records, '/dev/loop8', in_use_by=OSD)['osd_running'] is False
+
+
+def test_wipe_refuses_device_in_use(records):
+    running = build(records, '/dev/loop8', bluestore=LABEL, in_use_by=OSD)
+    assert wipe.refusals(running, True, set()) == ['is in use by ceph-osd (pid 4242)']
+    clean_but_open = build(records, '/dev/loop8', in_use_by=[{'pid': 9, 'command': 'python3', 'devices': []}])
+    assert wipe.refusals(clean_but_open, False, set()) == ['is not in the allow list', 'is in use by python3 (pid 9)']
+
+
+class NoWriteHost(object):
+    """A host whose every command is a write: apply() must refuse before calling it."""
+
+    def __init__(self):
+        self.ran = []
+
+    def run(self, argv, ok_rcs=(0,)):
+        self.ran.append(argv)
+        raise AssertionError('a command ran: %s' % argv)
+
+    @staticmethod
+    def has(tool):
+        return True
+
+
+@pytest.mark.parametrize('check_mode', [False, True])
+def test_wipe_apply_refuses_in_use_before_writing(records, monkeypatch, check_mode):
+    running = build(records, '/dev/loop8', bluestore=LABEL, in_use_by=OSD)
+    leftover = build(records, '/dev/loop10')
+    monkeypatch.setattr(disks, 'discover', lambda host: [running, leftover])
+    host = NoWriteHost()
+    params = {'devices': ['/dev/loop8', '/dev/loop10'], 'allow': ['/dev/loop8', '/dev/loop10'], 'confirm': wipe.CONFIRM}
+    with pytest.raises(DiskRefusedError) as err:
+        wipe.apply(host, params, check_mode)
+    assert 'nothing was wiped' in err.value.msg and '/dev/loop8 is in use by ceph-osd (pid 4242)' in err.value.msg
+    assert err.value.refused == {'/dev/loop8': ['is in use by ceph-osd (pid 4242)']}
+    assert host.ran == []

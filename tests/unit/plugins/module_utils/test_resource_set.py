@@ -28,8 +28,7 @@ from ansible_collections.koor.ceph.plugins.module_utils.resources import Resourc
 from ansible_collections.koor.ceph.plugins.module_utils.runner import describe
 
 FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures', 'lab')
-ROLE_VARS = os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', 'roles', 'ceph_resources', 'vars',
-                         'main.yml')
+ROLE = os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', 'roles', 'ceph_resources')
 
 
 def fixture(name):
@@ -133,10 +132,14 @@ def test_every_kind_takes_the_item_options_of_its_own_module():
 
 
 def test_the_role_lists_every_kind_in_the_same_order():
-    with open(ROLE_VARS) as handle:
+    with open(os.path.join(ROLE, 'vars', 'main.yml')) as handle:
         text = handle.read()
     kinds = [line.split('kind: ')[1].split(',')[0] for line in text.splitlines() if 'kind: ' in line]
     assert kinds == list(resource_set.KIND_NAMES)
+    with open(os.path.join(ROLE, 'defaults', 'main.yml')) as handle:
+        text = handle.read()
+    default = text.split('ceph_resources_kinds: [')[1].split(']')[0]
+    assert [k.strip() for k in default.split(',')] == list(resource_set.KIND_NAMES)
 
 
 def test_steps_apply_present_forward_and_absent_in_reverse():

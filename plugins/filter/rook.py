@@ -295,10 +295,13 @@ def rook_ceph_image_check(image, rook_version, allow_unsupported=False):
 
 # --- storage -------------------------------------------------------------------------------------
 def _holds_osd_of(disk, cluster_fsid):
-    """Whether a disk is ineligible only because it holds an OSD of the cluster ``cluster_fsid``."""
+    """Whether a disk is ineligible only because it holds an OSD of the cluster ``cluster_fsid`` (and, when
+    that OSD runs, because ceph-osd has it open)."""
     bluestore = disk.get('bluestore') or {}
+    # A running OSD also has its disk open (reason in_use, by ceph-osd: disk_info's osd_running).
+    allowed = set(['bluestore', 'in_use']) if disk.get('osd_running') else set(['bluestore'])
     return bool(cluster_fsid) and bluestore.get('ceph_fsid') == cluster_fsid \
-        and set(disk.get('reason_codes') or ['bluestore']) <= set(['bluestore'])
+        and set(disk.get('reason_codes') or ['bluestore']) <= allowed
 
 
 def _disk_index(disks):

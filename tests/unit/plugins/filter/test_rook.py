@@ -343,3 +343,16 @@ def test_storage_nodes_in_use():
     assert rook_storage_nodes_in_use([], DISKS, None, current) == []
     with pytest.raises(AnsibleFilterError, match='must be a list'):
         rook_storage_nodes_in_use('x', DISKS)
+
+
+def test_storage_problems_accept_a_running_osd_of_the_cluster_only():
+    running = dict(_disk('/dev/sdb', False, 'f1', ['bluestore', 'in_use']), osd_running=True)
+    held = dict(_disk('/dev/sdc', False, 'f1', ['bluestore', 'in_use']), osd_running=False)
+    other = dict(_disk('/dev/sdd', False, 'other', ['bluestore', 'in_use']), osd_running=True)
+    disks = {'n1': [running, held, other]}
+    nodes = [{'name': 'n1', 'devices': [{'name': 'sdb'}, {'name': 'sdc'}, {'name': 'sdd'}]}]
+    assert rook_storage_problems(nodes, disks, cluster_fsid='f1') == [
+        'node n1: device sdc is not eligible for an OSD (has a BlueStore label)',
+        'node n1: device sdd is not eligible for an OSD (has a BlueStore label)']
+    # without the cluster's fsid (no cluster yet) nothing in use is accepted
+    assert len(rook_storage_problems(nodes, disks)) == 3

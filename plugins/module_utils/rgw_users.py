@@ -6,10 +6,12 @@
 Reading: radosgw-admin is a process per call (~0.25-0.4 s), so reading a set of users with
 ``radosgw-admin user info`` per user would cost seconds. radosgw stores each user as one
 object in the zone's ``user_uid_pool`` (``default.rgw.meta``, namespace ``users.uid``): its
-uid, then the encoded ``RGWUserInfo``. The read path asks radosgw-admin once for the zone's
-pools (``zone get``), then reads the declared users' objects in one agent request over
-librados and decodes the fields this module manages (:func:`decode_user`, checked against
-``radosgw-admin user info`` on objects recorded from the lab). A user object in an encoding
+uid, then the encoded ``RGWUserInfo``. The read path finds the zone's pools, then reads the
+declared users' objects in one agent request over librados and decodes the fields this module
+manages (:func:`decode_user`, checked against ``radosgw-admin user info`` on objects recorded
+from the lab). The zone's pools come from its ``zone_info`` object in ``.rgw.root``
+(:func:`decode_zone`) when that pool holds one zone and no realm, the zone radosgw-admin uses
+then; otherwise (a realm, several zones, no librados) from ``radosgw-admin zone get``. A user object in an encoding
 this decoder does not know (a newer compat version), or a far side without librados, falls
 back to ``radosgw-admin user info`` for that user: slower, never wrong.
 
@@ -67,6 +69,17 @@ ITEM_SPEC = dict(
 
 FIELDS = ("display_name", "email", "suspended", "max_buckets", "caps", "user_quota", "bucket_quota", "access_keys",
           "secret_key")
+
+
+# The pool holding the zones (rgw_zone_root_pool), and how many names of it are looked at.
+ZONE_ROOT_POOL = ".rgw.root"
+ZONE_ROOT_LIMIT = 1000
+# Objects of a multisite configuration: with any of them, radosgw-admin picks the zone.
+REALM_OBJECTS = ("default.realm", "realms.", "realms_names.", "periods.")
+# The pools RGWZoneParams encodes first, in order (stable since Luminous's rgw_pool v10).
+ZONE_POOLS = ("domain_root", "control_pool", "gc_pool", "log_pool", "intent_log_pool", "usage_log_pool",
+              "user_keys_pool", "user_email_pool", "user_swift_pool", "user_uid_pool")
+ZONE_KNOWN_VERSION = 18  # RGWZoneParams of Squid/Tentacle
 
 
 # --- decoding the user object (Ceph's encoding: little endian, length-prefixed) ----------
@@ -132,6 +145,25 @@ def _quota(reader):
     quota["check_on_raw"] = bool(reader.unpack("B")) if version >= 3 else False
     reader.pos = end
     return quota
+
+
+def decode_zone(data):
+    """A ``zone_info.<id>`` object (RGWZoneParams) -> {pool field: (pool, namespace)} for the pools
+    it encodes first, with the zone's ``id`` and ``name``."""
+    reader = _Reader(data)
+    version, compat, _end = reader.struct_start(1, 1)
+    if compat > ZONE_KNOWN_VERSION or version < 6:
+        raise DecodeError("RGWZoneParams v%d (compat %d): not an encoding this decoder reads" % (version, compat))
+    zone = {}
+    for field in ZONE_POOLS:
+        pool_version, _compat, end = reader.struct_start(3, 3)
+        if pool_version < 10:
+            raise DecodeError("rgw_pool v%d (before Luminous)" % pool_version)
+        zone[field] = (reader.string(), reader.string())
+        reader.pos = end
+    _version, _compat, end = reader.struct_start(1, 1)  # RGWSystemMetaObj
+    zone["id"], zone["name"] = reader.string(), reader.string()
+    return zone
 
 
 def decode_user(data):
@@ -280,9 +312,33 @@ class Users(Resource):
         self.reads = 0
 
     def read_zone(self, runner):
-        zone = runner.tool(_admin("zone", "get"))
+        """The pools of the zone radosgw-admin uses (see the module's docstring)."""
+        zone = self._zone_over_librados(runner)
+        if zone is None:
+            zone = dict((k, pool_ns(v)) for k, v in runner.tool(_admin("zone", "get")).items() if k in ZONE_POOLS)
         self.reads += 1
-        self.pools = dict((k, pool_ns(zone[k])) for k in ("user_uid_pool", "user_keys_pool", "user_email_pool"))
+        self.pools = dict((k, zone[k]) for k in ("user_uid_pool", "user_keys_pool", "user_email_pool"))
+
+    @staticmethod
+    def _zone_over_librados(runner):
+        """The one zone of a configuration without realms, read from its object; None otherwise."""
+        if runner.mode != "librados":
+            return None
+        try:
+            names = runner.list_objects(ZONE_ROOT_POOL, limit=ZONE_ROOT_LIMIT)
+        except CephCommandError:
+            return None  # no .rgw.root (yet): radosgw-admin says what to do
+        zones = [name for name in names if name.startswith("zone_info.")]
+        if len(names) >= ZONE_ROOT_LIMIT or len(zones) != 1 or any(n.startswith(REALM_OBJECTS) for n in names):
+            return None
+        try:
+            data = runner.rados_read_objects(ZONE_ROOT_POOL, "", zones)[zones[0]]
+            zone = decode_zone(data) if data else None
+        except (CephCommandError, DecodeError, struct.error, UnicodeDecodeError):
+            return None
+        if zone is None or zones[0] != "zone_info." + zone["id"]:
+            return None
+        return zone
 
     def read_users(self, runner, uids):
         """{uid: radosgw-admin-shaped user} for the uids that exist (None: every user)."""

@@ -48,6 +48,7 @@ class LabRunner:
 
     params = {'client': 'client.admin'}
     timeout = 30
+    mode = 'cli'
 
     def __init__(self, check_mode=True, allow_pool_delete=True, objects=0):
         self.check_mode = check_mode

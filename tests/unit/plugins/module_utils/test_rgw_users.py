@@ -135,14 +135,24 @@ def test_quota_sizes_and_caps_normalise():
 # --- plans: one zone get and one object read for the whole set -----------------------------
 
 class FakeRunner(CephRunner):
-    def __init__(self, objects, check_mode=True, owners=None):
+    def __init__(self, objects, check_mode=True, owners=None, mode=None, root=None):
         super(FakeRunner, self).__init__({}, check_mode=check_mode)
         self.objects = objects
         self.owners = owners or {}
         self.requests = []
+        self.mode = mode
+        self.root = root  # .rgw.root: {name: bytes}, or None when the pool does not exist
 
     def _request(self, req, timeout=None):
         self.requests.append(req)
+        if req["op"] == "list_objects" and req["pool"] == ".rgw.root":
+            if self.root is None:
+                return {"rc": 2, "out": "", "err": "error opening pool .rgw.root"}
+            return {"rc": 0, "out": json.dumps(sorted(self.root)[:req["limit"]]), "err": ""}
+        if req["op"] == "rados_read" and req["pool"] == ".rgw.root":
+            return {"rc": 0, "out": json.dumps(dict(
+                (n, base64.b64encode(self.root[n]).decode() if n in self.root else None) for n in req["names"])),
+                "err": ""}
         if req["op"] == "exec" and req["argv"][1:3] == ["zone", "get"]:
             return {"rc": 0, "out": json.dumps(load("rgw_zone_get.json")), "err": ""}
         if req["op"] == "exec" and req["argv"][1:3] == ["bucket", "list"]:
@@ -210,3 +220,57 @@ def test_owned_keys_emails_and_buckets_are_refused():
         plan([{"uid": "rgw-rec-plain", "state": "absent"}])
     result, fake = plan([{"uid": "rgw-rec-plain", "state": "absent", "purge_data": True}])
     assert fake.commands == ["radosgw-admin user rm --uid rgw-rec-plain --purge-data"]
+
+
+# --- the zone's pools: its object over librados when that is unambiguous ----------------------
+ZONE_ROOT = load("rgw_zone_root.json")
+
+
+def zone_root(**extra):
+    """.rgw.root as recorded from the lab (one zone, no realm), plus ``extra`` objects."""
+    root = dict((name, b"") for name in ZONE_ROOT["names"])
+    root[ZONE_ROOT["zone_info"]["name"]] = base64.b64decode(ZONE_ROOT["zone_info"]["base64"])
+    root.update(extra)
+    return root
+
+
+def test_decode_zone_gives_what_radosgw_admin_zone_get_says():
+    zone = rgw_users.decode_zone(base64.b64decode(ZONE_ROOT["zone_info"]["base64"]))
+    for field in rgw_users.ZONE_POOLS:
+        assert zone[field] == rgw_users.pool_ns(ZONE_ROOT["zone_get"][field]), field
+    assert (zone["id"], zone["name"]) == (ZONE_ROOT["zone_get"]["id"], ZONE_ROOT["zone_get"]["name"])
+
+
+@pytest.mark.parametrize("data", [b"", b"\x12\x01\x04\x00\x00\x00abcd", b"\x05\x01\x00\x00\x00\x00",
+                                  b"\x12\x30\x00\x00\x00\x00"])
+def test_decode_zone_refuses_what_it_does_not_know(data):
+    with pytest.raises((rgw_users.DecodeError, ValueError)):
+        rgw_users.decode_zone(data)
+
+
+def read_with(root, mode="librados"):
+    fake = FakeRunner({}, mode=mode, root=root)
+    users = rgw_users.Users()
+    users.read(fake, [dict(uid="u1", state="present")])
+    return users, [(r["op"], r.get("pool")) for r in fake.requests]
+
+
+def test_one_zone_without_realm_is_read_over_librados_without_radosgw_admin():
+    users, requests = read_with(zone_root())
+    assert requests == [("list_objects", ".rgw.root"), ("rados_read", ".rgw.root"), ("rados_read", "default.rgw.meta")]
+    assert users.pools == {"user_uid_pool": ("default.rgw.meta", "users.uid"),
+                           "user_keys_pool": ("default.rgw.meta", "users.keys"),
+                           "user_email_pool": ("default.rgw.meta", "users.email")}
+
+
+@pytest.mark.parametrize("root, mode", [
+    (zone_root(**{"default.realm": b"", "realms_names.gold": b""}), "librados"),   # a realm: radosgw-admin decides
+    (zone_root(**{"zone_info.another-zone": b""}), "librados"),                      # two zones
+    (zone_root(**{ZONE_ROOT["zone_info"]["name"]: b"\x12\x30\x00\x00\x00\x00"}), "librados"),  # unknown encoding
+    (None, "librados"),                                                               # no .rgw.root yet
+    (zone_root(), "cli"),                                                             # no librados on the far side
+])
+def test_anything_else_asks_radosgw_admin(root, mode):
+    users, requests = read_with(root, mode)
+    assert ("exec", None) in requests
+    assert users.pools["user_uid_pool"] == ("default.rgw.meta", "users.uid")

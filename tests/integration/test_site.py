@@ -125,6 +125,8 @@ def test_block_storage_is_usable(site):
         sc_name = item["storage_class"]["name"]
         assert classes[sc_name]["provisioner"] == "rook-ceph.rbd.csi.ceph.com"
         assert classes[sc_name]["parameters"]["pool"] == item["name"]
+        namespaces = json.loads(site.toolbox("rbd", "namespace", "ls", "--format", "json", item["name"]))
+        assert sorted(n["name"] for n in namespaces) == sorted(item.get("rados_namespaces", []))
     # A real image in the first pool, written and read back through librbd.
     pool = LAB_VARS["rook_block_pools"][0]["name"]
     image = "site-%s" % uuid.uuid4().hex[:6]

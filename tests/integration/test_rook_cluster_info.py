@@ -15,8 +15,6 @@ import subprocess
 import sys
 import time
 
-import pytest
-
 from conftest import COLLECTIONS, ROOK_EXAMPLES, ROOT, run_module
 from rook_sim_support import NS, example_cluster
 

@@ -247,11 +247,10 @@ class RookLab:
         return self.wait_ready("cephobjectstore", "my-store", 360)
 
 
-def rook_lab():
-    """The session's Rook lab: made fresh, yielded, removed (also when tests fail)."""
-    subprocess.run([KOOR_LAB, "down", "--name", LAB], check=True, capture_output=True)
-    started = time.monotonic()
-    proc = subprocess.run([KOOR_LAB, "up", "--rook", "--name", LAB, "--nodes", "3", "--node-disks", "10G,1G"],
+def up_fresh(name, node_disks):
+    """A fresh Rook lab NAME (3 nodes with NODE_DISKS), as a RookLab."""
+    subprocess.run([KOOR_LAB, "down", "--name", name], check=True, capture_output=True)
+    proc = subprocess.run([KOOR_LAB, "up", "--rook", "--name", name, "--nodes", "3", "--node-disks", node_disks],
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     env = {}
@@ -259,7 +258,13 @@ def rook_lab():
         if line.startswith("export "):
             key, value = line[len("export "):].split("=", 1)
             env[key] = value.strip("'")
-    lab = RookLab(env)
+    return RookLab(env)
+
+
+def rook_lab():
+    """The session's Rook lab: made fresh, yielded, removed (also when tests fail)."""
+    started = time.monotonic()
+    lab = up_fresh(LAB, "10G,1G")
     lab.timings["lab up"] = time.monotonic() - started
     try:
         yield lab

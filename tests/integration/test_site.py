@@ -30,22 +30,9 @@ with open(os.path.join(ROOT, "inventories", "lab", "group_vars", "rook_admin.yml
 RUNS = {}
 
 
-def up_lab():
-    subprocess.run([KOOR_LAB, "down", "--name", LAB], check=True, capture_output=True)
-    proc = subprocess.run([KOOR_LAB, "up", "--rook", "--name", LAB, "--nodes", "3", "--node-disks", "10G,10G,1G"],
-                          capture_output=True, text=True, check=False)
-    assert proc.returncode == 0, proc.stderr
-    env = {}
-    for line in proc.stdout.splitlines():
-        if line.startswith("export "):
-            key, value = line[len("export "):].split("=", 1)
-            env[key] = value.strip("'")
-    return support.RookLab(env)
-
-
 @pytest.fixture(scope="module")
 def site():
-    lab = up_lab()
+    lab = support.up_fresh(LAB, "10G,10G,1G")
     try:
         yield lab
     finally:

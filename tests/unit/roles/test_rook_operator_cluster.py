@@ -15,8 +15,6 @@ import os
 import pytest
 import yaml
 
-from ansible.parsing.dataloader import DataLoader
-from ansible.template import Templar, trust_as_template
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
@@ -43,95 +41,13 @@ _collection_loader()
 
 from ansible_collections.koor.ceph.plugins.filter.rook import rook_manifests  # noqa: E402  pylint: disable=wrong-import-position
 
-from ansible_collections.koor.ceph.plugins.filter.rook import rook_manifests  # noqa: E402  pylint: disable=wrong-import-position
-EXAMPLES_REL = os.path.join('shared', 'rook', 'v1.20.6', 'deploy', 'examples')
-K8S_VERSION = '1.34.0'
-
-
-def _find_examples():
-    """Rook's manifests beside the repository (../shared/rook); ansible-test runs a copy of the tree further
-    down, so look in every ancestor. KOOR_ROOK_CRDS (the path of crds.yaml) overrides."""
-    if os.environ.get('KOOR_ROOK_CRDS'):
-        return os.path.dirname(os.environ['KOOR_ROOK_CRDS'])
-    here = HERE
-    while True:
-        candidate = os.path.join(here, EXAMPLES_REL)
-        if os.path.exists(os.path.join(candidate, 'crds.yaml')):
-            return candidate
-        parent = os.path.dirname(here)
-        if parent == here:
-            pytest.fail('Rook v1.20.6 manifests not found beside the repository (set KOOR_ROOK_CRDS)')
-        here = parent
-
-
-def _yaml(path):
-    with open(path) as handle:
-        return yaml.safe_load(handle)
-
-
-def _text(name):
-    with open(os.path.join(_find_examples(), name)) as handle:
-        return handle.read()
-
-
-# --- schemas -------------------------------------------------------------------------------------
-def _strict(node):
-    """A CRD's OpenAPI v3 schema as JSON Schema: null where nullable, unknown fields refused where the CRD
-    lists the properties (kubectl's strict field validation)."""
-    if isinstance(node, list):
-        return [_strict(v) for v in node]
-    if not isinstance(node, dict):
-        return node
-    preserve = node.get('x-kubernetes-preserve-unknown-fields')
-    node = dict((k, _strict(v)) for k, v in node.items() if not k.startswith('x-kubernetes'))
-    if node.pop('nullable', False) and 'type' in node:
-        node['type'] = [node['type'], 'null']
-    if 'properties' in node and 'additionalProperties' not in node and not preserve:
-        node['additionalProperties'] = False
-    return node
+from ansible_collections.koor.ceph.tests.unit.roles.rook_render import (  # noqa: E402  pylint: disable=wrong-import-position
+    build_crd_validators, evaluate, example_text, find_examples, load_yaml, render, role_variables, trusted, validate)
 
 
 @pytest.fixture(scope='module')
 def crd_validators():
-    """Validators for every CRD of Rook's crds.yaml and csi-operator.yaml (ceph-csi-operator's CRDs)."""
-    import jsonschema  # tests/unit/requirements.txt
-    validators = {}
-    for name in ('crds.yaml', 'csi-operator.yaml'):
-        for doc in rook_manifests(_text(name)):
-            if doc.get('kind') != 'CustomResourceDefinition':
-                continue
-            for version in doc['spec']['versions']:
-                schema = copy.deepcopy(version['schema']['openAPIV3Schema'])
-                for field, kind in (('apiVersion', 'string'), ('kind', 'string'), ('metadata', 'object')):
-                    schema.setdefault('properties', {}).setdefault(field, {'type': kind})
-                key = ('%s/%s' % (doc['spec']['group'], version['name']), doc['spec']['names']['kind'])
-                validators[key] = jsonschema.Draft7Validator(_strict(schema))
-    return validators
-
-
-def validate(definition, crd_validators):
-    """Every error the schema of the definition's kind finds: a CRD's, else Kubernetes 1.34's."""
-    key = (definition['apiVersion'], definition['kind'])
-    if key in crd_validators:
-        return ['%s: %s' % ('.'.join(str(p) for p in e.path), e.message)
-                for e in crd_validators[key].iter_errors(definition)]
-    import kubernetes_validate  # tests/unit/requirements.txt
-    try:
-        kubernetes_validate.validate(definition, K8S_VERSION, strict=True)
-    except kubernetes_validate.ValidationError as exc:
-        return [str(exc).split('\n', 1)[0]]
-    return []
-
-
-# --- rendering with Ansible's templating ---------------------------------------------------------
-def _trusted(value):
-    if isinstance(value, str):
-        return trust_as_template(value)
-    if isinstance(value, dict):
-        return dict((k, _trusted(v)) for k, v in value.items())
-    if isinstance(value, list):
-        return [_trusted(v) for v in value]
-    return value
+    return build_crd_validators()
 
 
 def disk(path, eligible=True, size=10 << 30, fsid=None, reasons=None):
@@ -160,25 +76,14 @@ def storage_hosts(fsid=None):
 def variables(role, hostvars=None, **extra):
     """The role's defaults and vars, as Ansible loads them (templates trusted), an inventory's hosts, and extra
     variables (the inventory's or the preflight's)."""
-    result = _trusted(_yaml(os.path.join(ROOT, 'roles', role, 'defaults', 'main.yml')))
-    result.update(_trusted(_yaml(os.path.join(ROOT, 'roles', role, 'vars', 'main.yml'))))
+    result = role_variables(role)
     hostvars = storage_hosts() if hostvars is None else hostvars
     result['hostvars'] = hostvars
     result['groups'] = {'all': sorted(hostvars), 'storage': sorted(h for h in hostvars if h != 'localhost'),
                         'rook_admin': ['localhost']}
     result['inventory_hostname'] = 'localhost'
-    result.update(_trusted(extra))
+    result.update(trusted(extra))
     return result
-
-
-def template(role, name, variables_):
-    with open(os.path.join(ROOT, 'roles', role, 'templates', name)) as handle:
-        text = handle.read()
-    return Templar(loader=DataLoader(), variables=variables_).template(trust_as_template(text))
-
-
-def value(expression, variables_):
-    return Templar(loader=DataLoader(), variables=variables_).template(trust_as_template(expression))
 
 
 def _merge(base, extra):
@@ -194,8 +99,8 @@ def _merge(base, extra):
 
 def cephcluster(**extra):
     vars_ = variables('rook_cluster', **extra)
-    cluster = yaml.safe_load(template('rook_cluster', 'cephcluster.yaml.j2', vars_))
-    return _merge(cluster, {'spec': value('{{ rook_cluster_spec }}', vars_)})
+    cluster = yaml.safe_load(render('rook_cluster', 'cephcluster.yaml.j2', vars_))
+    return _merge(cluster, {'spec': evaluate('{{ rook_cluster_spec }}', vars_)})
 
 
 # --- rook_cluster --------------------------------------------------------------------------------
@@ -279,10 +184,10 @@ def test_a_later_run_keeps_the_devices_that_hold_the_clusters_osds():
     later = cephcluster(hostvars=hostvars, __rook_cluster_current=current)
     # disk_prep now lists only the second 10G disk; loop0 is kept, in disk order
     assert later['spec']['storage'] == first['spec']['storage']
-    problems = value("{{ __rook_cluster_storage_x.nodes | koor.ceph.rook_storage_problems(_rook_cluster_disks_by_node,"
-                     " cluster_fsid=_rook_cluster_fsid) }}",
-                     variables('rook_cluster', hostvars=hostvars, __rook_cluster_current=current,
-                               __rook_cluster_storage_x=later['spec']['storage']))
+    problems = evaluate("{{ __rook_cluster_storage_x.nodes | koor.ceph.rook_storage_problems(_rook_cluster_disks_by_node,"
+                        " cluster_fsid=_rook_cluster_fsid) }}",
+                        variables('rook_cluster', hostvars=hostvars, __rook_cluster_current=current,
+                                  __rook_cluster_storage_x=later['spec']['storage']))
     assert problems == []
     # another cluster's BlueStore is not taken over
     other = cephcluster(hostvars=hostvars, __rook_cluster_current=dict(current, status={'ceph': {'fsid': 'x'}}))
@@ -290,31 +195,31 @@ def test_a_later_run_keeps_the_devices_that_hold_the_clusters_osds():
 
 
 def test_ceph_image_check_in_the_role():
-    check = value('{{ _rook_cluster_ceph_check }}', variables('rook_cluster', rook_cluster_ceph_image='quay.io/ceph/ceph:v18.2.7'))
+    check = evaluate('{{ _rook_cluster_ceph_check }}', variables('rook_cluster', rook_cluster_ceph_image='quay.io/ceph/ceph:v18.2.7'))
     assert check['problems'] and 'not supported by Rook v1.20.6' in check['problems'][0]
-    check = value('{{ _rook_cluster_ceph_check }}', variables('rook_cluster', rook_cluster_ceph_image='quay.io/ceph/ceph:v18.2.7',
-                                                              rook_cluster_allow_unsupported=True))
+    check = evaluate('{{ _rook_cluster_ceph_check }}', variables('rook_cluster', rook_cluster_ceph_image='quay.io/ceph/ceph:v18.2.7',
+                                                                 rook_cluster_allow_unsupported=True))
     assert check['problems'] == [] and not check['supported']
-    assert value('{{ _rook_cluster_ceph_check.supported }}', variables('rook_cluster')) is True
+    assert evaluate('{{ _rook_cluster_ceph_check.supported }}', variables('rook_cluster')) is True
 
 
 def test_ceph_connection_for_later_plays():
     vars_ = variables('rook_cluster', koor_rook_kubeconfig='/k/config', koor_rook_namespace='ceph')
-    assert value('{{ _rook_cluster_ceph_connection }}', vars_) == {
+    assert evaluate('{{ _rook_cluster_ceph_connection }}', vars_) == {
         'transport': 'kubectl_exec', 'namespace': 'ceph', 'toolbox': 'deploy/rook-ceph-tools', 'kubeconfig': '/k/config'}
-    assert value('{{ _rook_cluster_k8s }}', variables('rook_cluster')) == {}
+    assert evaluate('{{ _rook_cluster_k8s }}', variables('rook_cluster')) == {}
 
 
 @pytest.mark.parametrize('extra', [{}, {'rook_cluster_namespace': 'storage-ns',
                                         'rook_cluster_toolbox_image': 'registry.example.com/ceph/ceph:v20.2.4'}])
 def test_toolbox_validates_against_kubernetes(extra, crd_validators):
-    toolbox = yaml.safe_load(template('rook_cluster', 'toolbox.yaml.j2', variables('rook_cluster', **extra)))
+    toolbox = yaml.safe_load(render('rook_cluster', 'toolbox.yaml.j2', variables('rook_cluster', **extra)))
     assert validate(toolbox, crd_validators) == []
     assert toolbox['metadata']['namespace'] == extra.get('rook_cluster_namespace', 'rook-ceph')
     container = toolbox['spec']['template']['spec']['containers'][0]
     assert container['image'] == extra.get('rook_cluster_toolbox_image', 'quay.io/ceph/ceph:v20.2.4')
     # the rest is Rook's own toolbox.yaml
-    rook = rook_manifests(_text('toolbox.yaml'))[0]
+    rook = rook_manifests(example_text('toolbox.yaml'))[0]
     rook['metadata']['namespace'] = toolbox['metadata']['namespace']
     rook['spec']['template']['spec']['containers'][0]['image'] = container['image']
     assert toolbox == rook
@@ -335,13 +240,13 @@ OPERATOR_CASES = {
 def operator_docs(case):
     """The manifests as the role parses them (the expressions of tasks/fetch.yml), through Ansible's templating."""
     vars_ = variables('rook_operator', **OPERATOR_CASES[case])
-    vars_['__texts'] = [_text(name) for name in MANIFESTS]
-    overrides = value('{{ {"registry": rook_operator_registry, "images": rook_operator_images,'
-                      ' "operator_config": _rook_operator_config, "operator_image": rook_operator_image} }}', vars_)
+    vars_['__texts'] = [example_text(name) for name in MANIFESTS]
+    overrides = evaluate('{{ {"registry": rook_operator_registry, "images": rook_operator_images,'
+                         ' "operator_config": _rook_operator_config, "operator_image": rook_operator_image} }}', vars_)
     vars_['__overrides'] = overrides
-    texts = value("{{ __texts | map('koor.ceph.rook_manifests', operator_namespace=rook_operator_namespace,"
-                  " cluster_namespace=rook_operator_cluster_namespace, overrides=__overrides, as_json=true) | list }}",
-                  vars_)
+    texts = evaluate("{{ __texts | map('koor.ceph.rook_manifests', operator_namespace=rook_operator_namespace,"
+                     " cluster_namespace=rook_operator_cluster_namespace, overrides=__overrides, as_json=true) | list }}",
+                     vars_)
     return dict(zip(MANIFESTS, [json.loads(t) for t in texts]))
 
 
@@ -399,22 +304,22 @@ def test_operator_defaults_leave_rooks_images():
 
 def test_helm_values_follow_the_image_settings():
     vars_ = variables('rook_operator', **OPERATOR_CASES['private-registry'])
-    helm = value('{{ _rook_operator_helm_values }}', vars_)
+    helm = evaluate('{{ _rook_operator_helm_values }}', vars_)
     assert helm['allowLoopDevices'] is True
     assert helm['image'] == {'repository': 'registry.example.com:5000/mirror/rook/ceph', 'tag': 'v1.20.6'}
     assert helm['csi']['cephcsi'] == {'repository': 'registry.example.com/csi/cephcsi', 'tag': 'v3.17.1'}
     assert helm['csi']['provisioner']['repository'] == 'registry.example.com:5000/mirror/sig-storage/csi-provisioner'
     # no image settings: the chart's own images
-    assert value('{{ _rook_operator_helm_values }}', variables('rook_operator')) == {'allowLoopDevices': False}
+    assert evaluate('{{ _rook_operator_helm_values }}', variables('rook_operator')) == {'allowLoopDevices': False}
     # the chart's default images in vars/main.yml are those of Rook's v1.20.6 chart
-    chart = os.path.join(os.path.dirname(_find_examples()), 'charts', 'rook-ceph', 'values.yaml')
+    chart = os.path.join(os.path.dirname(find_examples()), 'charts', 'rook-ceph', 'values.yaml')
     if os.path.exists(chart):
-        chart_values = _yaml(chart)
-        images = value('{{ _rook_operator_chart_images }}', variables('rook_operator'))
+        chart_values = load_yaml(chart)
+        images = evaluate('{{ _rook_operator_chart_images }}', variables('rook_operator'))
         for path, image in images.items():
             node = chart_values
             for part in path.split('.'):
                 node = node[part]
             assert image == '%s:%s' % (node['repository'], node['tag']), path
-    drivers = value('{{ _rook_operator_csi_drivers_values }}', variables('rook_operator', koor_rook_operator_namespace='op'))
+    drivers = evaluate('{{ _rook_operator_csi_drivers_values }}', variables('rook_operator', koor_rook_operator_namespace='op'))
     assert drivers['drivers']['rbd']['name'] == 'op.rbd.csi.ceph.com'

@@ -16,144 +16,34 @@ import os
 import pytest
 import yaml
 
-from ansible.parsing.dataloader import DataLoader
-from ansible.template import Templar, trust_as_template
-
 from ansible_collections.koor.ceph.plugins.filter.rook_use_cases import (
     FilterModule, rook_resource_problems, rook_use_case_items, rook_use_case_problems)
 
+from ansible_collections.koor.ceph.tests.unit.roles.rook_render import build_crd_validators, example_docs, render, role_defaults, role_variables, validate
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
-CRDS_REL = os.path.join('shared', 'rook', 'v1.20.6', 'deploy', 'examples')
 NS, OPERATOR_NS = 'rook-ceph', 'rook-operator'
 ROLES = ('rook_block', 'rook_object', 'rook_file')
 with open(os.path.join(HERE, 'fixtures', 'rook_osd_crush_dump.json')) as _handle:
     CRUSH = json.load(_handle)  # `ceph osd crush dump` of a Rook lab: 3 hosts, 2 hdd OSDs each
 
 
-def _find_examples():
-    """Rook's manifests beside the repository (../shared/rook); ansible-test runs a copy of the tree further
-    down, so look in every ancestor (as tests/unit/plugins/filter/test_rook.py does). KOOR_ROOK_CRDS overrides."""
-    if os.environ.get('KOOR_ROOK_CRDS'):
-        return os.path.dirname(os.environ['KOOR_ROOK_CRDS'])
-    here = HERE
-    while True:
-        candidate = os.path.join(here, CRDS_REL)
-        if os.path.exists(os.path.join(candidate, 'crds.yaml')):
-            return candidate
-        parent = os.path.dirname(here)
-        if parent == here:
-            pytest.fail('Rook v1.20.6 manifests not found beside the repository (set KOOR_ROOK_CRDS)')
-        here = parent
-
-
-def _yaml(path):
-    with open(path) as handle:
-        return yaml.safe_load(handle)
-
-
-def _defaults(role):
-    return _yaml(os.path.join(ROOT, 'roles', role, 'defaults', 'main.yml'))
-
-
-# --- schemas -------------------------------------------------------------------------------------
-def _strict(node):
-    """A CRD's OpenAPI v3 schema as JSON Schema: null allowed where nullable, and unknown fields refused
-    where the CRD lists the properties (what kubectl's strict field validation does)."""
-    if isinstance(node, list):
-        return [_strict(v) for v in node]
-    if not isinstance(node, dict):
-        return node
-    preserve = node.get('x-kubernetes-preserve-unknown-fields')
-    node = dict((k, _strict(v)) for k, v in node.items() if not k.startswith('x-kubernetes'))
-    if node.pop('nullable', False) and 'type' in node:
-        node['type'] = [node['type'], 'null']
-    if 'properties' in node and 'additionalProperties' not in node and not preserve:
-        node['additionalProperties'] = False
-    return node
-
-
 @pytest.fixture(scope='module')
 def crd_validators():
-    import jsonschema  # tests/unit/requirements.txt
-    validators = {}
-    with open(os.path.join(_find_examples(), 'crds.yaml')) as handle:
-        for doc in yaml.safe_load_all(handle):
-            if doc and doc.get('kind') == 'CustomResourceDefinition':
-                version = [v for v in doc['spec']['versions'] if v.get('storage')][0]
-                key = ('%s/%s' % (doc['spec']['group'], version['name']), doc['spec']['names']['kind'])
-                schema = copy.deepcopy(version['schema']['openAPIV3Schema'])
-                # every object has these, whether its CRD lists them or not (ObjectBucketClaim's does not)
-                for field, kind in (('apiVersion', 'string'), ('kind', 'string'), ('metadata', 'object')):
-                    schema.setdefault('properties', {}).setdefault(field, {'type': kind})
-                validators[key] = jsonschema.Draft7Validator(_strict(schema))
-    return validators
-
-
-# VolumeSnapshotClass is a CRD of the CSI external-snapshotter, not a built-in kind; its v1 schema as
-# client/config/crd/snapshot.storage.k8s.io_volumesnapshotclasses.yaml of kubernetes-csi/external-snapshotter
-# states it.
-VOLUME_SNAPSHOT_CLASS = {
-    'type': 'object', 'required': ['deletionPolicy', 'driver'], 'additionalProperties': False,
-    'properties': {
-        'apiVersion': {'type': 'string', 'enum': ['snapshot.storage.k8s.io/v1']},
-        'kind': {'type': 'string', 'enum': ['VolumeSnapshotClass']},
-        'metadata': {'type': 'object'},
-        'driver': {'type': 'string'},
-        'deletionPolicy': {'type': 'string', 'enum': ['Delete', 'Retain']},
-        'parameters': {'type': 'object', 'additionalProperties': {'type': 'string'}},
-        'allowedTopologies': {'type': 'array'},
-    },
-}
-
-
-def validate(definition, crd_validators):
-    """Every error the schema of the definition's kind finds (Rook's CRDs, Kubernetes 1.34, the snapshot CRD)."""
-    kind = definition['kind']
-    if kind == 'StorageClass':
-        import kubernetes_validate  # tests/unit/requirements.txt
-        try:
-            kubernetes_validate.validate(definition, '1.34.0', strict=True)
-        except kubernetes_validate.ValidationError as exc:
-            return [str(exc).split('\n', 1)[0]]
-        return []
-    if kind == 'VolumeSnapshotClass':
-        import jsonschema
-        return [e.message for e in jsonschema.Draft7Validator(VOLUME_SNAPSHOT_CLASS).iter_errors(definition)]
-    validator = crd_validators[(definition['apiVersion'], kind)]
-    return ['%s: %s' % ('.'.join(str(p) for p in e.path), e.message) for e in validator.iter_errors(definition)]
-
-
-# --- rendering with Ansible's templating ---------------------------------------------------------
-def _trusted(value):
-    if isinstance(value, str):
-        return trust_as_template(value)
-    if isinstance(value, dict):
-        return dict((k, _trusted(v)) for k, v in value.items())
-    if isinstance(value, list):
-        return [_trusted(v) for v in value]
-    return value
+    return build_crd_validators()
 
 
 def variables(role, items, profiles=None, **extra):
     """The role's defaults and vars (as Ansible would load them, templates trusted), the connection
     variables of an inventory, and the merged items as the preflight sets them."""
     kind = role.split('_')[1]
-    defaults = _defaults(role)
-    result = _trusted(defaults)
-    result.update(_trusted(_yaml(os.path.join(ROOT, 'roles', role, 'vars', 'main.yml'))))
+    defaults = role_defaults(role)
+    result = role_variables(role)
     result.update({'koor_rook_namespace': NS, 'koor_rook_operator_namespace': OPERATOR_NS})
     profiles = profiles if profiles is not None else defaults['%s_profiles' % role]
     result['_%s_items' % role] = rook_use_case_items(items, kind, profiles, defaults['%s_default_profile' % role])
     result.update(extra)
     return result
-
-
-def render(role, template, variables_):
-    with open(os.path.join(ROOT, 'roles', role, 'templates', template)) as handle:
-        text = handle.read()
-    # a template that renders only whitespace comes back as None
-    return Templar(loader=DataLoader(), variables=variables_).template(trust_as_template(text)) or ''
 
 
 def resources(role, items, profiles=None):
@@ -162,11 +52,6 @@ def resources(role, items, profiles=None):
 
 def by_kind(entries, kind):
     return [e for e in entries if e['definition']['kind'] == kind]
-
-
-def _example(path):
-    with open(os.path.join(_find_examples(), path)) as handle:
-        return [d for d in yaml.safe_load_all(handle) if d]
 
 
 # Items for every profile, with every kind of sub-item, so the schemas see every part of the templates.
@@ -190,7 +75,7 @@ def _item(role, profile):
     return item
 
 
-PROFILE_CASES = [(role, profile) for role in ROLES for profile in sorted(_defaults(role)['%s_profiles' % role])]
+PROFILE_CASES = [(role, profile) for role in ROLES for profile in sorted(role_defaults(role)['%s_profiles' % role])]
 
 
 @pytest.mark.parametrize('role, profile', PROFILE_CASES, ids=['%s-%s' % c for c in PROFILE_CASES])
@@ -239,7 +124,7 @@ def test_block_replicated_pool_and_classes_as_rooks_examples():
         'replicated': {'size': 3, 'requireSafeReplicaSize': True},
         'parameters': {'compression_mode': 'none'}, 'quotas': {'maxSize': '10000000000'}}
     sc = by_kind(entries, 'StorageClass')[0]['definition']
-    example = [d for d in _example('csi/rbd/storageclass.yaml') if d['kind'] == 'StorageClass'][0]
+    example = [d for d in example_docs('csi/rbd/storageclass.yaml') if d['kind'] == 'StorageClass'][0]
     assert sc['provisioner'] == OPERATOR_NS + '.rbd.csi.ceph.com'
     # every parameter of Rook's example, the secrets by the same names, in the cluster's namespace
     for key, value in example['parameters'].items():
@@ -297,7 +182,7 @@ def test_object_store_users_and_claims():
                                  'parameters': {'compression_mode': 'none'}}
     assert store['preservePoolsOnDelete'] is True and store['gateway'] == {'port': 80, 'instances': 2}
     sc = by_kind(entries, 'StorageClass')[0]['definition']
-    example = _example('storageclass-bucket-delete.yaml')[0]
+    example = example_docs('storageclass-bucket-delete.yaml')[0]
     assert sc['provisioner'] == example['provisioner'] == NS + '.ceph.rook.io/bucket'
     assert sc['parameters'] == {'objectStoreName': 'backup-target', 'objectStoreNamespace': NS}
     assert sc['reclaimPolicy'] == 'Retain'
@@ -331,7 +216,7 @@ def test_file_system_replicated_and_erasure_coded():
     assert filesystems['ci']['dataPools'][1]['erasureCoded'] == {'dataChunks': 2, 'codingChunks': 1}
     assert filesystems['ci']['metadataPool']['replicated']['size'] == 2
     classes = dict((e['definition']['metadata']['name'], e['definition']) for e in by_kind(entries, 'StorageClass'))
-    example = _example('csi/cephfs/storageclass.yaml')[0]
+    example = example_docs('csi/cephfs/storageclass.yaml')[0]
     homes = classes['rook-cephfs-homes']
     assert homes['provisioner'] == OPERATOR_NS + '.cephfs.csi.ceph.com'
     assert set(homes['parameters']) == set(example['parameters'])
@@ -441,7 +326,7 @@ def test_default_names_and_sub_items():
 
 def test_the_roles_profiles_are_sound():
     for role in ROLES:
-        defaults = _defaults(role)
+        defaults = role_defaults(role)
         kind = role.split('_')[1]
         profiles = defaults['%s_profiles' % role]
         items = [{'name': p.replace('_', '-'), 'profile': p} for p in profiles]
@@ -450,8 +335,8 @@ def test_the_roles_profiles_are_sound():
 
 # --- preflight checks ---------------------------------------------------------------------------
 def problems(items, kind='block', profiles=None, crush=None, namespaces=None):
-    profiles = profiles if profiles is not None else _defaults('rook_%s' % kind)['rook_%s_profiles' % kind]
-    return rook_use_case_problems(items, kind, profiles, _defaults('rook_%s' % kind)['rook_%s_default_profile' % kind],
+    profiles = profiles if profiles is not None else role_defaults('rook_%s' % kind)['rook_%s_profiles' % kind]
+    return rook_use_case_problems(items, kind, profiles, role_defaults('rook_%s' % kind)['rook_%s_default_profile' % kind],
                                   crush, namespaces)
 
 

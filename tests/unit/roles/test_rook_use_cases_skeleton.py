@@ -15,13 +15,12 @@ import pytest
 import yaml
 
 from ansible.cli.galaxy import GalaxyCLI
-from ansible.parsing.dataloader import DataLoader
-from ansible.template import Templar, trust_as_template
 
 from ansible_collections.koor.ceph.plugins.filter.rook_use_cases import (
     rook_resource_problems, rook_use_case_items, rook_use_case_problems)
 
-from ansible_collections.koor.ceph.tests.unit.roles.test_rook_use_cases import CRUSH, ROOT, crd_validators, validate  # noqa: F401  pylint: disable=unused-import
+from ansible_collections.koor.ceph.tests.unit.roles.rook_render import ROOT, evaluate, validate
+from ansible_collections.koor.ceph.tests.unit.roles.test_rook_use_cases import CRUSH, crd_validators  # noqa: F401  pylint: disable=unused-import
 
 SKELETON = os.path.join(ROOT, 'docs', 'use-cases', 'role-skeleton')
 ROLE = 'rook_pool_demo'
@@ -94,7 +93,7 @@ def test_the_resources_template_renders_what_rooks_crds_accept(role, crd_validat
         text = handle.read()
     # as the role's lookup passes template_vars
     variables = {'use_case_items': items, 'use_case_namespace': 'rook-ceph', 'use_case_what': ROLE + ' item'}
-    entries = yaml.safe_load(Templar(loader=DataLoader(), variables=variables).template(trust_as_template(text)))
+    entries = yaml.safe_load(evaluate(text, variables))
     assert [(e['owner'], e['state'], e['ready']) for e in entries] == [
         ('rook_pool_demo item one', 'present', 'Ready'), ('rook_pool_demo item two', 'absent', 'Ready')]
     for entry in entries:

@@ -17,6 +17,7 @@ description:
 author:
   - koor.ceph contributors (@koor-ceph)
 extends_documentation_fragment:
+  - koor.ceph.attributes.info_module
   - koor.ceph.connection
 options:
   names:
@@ -28,13 +29,6 @@ options:
     description: Return each entity's key as well.
     type: bool
     default: false
-attributes:
-  check_mode:
-    support: full
-    description: Reads only.
-  diff_mode:
-    support: none
-    description: Reads only.
 seealso:
   - module: koor.ceph.ceph_auth
 """

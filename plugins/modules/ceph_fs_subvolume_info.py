@@ -19,6 +19,7 @@ description:
 author:
   - koor.ceph contributors (@koor-ceph)
 extends_documentation_fragment:
+  - koor.ceph.attributes.info_module
   - koor.ceph.connection
 options:
   fs:
@@ -31,13 +32,6 @@ options:
   name:
     description: Only the subvolume of this name.
     type: str
-attributes:
-  check_mode:
-    support: full
-    description: Reads only.
-  diff_mode:
-    support: none
-    description: Reads only.
 seealso:
   - module: koor.ceph.ceph_fs_subvolume
 """

@@ -17,6 +17,7 @@ description:
 author:
   - koor.ceph contributors (@koor-ceph)
 extends_documentation_fragment:
+  - koor.ceph.attributes.info_module
   - koor.ceph.connection
 options:
   pool:
@@ -31,13 +32,6 @@ options:
   name:
     description: Only the image of this name.
     type: str
-attributes:
-  check_mode:
-    support: full
-    description: Reads only.
-  diff_mode:
-    support: none
-    description: Reads only.
 seealso:
   - module: koor.ceph.ceph_rbd_image
 """

@@ -18,6 +18,7 @@ description:
 author:
   - koor.ceph contributors (@koor-ceph)
 extends_documentation_fragment:
+  - koor.ceph.attributes.info_module
   - koor.ceph.connection
 options:
   uids:
@@ -29,13 +30,6 @@ options:
     description: Return each user's S3 keys (access and secret) as well.
     type: bool
     default: false
-attributes:
-  check_mode:
-    support: full
-    description: Reads only.
-  diff_mode:
-    support: none
-    description: Reads only.
 seealso:
   - module: koor.ceph.ceph_rgw_user
 """

@@ -18,14 +18,8 @@ description:
 author:
   - koor.ceph contributors (@koor-ceph)
 extends_documentation_fragment:
+  - koor.ceph.attributes.info_module
   - koor.ceph.connection
-attributes:
-  check_mode:
-    support: full
-    description: Reads only; runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Reads only.
 """
 
 EXAMPLES = r"""

@@ -29,6 +29,8 @@ description:
   - The role C(koor.ceph.disk_prep) uses it to check storage hosts before Rook creates OSDs.
 author:
   - koor.ceph contributors (@koor-ceph)
+extends_documentation_fragment:
+  - koor.ceph.attributes.info_module
 options:
   devices:
     description:
@@ -48,13 +50,6 @@ options:
       - Loop devices are not eligible unless this is V(true) (as Rook's C(ROOK_CEPH_ALLOW_LOOP_DEVICES)).
     type: bool
     default: false
-attributes:
-  check_mode:
-    support: full
-    description: Reads only; runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Reads only.
 notes:
   - A device is I(clean) when C(blkid) finds no signature on it (no partition table, file system, LVM or RAID member,
     BlueStore), it has no partitions, and no BlueStore label is found at 0, 1, 10, 100 or 1000 GiB.

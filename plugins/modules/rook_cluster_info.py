@@ -22,6 +22,7 @@ description:
 author:
   - koor.ceph contributors (@koor-ceph)
 extends_documentation_fragment:
+  - koor.ceph.attributes.info_module
   - koor.ceph.kube
 options:
   name:
@@ -78,12 +79,6 @@ options:
     type: bool
     default: true
 attributes:
-  check_mode:
-    support: full
-    description: Reads only; runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Reads only.
   action_group:
     description: Use C(group/koor.ceph.rook) in C(module_defaults) to set the connection options.
     support: full

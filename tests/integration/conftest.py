@@ -89,6 +89,22 @@ def module(lab):
     return call
 
 
+def house_cycle(module, module_name, /, **options):
+    """The house cycle of a module against the lab: check -> apply -> apply again -> check again. The
+    first two change and agree (diff, commands), the last two change nothing. Returns (check, apply)."""
+    check1 = module(module_name, check_mode=True, **options)
+    apply1 = module(module_name, **options)
+    apply2 = module(module_name, **options)
+    check2 = module(module_name, check_mode=True, **options)
+    for result in (check1, apply1, apply2, check2):
+        assert result["_rc"] == 0, result
+    assert check1["changed"] is True and apply1["changed"] is True
+    assert check1["diff"] == apply1["diff"] and check1["commands"] == apply1["commands"]
+    assert apply2["changed"] is False and apply2["commands"] == [], apply2["commands"]
+    assert check2["changed"] is False and check2["commands"] == []
+    return check1, apply1
+
+
 # --- the Rook simulator lab (tests/integration/test_rook_sim*.py): one per session ---------------
 def pytest_terminal_summary(terminalreporter):
     support = sys.modules.get("rook_sim_support")

@@ -5,22 +5,14 @@ import stat
 
 import pytest
 
+from conftest import house_cycle
+
 PREFIX = "client.kt-"
 
 
 def cycle(module, **options):
-    """The house cycle; returns the check and apply results."""
-    check1 = module("ceph_auth", check_mode=True, **options)
-    apply1 = module("ceph_auth", **options)
-    apply2 = module("ceph_auth", **options)
-    check2 = module("ceph_auth", check_mode=True, **options)
-    for result in (check1, apply1, apply2, check2):
-        assert result["_rc"] == 0, result
-    assert check1["changed"] is True and apply1["changed"] is True
-    assert check1["diff"] == apply1["diff"] and check1["commands"] == apply1["commands"]
-    assert apply2["changed"] is False and apply2["commands"] == [], apply2
-    assert check2["changed"] is False and check2["commands"] == []
-    return check1, apply1
+    """The house cycle (conftest.house_cycle); returns the check and apply results."""
+    return house_cycle(module, "ceph_auth", **options)
 
 
 def entities(lab):

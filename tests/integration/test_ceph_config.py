@@ -1,6 +1,8 @@
 """ceph_config: check -> apply -> apply again -> check again -> verified with the CLI."""
 import pytest
 
+from conftest import house_cycle
+
 MODULE = "ceph_config"
 
 # (who, option, value as declared, value as Ceph stores it)
@@ -20,18 +22,8 @@ SETTINGS = [
 
 
 def cycle(module, **options):
-    """The house cycle; returns the check and apply results."""
-    check1 = module(MODULE, check_mode=True, **options)
-    apply1 = module(MODULE, **options)
-    apply2 = module(MODULE, **options)
-    check2 = module(MODULE, check_mode=True, **options)
-    for result in (check1, apply1, apply2, check2):
-        assert result["_rc"] == 0, result
-    assert check1["changed"] is True and apply1["changed"] is True
-    assert check1["diff"] == apply1["diff"] and check1["commands"] == apply1["commands"]
-    assert apply2["changed"] is False and apply2["commands"] == []
-    assert check2["changed"] is False and check2["commands"] == []
-    return check1, apply1
+    """The house cycle (conftest.house_cycle); returns the check and apply results."""
+    return house_cycle(module, MODULE, **options)
 
 
 def dump(lab):

@@ -3,23 +3,16 @@ import json
 
 import pytest
 
+from conftest import house_cycle
+
 FS = "cephfs"
 GROUP = "koor-it-svgroup"
 SUB = "koor-it-sub"
 
 
 def cycle(module, module_name, /, **options):
-    check1 = module(module_name, check_mode=True, **options)
-    apply1 = module(module_name, **options)
-    apply2 = module(module_name, **options)
-    check2 = module(module_name, check_mode=True, **options)
-    for result in (check1, apply1, apply2, check2):
-        assert result["_rc"] == 0, result
-    assert check1["changed"] is True and apply1["changed"] is True
-    assert check1["diff"] == apply1["diff"] and check1["commands"] == apply1["commands"]
-    assert apply2["changed"] is False and apply2["commands"] == []
-    assert check2["changed"] is False and check2["commands"] == []
-    return apply1
+    """The house cycle (conftest.house_cycle); returns the apply result."""
+    return house_cycle(module, module_name, **options)[1]
 
 
 def subvolumes(lab, group=GROUP):

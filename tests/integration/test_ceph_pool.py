@@ -1,19 +1,12 @@
 """ceph_pool / ceph_pool_info on the lab: the house cycle, sets, deletion consent, bad input."""
 import pytest
 
+from conftest import house_cycle
+
 
 def cycle(module, **options):
-    check1 = module("ceph_pool", check_mode=True, **options)
-    apply1 = module("ceph_pool", **options)
-    apply2 = module("ceph_pool", **options)
-    check2 = module("ceph_pool", check_mode=True, **options)
-    for result in (check1, apply1, apply2, check2):
-        assert result["_rc"] == 0, result
-    assert check1["changed"] is True and apply1["changed"] is True
-    assert check1["diff"] == apply1["diff"] and check1["commands"] == apply1["commands"]
-    assert apply2["changed"] is False and apply2["commands"] == []
-    assert check2["changed"] is False and check2["commands"] == []
-    return apply1
+    """The house cycle (conftest.house_cycle); returns the apply result."""
+    return house_cycle(module, "ceph_pool", **options)[1]
 
 
 def pool_detail(lab, name):

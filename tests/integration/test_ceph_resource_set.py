@@ -5,24 +5,17 @@ import json
 
 import pytest
 
+from conftest import house_cycle
+
 MODULE = "ceph_resource_set"
 SECRET = "kt-set-secret-0123456789"
 KEYRING = "/tmp/kt-set.keyring"
 
 
 def cycle(module, **options):
-    """check -> apply -> apply again -> check again; returns (check1, apply1)."""
-    check1 = module(MODULE, check_mode=True, **options)
-    apply1 = module(MODULE, **options)
-    apply2 = module(MODULE, **options)
-    check2 = module(MODULE, check_mode=True, **options)
-    for result in (check1, apply1, apply2, check2):
-        assert result["_rc"] == 0, result
-    assert check1["changed"] is True and apply1["changed"] is True
-    assert check1["diff"] == apply1["diff"] and check1["commands"] == apply1["commands"]
+    """The house cycle (conftest.house_cycle); returns the check and apply results."""
+    check1, apply1 = house_cycle(module, MODULE, **options)
     assert check1["summary"] == apply1["summary"]
-    assert apply2["changed"] is False and apply2["commands"] == [], apply2["commands"]
-    assert check2["changed"] is False and check2["commands"] == []
     return check1, apply1
 
 

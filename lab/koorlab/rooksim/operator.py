@@ -263,6 +263,18 @@ class Operator:
         details.update({name: None for name in old if name not in details})
         return details
 
+    def _blocked(self, cr, plural, reason, message, status=None):
+        """A deletion that waits, as Rook reports it: condition DeletionIsBlocked with a reason."""
+        previous = (cr.get("status") or {}).get("conditions")
+        self._status(cr, plural, dict(status or {}, conditions=[
+            condition("DeletionIsBlocked", "True", reason, message, previous)]))
+
+    @staticmethod
+    def _current(cr):
+        """Ready for the spec it has now: nothing to reconcile."""
+        status = cr.get("status") or {}
+        return status.get("phase") == "Ready" and status.get("observedGeneration") == cr["metadata"].get("generation")
+
     @staticmethod
     def _deleting(obj):
         return bool(obj["metadata"].get("deletionTimestamp"))
@@ -681,9 +693,7 @@ class Operator:
                            if o["metadata"]["namespace"] == ns]
         if dependents:
             message = "CephCluster %s has dependents: %s" % (cr["metadata"]["name"], ", ".join(dependents))
-            self._status(cr, "cephclusters", {"phase": "Deleting", "conditions": [
-                condition("DeletionIsBlocked", "True", "ObjectHasDependents", message,
-                          (cr.get("status") or {}).get("conditions"))]})
+            self._blocked(cr, "cephclusters", "ObjectHasDependents", message, {"phase": "Deleting"})
             return
         spec = cr.get("spec") or {}
         confirmed = (spec.get("cleanupPolicy") or {}).get("confirmation") == "yes-really-destroy-data"
@@ -817,25 +827,20 @@ class Operator:
                           if n["metadata"]["namespace"] == cr["metadata"]["namespace"]
                           and (n.get("spec") or {}).get("blockPoolName") == name]
             if namespaces:
-                self._status(cr, plural, {"conditions": [condition(
-                    "DeletionIsBlocked", "True", "ObjectHasDependents",
-                    "CephBlockPool %s has dependents: CephBlockPoolRadosNamespaces %s" % (name, ", ".join(namespaces)),
-                    previous)]})
+                self._blocked(cr, plural, "ObjectHasDependents", "CephBlockPool %s has dependents: "
+                              "CephBlockPoolRadosNamespaces %s" % (name, ", ".join(namespaces)))
                 return
-            images = self.ceph.host(["rbd", "-c", self.ceph.conf, "ls", "--format", "json", name],
-                                    check=False, timeout=60)
+            images = self._rbd("ls", "--format", "json", name, check=False)
             listed = json.loads(images.stdout) if images.returncode == 0 and images.stdout.strip() else []
             if listed:
-                self._status(cr, plural, {"conditions": [condition(
-                    "DeletionIsBlocked", "True", "PoolNotEmpty",
-                    "pool %s still has %d rbd images: %s" % (name, len(listed), ", ".join(listed[:10])), previous)]})
+                self._blocked(cr, plural, "PoolNotEmpty",
+                              "pool %s still has %d rbd images: %s" % (name, len(listed), ", ".join(listed[:10])))
                 return
             self.delete_pool(name)
             self._drop_finalizer(cr, plural, KINDS[plural])
             return
         self._ensure_finalizer(cr, plural, KINDS[plural])
-        if (cr.get("status") or {}).get("phase") == "Ready" and \
-                (cr.get("status") or {}).get("observedGeneration") == cr["metadata"].get("generation"):
+        if self._current(cr):
             return
         self._status(cr, plural, {"phase": "Progressing"})
         self.create_pool(name, spec, spec.get("application") or "rbd")
@@ -863,16 +868,14 @@ class Operator:
                 images = self._rbd("ls", "--format", "json", "--namespace", name, pool, check=False)
                 held = json.loads(images.stdout or "[]") if images.returncode == 0 else []
                 if held:
-                    self._status(cr, plural, {"conditions": [condition(
-                        "DeletionIsBlocked", "True", "ObjectHasDependents",
-                        "rados namespace %s/%s still has %d rbd images" % (pool, name, len(held)), previous)]})
+                    self._blocked(cr, plural, "ObjectHasDependents",
+                                  "rados namespace %s/%s still has %d rbd images" % (pool, name, len(held)))
                     return
                 self._rbd("namespace", "remove", "%s/%s" % (pool, name))
             self._drop_finalizer(cr, plural, KINDS[plural])
             return
         self._ensure_finalizer(cr, plural, KINDS[plural])
-        status = cr.get("status") or {}
-        if status.get("phase") == "Ready" and status.get("observedGeneration") == cr["metadata"].get("generation"):
+        if self._current(cr):
             return
         if existing is None:  # the pool is not there (yet)
             self._status(cr, plural, {"phase": "Progressing",
@@ -900,10 +903,8 @@ class Operator:
             groups = [g for g in self.kube.list("cephfilesystemsubvolumegroups")
                       if (g.get("spec") or {}).get("filesystemName") == fs_name]
             if groups:
-                self._status(cr, plural, {"conditions": [condition(
-                    "DeletionIsBlocked", "True", "ObjectHasDependents",
-                    "CephFilesystem %s has dependents: %s" % (fs_name, ", ".join(
-                        g["metadata"]["name"] for g in groups)), (cr.get("status") or {}).get("conditions"))]})
+                self._blocked(cr, plural, "ObjectHasDependents", "CephFilesystem %s has dependents: %s" % (
+                    fs_name, ", ".join(g["metadata"]["name"] for g in groups)))
                 return
             self.ceph.ceph("fs", "fail", fs_name, check=False)
             for name in mds_names:
@@ -917,8 +918,7 @@ class Operator:
             self._drop_finalizer(cr, plural, KINDS[plural])
             return
         self._ensure_finalizer(cr, plural, KINDS[plural])
-        status = cr.get("status") or {}
-        if status.get("phase") == "Ready" and status.get("observedGeneration") == cr["metadata"].get("generation"):
+        if self._current(cr):
             return
         self._status(cr, plural, {"phase": "Progressing"})
         self.create_pool(meta_pool, spec.get("metadataPool") or {}, "cephfs")
@@ -959,9 +959,7 @@ class Operator:
         if self._deleting(cr):
             proc = self.ceph.ceph("fs", "subvolume", "ls", fs_name, "--group_name", name, check=False)
             if proc.returncode == 0 and json.loads(proc.stdout or "[]"):
-                self._status(cr, plural, {"conditions": [condition(
-                    "DeletionIsBlocked", "True", "ObjectHasDependents",
-                    "subvolume group %s has subvolumes" % name, (cr.get("status") or {}).get("conditions"))]})
+                self._blocked(cr, plural, "ObjectHasDependents", "subvolume group %s has subvolumes" % name)
                 return
             self.ceph.ceph("fs", "subvolumegroup", "rm", fs_name, name, "--force", check=False)
             self._drop_finalizer(cr, plural, KINDS[plural])
@@ -1006,10 +1004,8 @@ class Operator:
             buckets = self.radosgw_admin(store, "bucket", "list", check=False)
             listed = json.loads(buckets.stdout) if buckets.returncode == 0 and buckets.stdout.strip() else []
             if listed:
-                self._status(cr, plural, {"conditions": [condition(
-                    "DeletionIsBlocked", "True", "ObjectHasDependents",
-                    "object store %s has buckets: %s" % (store, ", ".join(listed[:10])),
-                    (cr.get("status") or {}).get("conditions"))]})
+                self._blocked(cr, plural, "ObjectHasDependents",
+                              "object store %s has buckets: %s" % (store, ", ".join(listed[:10])))
                 return
             for name in rgws:
                 self.ceph.remove_daemon(name)
@@ -1020,8 +1016,7 @@ class Operator:
             self._drop_finalizer(cr, plural, KINDS[plural])
             return
         self._ensure_finalizer(cr, plural, KINDS[plural])
-        status = cr.get("status") or {}
-        if status.get("phase") == "Ready" and status.get("observedGeneration") == cr["metadata"].get("generation"):
+        if self._current(cr):
             return
         self._status(cr, plural, {"phase": "Progressing"})
         for pool in meta_pools:
@@ -1068,8 +1063,7 @@ class Operator:
             self._drop_finalizer(cr, plural, KINDS[plural])
             return
         self._ensure_finalizer(cr, plural, KINDS[plural])
-        status = cr.get("status") or {}
-        if status.get("phase") == "Ready" and status.get("observedGeneration") == cr["metadata"].get("generation"):
+        if self._current(cr):
             return
         if not self._store_ready(ns, store):
             self._status(cr, plural, {"phase": "ReconcileFailed" if not store else "Progressing"})
@@ -1111,8 +1105,7 @@ class Operator:
             self._drop_finalizer(cr, plural, KINDS[plural])
             return
         self._ensure_finalizer(cr, plural, KINDS[plural])
-        status = cr.get("status") or {}
-        if status.get("phase") == "Ready" and status.get("observedGeneration") == cr["metadata"].get("generation"):
+        if self._current(cr):
             return
         caps = []
         for kind, cap in sorted((spec.get("caps") or {}).items()):

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -81,6 +82,16 @@ def s3(method, url, access, secret, body=b""):
     req = urllib.request.Request(url, data=body or None, method=method, headers=headers)
     with urllib.request.urlopen(req, timeout=30) as resp:
         return resp.status, resp.read()
+
+
+def play_recap(output):
+    """{host: {ok, changed, unreachable, failed, ...}} from ansible-playbook's PLAY RECAP lines."""
+    recap = {}
+    for line in output.splitlines():
+        match = re.match(r"^(\S+)\s+:\s+(.*)$", line.strip())
+        if match and "ok=" in match.group(2):
+            recap[match.group(1)] = dict((k, int(v)) for k, v in re.findall(r"(\w+)=(\d+)", match.group(2)))
+    return recap
 
 
 class LabelWatch:

@@ -21,6 +21,7 @@ import time
 import pytest
 import yaml
 
+import rook_sim_support as support
 from conftest import KOOR_LAB, ROOK_EXAMPLES, ROOT
 
 LAB = os.environ.get("KOOR_ROOK_ROLES_LAB", "rookroles")
@@ -30,10 +31,12 @@ OPERATOR_PLAYBOOK = os.path.join(ROOT, "tests", "integration", "playbooks", "roo
 ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
 
 
-class RolesLab:
+class RolesLab(support.RookLab):
+    """The Rook lab (rook_sim_support.RookLab: kubectl, the toolbox, SSH to the nodes) with an inventory
+    and a playbook run of its own."""
+
     def __init__(self, env, workdir):
-        self.name = env["KOOR_LAB_NAME"]
-        self.kubeconfig = env["KUBECONFIG"]
+        super().__init__(env)
         self.workdir = workdir
         with open(os.path.join(ROOT, "inventories", "lab", "generated", "%s-nodes.yml" % self.name)) as handle:
             nodes = yaml.safe_load(handle)["all"]["children"]["koor_lab_nodes"]
@@ -77,50 +80,21 @@ class RolesLab:
                    ANSIBLE_FORCE_COLOR="0")
         started = time.monotonic()
         proc = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, env=env, timeout=1800, check=False)
-        recap = {}
-        for line in proc.stdout.splitlines():
-            match = re.match(r"^(\S+)\s+:\s+(.*)$", line)
-            if match and "ok=" in match.group(2):
-                recap[match.group(1)] = dict((k, int(v)) for k, v in re.findall(r"(\w+)=(\d+)", match.group(2)))
+        recap = support.play_recap(proc.stdout)
         print("ansible-playbook %s: rc=%s in %.0fs"
               % (os.path.basename(playbook), proc.returncode, time.monotonic() - started))
         return proc.returncode, proc.stdout + proc.stderr, recap
-
-    def kubectl(self, *args, check=True, input=None):
-        proc = subprocess.run(["kubectl", "--kubeconfig", self.kubeconfig] + list(args), capture_output=True,
-                              text=True, timeout=180, check=False, input=input)
-        if check and proc.returncode:
-            raise AssertionError("kubectl %s: %s%s" % (" ".join(args), proc.stdout, proc.stderr))
-        return proc
-
-    def get(self, kind, name, ns=NS):
-        proc = self.kubectl("-n", ns, "get", kind, name, "-o", "json", check=False)
-        return json.loads(proc.stdout) if proc.returncode == 0 else None
 
     def cephclusters(self):
         proc = self.kubectl("-n", NS, "get", "cephcluster", "-o", "json", check=False)
         return json.loads(proc.stdout)["items"] if proc.returncode == 0 else None
 
-    def ceph(self, *args):
-        out = self.kubectl("-n", NS, "exec", "deploy/rook-ceph-tools", "--", "ceph", "--format", "json", *args).stdout
-        return json.loads(out)
-
-    def on_node(self, node, command):
-        ssh_config = "/var/lib/koor-lab/%s/nodes/ssh/ssh_config" % self.name
-        return subprocess.run(["ssh", "-F", ssh_config, node, command], capture_output=True, text=True,
-                              timeout=120, check=True).stdout
-
 
 @pytest.fixture(scope="module")
 def roles_lab(tmp_path_factory):
-    subprocess.run([KOOR_LAB, "down", "--name", LAB], check=True, capture_output=True)
-    proc = subprocess.run([KOOR_LAB, "up", "--rook", "--name", LAB, "--nodes", "3", "--node-disks", "10G,10G,1G"],
-                          capture_output=True, text=True, check=False)
-    assert proc.returncode == 0, proc.stderr
-    env = dict(line[len("export "):].split("=", 1) for line in proc.stdout.splitlines() if line.startswith("export "))
-    env = dict((k, v.strip("'")) for k, v in env.items())
+    lab = support.up_fresh(LAB, "10G,10G,1G")
     try:
-        yield RolesLab(env, str(tmp_path_factory.mktemp("rook-roles")))
+        yield RolesLab(lab.env, str(tmp_path_factory.mktemp("rook-roles")))
     finally:
         subprocess.run([KOOR_LAB, "down", "--name", LAB], check=False, capture_output=True)
 

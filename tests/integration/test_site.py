@@ -10,7 +10,6 @@ KOOR_SITE_LAB_KEEP=1 (scripts/integration.sh keeps it for the Rook molecule scen
 """
 import json
 import os
-import re
 import subprocess
 import time
 import uuid
@@ -54,16 +53,6 @@ def playbook(name="site.yml", *extra):
     return proc
 
 
-def recap(stdout):
-    """{host: {ok, changed, unreachable, failed, ...}} from the PLAY RECAP."""
-    hosts = {}
-    for line in stdout[stdout.rindex("PLAY RECAP"):].splitlines()[1:]:
-        match = re.match(r"^(\S+)\s+:\s+(.*)$", line.strip())
-        if match:
-            hosts[match.group(1)] = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", match.group(2))}
-    return hosts
-
-
 def tail(proc):
     return "%s\n%s" % (proc.stdout[-6000:], proc.stderr[-2000:])
 
@@ -80,7 +69,7 @@ def test_site_from_an_empty_lab(site):
     assert "cephclusters.ceph.rook.io" not in site.kubectl("get", "crd", "-o", "name").stdout
     proc = first_run(site)
     assert proc.returncode == 0, tail(proc)
-    hosts = recap(proc.stdout)
+    hosts = support.play_recap(proc.stdout)
     assert set(hosts) == {"localhost", "%s-node1" % LAB, "%s-node2" % LAB, "%s-node3" % LAB}, hosts
     assert all(h["failed"] == 0 and h["unreachable"] == 0 for h in hosts.values()), hosts
 
@@ -198,7 +187,7 @@ def test_second_run_changes_nothing(site):
     proc = playbook()
     support.TIMINGS["site.yml again (no-op)"] = proc.wall
     assert proc.returncode == 0, tail(proc)
-    hosts = recap(proc.stdout)
+    hosts = support.play_recap(proc.stdout)
     assert all(h["changed"] == 0 and h["failed"] == 0 for h in hosts.values()), tail(proc)
     # No spec was written (the operator may still write statuses, which do not bump generations).
     assert _generations(site, kinds) == before

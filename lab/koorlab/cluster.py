@@ -282,6 +282,43 @@ class Lab:
         self._start_osds()
         self._start_mds_rgw()
 
+    def daemons(self):
+        """The lab's daemons, in the order they start: (name, argv)."""
+        return ([("mon.a", ["ceph-mon", "-i", "a"]), ("mgr.x", ["/usr/bin/ceph-mgr", "-i", "x"])]
+                + [("osd.%d" % i, ["ceph-osd", "-i", str(i)]) for i in range(OSD_COUNT)]
+                + [("mds.a", ["ceph-mds", "-i", "a"]), (RGW_NAME, ["radosgw", "-n", RGW_NAME])])
+
+    def running_daemons(self):
+        """Names (mon.a, osd.1, client.rgw.lab, ...) of the lab's daemons that have a process."""
+        names = set()
+        for pid in self.pids():
+            argv = _cmdline(pid)
+            if not argv:
+                continue
+            kind = os.path.basename(argv[0]).replace("ceph-", "")
+            for flag in ("-i", "-n"):
+                if flag in argv[:-1]:
+                    ident = argv[argv.index(flag) + 1]
+                    names.add(ident if flag == "-n" else "%s.%s" % (kind, ident))
+        return names
+
+    def missing_daemons(self):
+        running = self.running_daemons()
+        return [name for name, _argv in self.daemons() if name not in running]
+
+    def start_missing(self, missing):
+        """Start the daemons that died (an OSD killed, the mgr crashed) in the order they start."""
+        self.mount()
+        for name, argv in self.daemons():
+            if name not in missing:
+                continue
+            self._spawn(argv)
+            if name == "mon.a":
+                wait_for("the mon to answer",
+                         lambda: self.ceph("mon", "stat", timeout=20, check=False).returncode == 0, 60)
+        if any(name.startswith("osd.") for name in missing):
+            wait_for("%d OSDs up" % OSD_COUNT, lambda: self.ceph("osd", "stat")["num_up_osds"] == OSD_COUNT, 120)
+
     def pids(self):
         return pids_matching(self.conf)
 
@@ -390,6 +427,14 @@ def _ansible_vars(lab):
     }
 
 
+def _cmdline(pid):
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as handle:
+            return [a.decode(errors="replace") for a in handle.read().split(b"\0") if a]
+    except OSError:
+        return []
+
+
 def _daemon(pid):
     try:
         with open("/proc/%d/cmdline" % pid, "rb") as handle:
@@ -443,6 +488,12 @@ def up(name, suite="sid", port=None, timeout=240):
                 raise LabError("port %d is in use by another program: lab %r cannot restart on it" % (taken[0], name))
             log("restarting lab %r" % name)
             lab.start()
+        else:
+            missing = lab.missing_daemons()
+            if missing:
+                log("lab %r: %s not running: starting %s again"
+                    % (name, ", ".join(missing), "it" if len(missing) == 1 else "them"))
+                lab.start_missing(missing)
         _save_state(state)
     lab.wait_ready(timeout)
     log("lab %r ready in %.1fs" % (name, time.monotonic() - started))

@@ -11,6 +11,14 @@ def koor_lab(*args, check=True):
     return subprocess.run([KOOR_LAB] + list(args), capture_output=True, text=True, check=check)
 
 
+def _cmdline(pid):
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as handle:
+            return handle.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
 def test_taken_port_is_a_clear_error_not_a_hang(lab):
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
@@ -48,6 +56,22 @@ def test_second_lab_runs_beside_the_first_and_down_leaves_nothing(lab):
         assert lab.ceph("fsid")["fsid"] == lab.fsid
         pids = status["pids"]
         base = int(env["KOOR_LAB_MON_PORT"])
+        # a killed OSD (and mgr) is started again by `up`, not waited for until the timeout
+        conf_arg = "-c /var/lib/koor-lab/%s/ceph.conf" % name
+        killed = [pid for pid in pids if _cmdline(pid).startswith(("ceph-osd -i 1 " + conf_arg,
+                                                                   "/usr/bin/ceph-mgr -i x " + conf_arg))]
+        assert len(killed) == 2, [_cmdline(p) for p in pids]
+        for pid in killed:
+            os.kill(pid, 9)
+        proc = koor_lab("up", "--name", name, "--timeout", "90", check=False)
+        assert proc.returncode == 0, proc.stderr
+        assert "mgr.x, osd.1 not running: starting them again" in proc.stderr
+        again = json.loads(koor_lab("status", "--name", name).stdout)
+        assert again["ready"] is True and len(again["pids"]) == 7
+        assert not set(killed) & set(again["pids"])
+        osd_stat = subprocess.run(["chroot", env["KOOR_LAB_ROOT"], "ceph", "-c", env["KOOR_LAB_CONF"], "osd", "stat",
+                                   "--format", "json"], capture_output=True, text=True, check=True).stdout
+        assert json.loads(osd_stat)["num_up_osds"] == 3
     finally:
         koor_lab("down", "--name", name)
     assert len(pids) == 7  # mon, mgr, 3 OSDs, MDS, radosgw

@@ -34,6 +34,7 @@ import base64
 import errno as _errno
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -81,6 +82,35 @@ def cli_argv(cmd, hello, timeout):
         else:
             argv += ["--" + key] + values
     return argv
+
+
+CLI_CONNECT_ERROR = re.compile(r"\[errno (\d+)\] (.*)\(error connecting to the cluster\)")
+CLI_INIT_ERROR = re.compile(r"Error initializing cluster client: (\w+)\(")
+CLI_INIT_ERRNO = {"ObjectNotFound": _errno.ENOENT, "PermissionDeniedError": _errno.EACCES,
+                  "PermissionError": _errno.EPERM, "TimedOut": _errno.ETIMEDOUT, "InvalidArgumentError": _errno.EINVAL}
+CLI_ERROR = re.compile(r"^Error (E[A-Z]+): ", re.M)
+
+
+def cli_reply(reply):
+    """A ceph CLI process's result in the agent's terms: its exit status is 1 for a failure to
+    connect (the errno is in its last words) and the command's errno otherwise. ``connect``
+    marks a reply that never reached the cluster."""
+    if reply["rc"] == 0:
+        return reply
+    err = reply["err"].strip()
+    last = err.splitlines()[-1].strip() if err else ""
+    found = CLI_CONNECT_ERROR.search(last)
+    if found:
+        reply.update(rc=int(found.group(1)) or _errno.EIO, connect=True)
+    elif reply["rc"] == 1 and last == "timed out":
+        reply.update(rc=_errno.ETIMEDOUT, connect=True)
+    elif CLI_INIT_ERROR.search(last):
+        reply.update(rc=CLI_INIT_ERRNO.get(CLI_INIT_ERROR.search(last).group(1), _errno.EIO), connect=True)
+    else:
+        found = CLI_ERROR.search(err)
+        if found and isinstance(getattr(_errno, found.group(1), None), int):
+            reply["rc"] = getattr(_errno, found.group(1))
+    return reply
 
 
 def _cli_str(value):
@@ -181,7 +211,7 @@ class Agent:
         inbuf = _text(req.get("inbuf")).encode("utf-8")
         timeout = int(req.get("timeout") or self.timeout)
         if self.cluster is None:
-            return self.run(cli_argv(cmd, self.hello, timeout), inbuf, timeout)
+            return cli_reply(self.run(cli_argv(cmd, self.hello, timeout), inbuf, timeout))
         ret, out, outs = self.cluster.mon_command(json.dumps(cmd), inbuf, timeout=timeout)
         return {"rc": abs(ret), "out": _text(out), "err": _text(outs)}
 
@@ -191,7 +221,7 @@ class Agent:
         if self.cluster is None:
             argv = ["ceph"] + conn_args(self.hello) + ["--connect-timeout", str(timeout), "--format", "json"]
             argv += ["tell", "osd.%d" % req["osd"]] + cmd["prefix"].split()
-            return self.run(argv, b"", timeout)
+            return cli_reply(self.run(argv, b"", timeout))
         ret, out, outs = self.cluster.osd_command(int(req["osd"]), json.dumps(cmd), b"", timeout=timeout)
         return {"rc": abs(ret), "out": _text(out), "err": _text(outs)}
 

@@ -182,7 +182,8 @@ class CephRunner:
     def __init__(self, params, check_mode=False):
         self.params = connection_params(params)
         self.check_mode = check_mode
-        self.timeout = int(self.params.get("timeout") or 30)
+        timeout = self.params.get("timeout")
+        self.timeout = 30 if timeout is None else int(timeout)
         if self.timeout < 1:
             raise CephInputError("timeout must be at least 1 second, got %d" % self.timeout)
         self.transport = make_transport(self.params)
@@ -238,27 +239,32 @@ class CephRunner:
         stage, message = reply.get("stage"), reply.get("message", "")
         where = self.transport.describe()
         if stage == "connect":
-            code = reply.get("errno")
-            if code == errno.ETIMEDOUT or "timed out" in message.lower():
-                raise CephTimeoutError(
-                    "cannot reach the Ceph cluster within %ds (through %s): check that the mons in %s are up and "
-                    "reachable" % (self.timeout, where, self.params.get("conf") or "the default ceph.conf"),
-                    stderr=message)
-            if code == errno.ENOENT and "conf_read_file" not in message:
-                raise CephConnectionError(
-                    "no usable key for %s (through %s): set 'keyring' to a keyring that holds its key"
-                    % (self.params.get("client"), where), stderr=message)
-            if code == errno.ENOENT:
-                raise CephConnectionError(
-                    "cannot read the Ceph configuration (through %s): set 'conf' to an existing ceph.conf and "
-                    "'keyring' to a keyring for %s" % (where, self.params.get("client")), stderr=message)
-            if code in (errno.EACCES, errno.EPERM, errno.EINVAL) or "auth" in message.lower():
-                raise CephConnectionError(
-                    "the cluster refused the credentials of %s (through %s): check 'client' and 'keyring'"
-                    % (self.params.get("client"), where), stderr=message)
-            raise CephConnectionError("cannot connect to the Ceph cluster (through %s): %s" % (where, message),
-                                      stderr=message)
+            raise self._connect_error(reply.get("errno"), message)
         raise CephAgentError("the agent cannot work on the far side (%s): %s" % (where, message), stderr=message)
+
+    def _connect_error(self, code, message):
+        """The error for a client that could not connect (librados at the agent's start, or the
+        ceph CLI of agent_mode cli at its first command): what to check, with Ceph's words."""
+        where = self.transport.describe()
+        if code == errno.ETIMEDOUT or "timed out" in message.lower():
+            return CephTimeoutError(
+                "cannot reach the Ceph cluster within %ds (through %s): check that the mons in %s are up and "
+                "reachable" % (self.timeout, where, self.params.get("conf") or "the default ceph.conf"),
+                stderr=message)
+        if code == errno.ENOENT and "conf_read_file" not in message:
+            return CephConnectionError(
+                "no usable key for %s (through %s): set 'keyring' to a keyring that holds its key"
+                % (self.params.get("client"), where), stderr=message)
+        if code == errno.ENOENT:
+            return CephConnectionError(
+                "cannot read the Ceph configuration (through %s): set 'conf' to an existing ceph.conf and "
+                "'keyring' to a keyring for %s" % (where, self.params.get("client")), stderr=message)
+        if code in (errno.EACCES, errno.EPERM, errno.EINVAL) or "auth" in message.lower():
+            return CephConnectionError(
+                "the cluster refused the credentials of %s (through %s): check 'client' and 'keyring'"
+                % (self.params.get("client"), where), stderr=message)
+        return CephConnectionError("cannot connect to the Ceph cluster (through %s): %s" % (where, message),
+                                   stderr=message)
 
     def close(self):
         proc, self._proc = self._proc, None
@@ -500,6 +506,8 @@ class CephRunner:
     def _command_error(self, line, reply):
         rc = reply["rc"]
         err = (reply.get("err") or "").strip()
+        if reply.get("connect"):
+            return self._connect_error(rc, err)
         if rc == errno.ETIMEDOUT:
             return CephTimeoutError("'%s' timed out: %s" % (line, err or "no answer"), cmd=line, rc=rc, stderr=err)
         name = errno.errorcode.get(rc, "rc %s" % rc)

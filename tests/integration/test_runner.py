@@ -15,6 +15,15 @@ def runner(lab, request):
         yield r
 
 
+def _connect(params):
+    """Start the agent and send it one read: in agent_mode cli the CLI connects at the first command."""
+    with CephRunner(params) as r:
+        r.mon("status")
+
+
+MODES = pytest.mark.parametrize("mode", ["auto", "cli"])
+
+
 def test_agent_mode_matches_far_side(lab, runner):
     expected = "librados" if runner.params["agent_mode"] == "auto" else "cli"
     assert runner.mode == expected
@@ -59,38 +68,44 @@ def test_writes_apply_on_both_paths(lab):
             assert r.commands == ["ceph osd set nosnaptrim", "ceph osd unset nosnaptrim"]
 
 
-def test_missing_conf_is_a_clear_error(lab):
+@MODES
+def test_missing_conf_is_a_clear_error(lab, mode):
     with pytest.raises(CephConnectionError) as err:
-        CephRunner(dict(lab.connection, conf="/nonexistent/ceph.conf")).start()
+        _connect(dict(lab.connection, conf="/nonexistent/ceph.conf", agent_mode=mode))
     assert "set 'conf' to an existing ceph.conf" in err.value.msg
 
 
-def test_missing_keyring_is_a_clear_error(lab):
+@MODES
+@pytest.mark.parametrize("keyring", ["/nonexistent.keyring", "/etc/hosts"])
+def test_missing_keyring_is_a_clear_error(lab, mode, keyring):
     with pytest.raises(CephConnectionError) as err:
-        CephRunner(dict(lab.connection, keyring="/nonexistent.keyring")).start()
-    assert "keyring" in err.value.msg
+        _connect(dict(lab.connection, keyring=keyring, agent_mode=mode))
+    assert "no usable key for client.admin" in err.value.msg and "set 'keyring'" in err.value.msg
 
 
-def test_wrong_key_is_refused_credentials(lab):
-    bad = os.path.join(os.path.dirname(lab.keyring), "wrong.keyring")
+@MODES
+def test_wrong_key_is_refused_credentials(lab, mode):
+    bad = os.path.join(os.path.dirname(lab.keyring), "wrong-%s.keyring" % mode)
     lab.run("ceph-authtool", "--create-keyring", bad, "--gen-key", "-n", "client.admin")
     try:
         with pytest.raises(CephConnectionError) as err:
-            CephRunner(dict(lab.connection, keyring=bad, timeout=5)).start()
+            _connect(dict(lab.connection, keyring=bad, timeout=5, agent_mode=mode))
         assert "refused the credentials of client.admin" in err.value.msg
     finally:
         os.unlink(bad)
 
 
-def test_unreachable_cluster_times_out_not_hangs(lab):
-    tmp = os.path.join(os.path.dirname(lab.conf), "unreachable.conf")
+@MODES
+def test_unreachable_cluster_times_out_not_hangs(lab, mode):
+    tmp = os.path.join(os.path.dirname(lab.conf), "unreachable-%s.conf" % mode)
     with open(lab.conf) as src, open(tmp, "w") as dst:
         # a port nothing listens on
         dst.write(src.read().replace("mon_host = ", "mon_host = [v2:127.0.0.1:9,v1:127.0.0.1:8] #"))
     try:
         with pytest.raises(CephTimeoutError) as err:
-            CephRunner(dict(lab.connection, conf=tmp, timeout=3)).start()
-        assert "within 3s" in err.value.msg
+            _connect(dict(lab.connection, conf=tmp, timeout=3, agent_mode=mode))
+        assert "cannot reach the Ceph cluster within 3s" in err.value.msg
+        assert "EPERM" not in err.value.msg
     finally:
         os.unlink(tmp)
 
@@ -135,3 +150,10 @@ def test_list_objects_sees_data_at_once(lab, runner):
     assert runner.list_objects("default.rgw.meta") == []
     with pytest.raises(CephCommandError):
         runner.list_objects("no-such-pool")
+
+
+@pytest.mark.parametrize("timeout", [0, -5])
+def test_timeout_below_one_second_is_refused_not_replaced(lab, timeout):
+    with pytest.raises(CephInputError) as err:
+        CephRunner(dict(lab.connection, timeout=timeout))
+    assert "timeout must be at least 1 second, got %d" % timeout in err.value.msg

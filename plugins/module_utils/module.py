@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
+import traceback
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.koor.ceph.plugins.module_utils.errors import CephError
@@ -28,6 +29,8 @@ def run_module(module, work, validate=None):
 
     ``validate(params)`` runs before any connection: it raises CephInputError for input that
     cannot be applied. ``work`` returns the result dict (changed, diff, ...).
+    A run that fails after it wrote reports ``changed: true``, the commands it ran and, in its
+    message, which of them were applied: the cluster holds what they did.
     """
     runner = None
     try:
@@ -37,11 +40,28 @@ def run_module(module, work, validate=None):
         with runner:
             result = work(runner)
     except CephError as exc:
-        kwargs = exc.fail_kwargs()
-        kwargs["commands"] = runner.commands if runner is not None else []
-        module.fail_json(**kwargs)
+        module.fail_json(**failure(runner, exc.fail_kwargs()))
+    except Exception as exc:  # a bug must still say what it changed before it stopped
+        module.fail_json(exception=traceback.format_exc(),
+                         **failure(runner, {"msg": "unexpected error: %s: %s" % (type(exc).__name__, exc)}))
     result.update(runner.result())
     module.exit_json(**result)
+
+
+def failure(runner, kwargs):
+    """fail_json's arguments for a run that stopped on an error: changed and commands told truly."""
+    if runner is None:
+        kwargs.update(changed=False, commands=[])
+        return kwargs
+    kwargs["commands"] = list(runner.commands)
+    kwargs["changed"] = runner.changed_anything()
+    if runner.applied:
+        kwargs["applied"] = list(runner.applied)
+        kwargs["msg"] = "%s (after %d write%s that took effect: the cluster keeps them; see 'applied')" % (
+            kwargs["msg"], len(runner.applied), "" if len(runner.applied) == 1 else "s")
+    elif kwargs["changed"]:
+        kwargs["msg"] = "%s (the failed command may have done part of its work: %s)" % (kwargs["msg"], runner.failed[0])
+    return kwargs
 
 
 def run_set_module(item_spec, plural, resource_class, key="name", required_by=None):

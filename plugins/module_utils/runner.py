@@ -32,6 +32,7 @@ from ansible_collections.koor.ceph.plugins.module_utils.errors import (
     CephAgentError,
     CephCommandError,
     CephConnectionError,
+    CephError,
     CephInputError,
     CephOutputError,
     CephTimeoutError,
@@ -188,6 +189,8 @@ class CephRunner:
             raise CephInputError("timeout must be at least 1 second, got %d" % self.timeout)
         self.transport = make_transport(self.params)
         self.commands = []
+        self.applied = []    # the writes that ran and succeeded (a real run only)
+        self.failed = None   # the write that ran and failed, if any
         self.mode = None
         self._proc = None
         self._buf = b""
@@ -403,7 +406,7 @@ class CephRunner:
         self.commands.append(line)
         if self.check_mode:
             return None
-        reply = self.mon_raw(cmd, inbuf, timeout)
+        reply = self._written(line, self._sent(line, lambda: self.mon_raw(cmd, inbuf, timeout)), ok_rcs, atomic=True)
         if reply["rc"] not in ok_rcs:
             raise self._command_error(line, reply)
         out = reply["out"].strip()
@@ -422,7 +425,11 @@ class CephRunner:
             self.commands.append(line)
             if self.check_mode:
                 return None
-        reply = self._request({"op": "exec", "argv": list(argv), "inbuf": inbuf}, timeout)
+        request = {"op": "exec", "argv": list(argv), "inbuf": inbuf}
+        if write:
+            reply = self._written(line, self._sent(line, lambda: self._request(request, timeout)), ok_rcs, atomic=False)
+        else:
+            reply = self._request(request, timeout)
         if reply["rc"] not in ok_rcs:
             raise self._command_error(line, reply)
         if not parse:
@@ -478,7 +485,8 @@ class CephRunner:
         if self.check_mode:
             return None
         spec = {"path": path, "content": content, "mode": mode, "owner": owner, "group": group}
-        reply = self._request({"op": "files", "action": "remove" if content is None else "put", "files": [spec]})
+        request = {"op": "files", "action": "remove" if content is None else "put", "files": [spec]}
+        reply = self._written(display, self._sent(display, lambda: self._request(request)), (0,), atomic=True)
         if reply["rc"] != 0:
             raise self._command_error(display, reply)
         return self._parse(display, reply["out"])[0]
@@ -496,6 +504,28 @@ class CephRunner:
         if reply["rc"] != 0:
             raise self._command_error(line, reply)
         return self._parse(line, reply["out"])
+
+    def _sent(self, line, send):
+        """Send a write; one that got no answer (a timeout, the agent gone) may have been applied."""
+        try:
+            return send()
+        except CephError:
+            self.failed = (line, False)
+            raise
+
+    def _written(self, line, reply, ok_rcs, atomic):
+        """Record a write that ran: applied, or the one that failed (``atomic``: a failure changed
+        nothing, as for a mon command or a file put by rename). Returns the reply."""
+        if reply["rc"] in ok_rcs:
+            self.applied.append(line)
+        else:
+            self.failed = (line, atomic)
+        return reply
+
+    def changed_anything(self):
+        """Whether this run changed the cluster: a write succeeded, or a tool's write (rados, rbd,
+        radosgw-admin: not atomic as a mon command is) failed and may have done part of its work."""
+        return bool(self.applied) or (self.failed is not None and not self.failed[1])
 
     def _parse(self, line, out):
         try:

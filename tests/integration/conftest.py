@@ -4,6 +4,7 @@
 alone, these tests start a lab named by KOOR_LAB_NAME (default "pytest") if it is not up and
 leave it running for the next run.
 """
+import hashlib
 import json
 import os
 import subprocess
@@ -43,6 +44,49 @@ class Lab:
         """The ceph CLI, JSON parsed: the independent witness of what the cluster holds."""
         out = self.run("ceph", "-c", self.conf, "--format", "json", *args).stdout.strip()
         return json.loads(out) if out.startswith(("{", "[")) else out
+
+    def radosgw_admin(self, *args):
+        out = self.run("radosgw-admin", "-c", self.conf, "--format", "json", *args).stdout.strip()
+        return json.loads(out) if out.startswith(("{", "[")) else out
+
+    def state(self):
+        """What a refused input must leave as it was, read with Ceph's own CLI: pools (their settings),
+        erasure-code profiles, CRUSH rules, auth entities (caps, a digest of each key), the config
+        database, filesystems and RGW users (caps, quotas, a digest of their keys)."""
+        pools = {}
+        for pool in self.ceph("osd", "pool", "ls", "detail"):
+            pools[pool["pool_name"]] = dict((k, pool.get(k)) for k in (
+                "type", "size", "min_size", "crush_rule", "pg_num_target", "pg_autoscale_mode", "options",
+                "application_metadata", "quota_max_bytes", "quota_max_objects", "erasure_code_profile", "flags_names"))
+        profiles = dict((name, self.ceph("osd", "erasure-code-profile", "get", name))
+                        for name in self.ceph("osd", "erasure-code-profile", "ls"))
+        rules = self.ceph("osd", "crush", "rule", "dump")
+        auth = dict((e["entity"], {"caps": e.get("caps"), "key": _digest(e.get("key"))})
+                    for e in self.ceph("auth", "ls")["auth_dump"])
+        config = sorted((c["section"], c["name"], c["value"]) for c in self.ceph("config", "dump"))
+        filesystems = dict((fs["mdsmap"]["fs_name"], {"metadata_pool": fs["mdsmap"]["metadata_pool"],
+                                                      "data_pools": fs["mdsmap"]["data_pools"],
+                                                      "max_mds": fs["mdsmap"]["max_mds"]})
+                           for fs in self.ceph("fs", "dump")["filesystems"])
+        users = {}
+        for uid in self.radosgw_admin("user", "list"):
+            info = self.radosgw_admin("user", "info", "--uid", uid)
+            users[uid] = {"caps": info.get("caps"), "max_buckets": info.get("max_buckets"),
+                          "user_quota": info.get("user_quota"), "bucket_quota": info.get("bucket_quota"),
+                          "suspended": info.get("suspended"),
+                          "keys": sorted((k["access_key"], _digest(k["secret_key"])) for k in info.get("keys", []))}
+        return {"pools": pools, "ec_profiles": profiles, "crush_rules": rules, "auth": auth, "config": config,
+                "filesystems": filesystems, "rgw_users": users}
+
+
+def _digest(secret):
+    return hashlib.sha256(secret.encode()).hexdigest()[:16] if secret else None
+
+
+def assert_same_state(before, after):
+    """Compare two Lab.state() snapshots kind by kind, so a failure names what changed."""
+    for kind in before:
+        assert after[kind] == before[kind], "%s changed" % kind
 
 
 def _lab_env(name):

@@ -6,6 +6,8 @@ import os
 
 import pytest
 
+from conftest import assert_same_state
+
 CLIENT = "client.koor-partial"
 
 
@@ -55,7 +57,17 @@ def test_a_write_refused_after_a_create_reports_changed_and_what_was_applied(lab
 
 
 def test_a_refusal_before_any_write_reports_unchanged(lab, module, restricted):
-    before = _pools(lab)
+    before = lab.state()
     result = module("ceph_pool", name="partial-c", size=0, **restricted)
     assert result["_rc"] != 0 and result["changed"] is False and "applied" not in result
-    assert _pools(lab) == before
+    assert_same_state(before, lab.state())
+
+
+def test_state_witness_sees_every_kind(lab):
+    """Lab.state(), the witness of the bad-input tests, reads every kind it names from the lab."""
+    state = lab.state()
+    assert "default" in state["ec_profiles"] and state["crush_rules"]
+    assert "client.admin" in state["auth"] and state["auth"]["client.admin"]["key"]
+    assert state["pools"] and state["filesystems"] and state["config"]
+    assert isinstance(state["rgw_users"], dict)
+    assert_same_state(state, lab.state())

@@ -28,7 +28,19 @@ ITEM_SPEC = dict(
     option=dict(type="str", required=True),
     value=dict(type="raw"),
     state=dict(type="str", default="present", choices=["present", "absent"]),
+    allow_disruptive=dict(type="bool", default=False),
 )
+
+# Options that can cut the cluster or its clients off when set wrong (the messenger, the
+# authentication methods, the mons' addresses, keyring paths): refused without
+# allow_disruptive. `config help` gives most of them no choices (ms_type is a free string), so
+# Ceph itself stores any value, and a daemon or client started afterwards cannot connect.
+DISRUPTIVE_RE = re.compile(r"^(ms_type|ms_public_type|ms_cluster_type|ms_bind_.*|ms_.*_mode|ms_mon_.*|ms_crc_.*|"
+                           r"auth_.*|cephx_.*|mon_host|mon_addr|mon_dns_srv_name|mon_initial_members|public_addr.*|"
+                           r"cluster_addr|public_network.*|cluster_network.*|public_bind_addr|keyring|keyfile|key)$")
+# The messenger implementations Ceph builds (src/msg/Messenger.cc): other values fail every start.
+MS_TYPES = ("async+posix", "async+dpdk", "async+rdma")
+MS_TYPE_OPTIONS = ("ms_type", "ms_public_type", "ms_cluster_type")
 
 DAEMON_TYPES = ("mon", "mgr", "osd", "mds", "client")
 SECTION_RE = re.compile(r"^(global|(%s)(\.[A-Za-z0-9_.:-]+)?)$" % "|".join(DAEMON_TYPES))
@@ -238,6 +250,7 @@ class ConfigSettings(Resource):
                 raise CephInputError("%s: state present needs a value" % what)
             if item["setting"] not in self.unsettled:
                 continue  # the cluster holds exactly this value already
+            self._check_disruptive(item, what)
             if self.crush_types is not None:
                 for mask in item["who"].split("/")[1:]:
                     kind = mask.split(":")[0]
@@ -253,6 +266,18 @@ class ConfigSettings(Resource):
                 check_value(normalise(item["value"], opt), opt)
             except (UnitError, ValueError) as exc:
                 raise CephInputError("%s: invalid value for a %s option: %s" % (what, opt.get("type"), exc))
+
+    @staticmethod
+    def _check_disruptive(item, what):
+        option, value = item["option"], literal(item["value"])
+        if option in MS_TYPE_OPTIONS and value not in MS_TYPES + ("",):
+            raise CephInputError("%s: value %r is not a messenger Ceph has (%s): every daemon and client started "
+                                 "with it would fail to connect" % (what, value, ", ".join(MS_TYPES)))
+        if DISRUPTIVE_RE.match(option) and not item.get("allow_disruptive"):
+            raise CephInputError("%s: value %r refused: %s is a messenger, authentication, mon address or keyring "
+                                 "option, and a wrong value cuts daemons and clients off the cluster (new clients "
+                                 "cannot connect, nor can this module to undo it); set allow_disruptive: true to "
+                                 "write it" % (what, value, option))
 
     def plan_create(self, item, want):
         return [Write("config set", who=item["who"], name=item["option"], value=want["value"])]

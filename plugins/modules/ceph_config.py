@@ -24,6 +24,14 @@ description:
   - The type, choices and bounds of an option come from C(ceph config help), asked only for options whose declared
     value differs from the stored one. An unknown option, a value of the wrong type or out of bounds, and an
     invalid O(who) are refused before anything is written.
+  - Options that can cut daemons and clients off the cluster when set wrong are refused before anything is written
+    unless O(allow_disruptive=true): the messenger (V(ms_type), V(ms_bind_*), V(ms_*_mode), V(ms_mon_*), ...),
+    authentication (V(auth_*), V(cephx_*)), the mons' and daemons' addresses and networks (V(mon_host),
+    V(mon_addr), V(public_addr), V(public_network), V(cluster_network), ...) and keyring paths (V(keyring),
+    V(keyfile), V(key)). Ceph gives most of them no choices and stores any value, and a daemon or client started
+    afterwards may fail to connect (this module included, so it could not undo the change).
+  - A messenger type (V(ms_type), V(ms_public_type), V(ms_cluster_type)) other than V(async+posix),
+    V(async+dpdk) or V(async+rdma) is refused even with O(allow_disruptive).
   - Only the configuration database is managed, not C(ceph.conf) files nor values daemons were started with;
     some options take effect only when the daemons restart.
   - Values appear in the diff, the result and RV(commands) as Ceph stores them; do not set secrets (passwords,
@@ -54,6 +62,13 @@ options:
     type: str
     choices: [present, absent]
     default: present
+  allow_disruptive:
+    description:
+      - Write an option that can cut daemons and clients off the cluster (messenger, authentication, mon addresses
+        and networks, keyring paths; see the description). Without it such a setting is refused, naming the option
+        and the value, before anything is written. Removing such a setting (O(state=absent)) needs no consent.
+    type: bool
+    default: false
   settings:
     description:
       - A declared set of settings, each with the options above (O(who) and O(option) required in each).
@@ -77,6 +92,10 @@ options:
         type: str
         choices: [present, absent]
         default: present
+      allow_disruptive:
+        description: See O(allow_disruptive).
+        type: bool
+        default: false
 attributes:
   check_mode:
     support: full

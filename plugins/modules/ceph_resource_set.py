@@ -55,6 +55,10 @@ options:
         type: str
         choices: [present, absent]
         default: present
+      allow_disruptive:
+        description: See O(koor.ceph.ceph_config#module:allow_disruptive).
+        type: bool
+        default: false
   mgr_modules:
     description:
       - Manager modules to enable or disable, each as an item of M(koor.ceph.ceph_mgr_module)'s

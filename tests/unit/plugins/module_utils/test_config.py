@@ -45,6 +45,8 @@ def fixture(name):
 
 DUMP = fixture('ceph_config_dump.json')
 HELP = fixture('ceph_config_help.json')
+# `ceph config help` of options that can cut the cluster off (none gives choices: ms_type is any string)
+HELP.update(fixture('ceph_config_help_disruptive.json'))
 CRUSH = fixture('ceph_crush_rule_osd_crush_dump.json')
 
 
@@ -277,3 +279,45 @@ def test_bad_input_is_refused_before_any_write(settings, message):
     with pytest.raises(CephInputError) as info:
         run(*settings)
     assert message in info.value.msg
+
+
+@pytest.mark.parametrize('option, value', [
+    ('ms_type', 'async+dpdk'),
+    ('ms_cluster_mode', 'secure'),
+    ('auth_client_required', 'none'),
+    ('mon_host', '10.0.0.1'),
+    ('public_network', '10.0.0.0/24'),
+    ('keyring', '/etc/ceph/other.keyring'),
+])
+def test_options_that_cut_the_cluster_off_need_consent(option, value):
+    assert HELP[option].get('enum_values') in ([], None)  # Ceph's schema alone would let any value through
+    with pytest.raises(CephInputError) as info:
+        run(dict(who='global', option=option, value=value))
+    assert ('setting %s of global: value %r refused' % (option, value)) in info.value.msg
+    assert 'allow_disruptive: true' in info.value.msg
+    runner, result = run(dict(who='global', option=option, value=value, allow_disruptive=True))
+    assert runner.commands == ['ceph config set global %s %s' % (option, value)]
+    assert result['changed'] is True
+
+
+def test_an_unknown_messenger_is_refused_even_with_consent():
+    with pytest.raises(CephInputError) as info:
+        run(dict(who='global', option='ms_type', value='async+bogus', allow_disruptive=True))
+    assert "value 'async+bogus' is not a messenger Ceph has (async+posix, async+dpdk, async+rdma)" in info.value.msg
+    assert 'fail to connect' in info.value.msg
+
+
+def test_removing_a_disruptive_setting_needs_no_consent():
+    runner, _result = run(dict(who='global', option='ms_type', state='absent'))
+    assert runner.commands == []  # not in the recorded dump: nothing to remove, and no refusal
+
+
+def test_a_disruptive_value_the_cluster_holds_already_is_not_refused():
+    held = copy.deepcopy(DUMP)
+    DUMP.append({'section': 'global', 'name': 'ms_cluster_mode', 'value': 'secure', 'level': 'basic',
+                 'can_update_at_runtime': False, 'mask': ''})
+    try:
+        runner, result = run(dict(who='global', option='ms_cluster_mode', value='secure'))
+    finally:
+        DUMP[:] = held
+    assert result['changed'] is False and runner.commands == []

@@ -12,8 +12,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import fcntl
 import json
 import os
+import re
 import socket
 import stat as _stat
 import struct
@@ -33,11 +35,15 @@ BLUESTORE_MAGIC = b"bluestore block device\n"
 # Label metadata that is reported; everything else (osd_key!) is not.
 BLUESTORE_META = ("whoami", "ceph_fsid", "ceph_version_when_created", "created_at", "type", "multi")
 GIB = 1 << 30
+BLKRRPART = 0x125F  # _IO(0x12, 95)
+BLKDISCARD = 0x1277  # _IO(0x12, 119)
+_UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 DEFAULT_MIN_SIZE = 5 * GIB  # ceph-volume refuses smaller devices
 
 # Reasons a device is not eligible, by code. CONTENT reasons are what a wipe clears.
 CONTENT_REASONS = ("partitions", "partition_table", "filesystem", "lvm", "bluestore")
-BLOCKING_REASONS = ("not_disk", "read_only", "root", "boot", "mounted", "partition_mounted", "holders", "in_use")
+BLOCKING_REASONS = ("not_disk", "read_only", "root", "boot", "mounted", "partition_mounted", "swap", "journal", "holders",
+                    "in_use", "busy")
 # The process name of a Ceph OSD daemon: a BlueStore device it holds open is an OSD running here.
 OSD_COMMAND = "ceph-osd"
 
@@ -65,6 +71,38 @@ class DiskHost(object):
     def read(path):
         with open(path) as handle:
             return handle.read()
+
+    # --- what a wipe needs: one exclusive descriptor per device, writes through it --------
+    @staticmethod
+    def open_exclusive(path, write):
+        """os.open with O_EXCL, as ceph-volume does: the kernel refuses (EBUSY) while anything else claims the
+        device (a mount in any namespace, swap, a journal, device-mapper, md, another exclusive open)."""
+        return os.open(path, (os.O_RDWR if write else os.O_RDONLY) | os.O_EXCL | getattr(os, "O_CLOEXEC", 0))
+
+    @staticmethod
+    def write_zeros(fd, offset, length):
+        zeros = b"\0" * min(length, 1 << 20)
+        done = 0
+        while done < length:
+            chunk = zeros[:min(len(zeros), length - done)]
+            os.lseek(fd, offset + done, os.SEEK_SET)
+            done += os.write(fd, chunk)
+
+    @staticmethod
+    def flush(fd):
+        os.fsync(fd)
+
+    @staticmethod
+    def discard(fd, size):
+        fcntl.ioctl(fd, BLKDISCARD, struct.pack("=QQ", 0, size))
+
+    @staticmethod
+    def reread_partitions(fd):
+        fcntl.ioctl(fd, BLKRRPART)
+
+    @staticmethod
+    def close(fd):
+        os.close(fd)
 
     @staticmethod
     def read_bytes(path, offset, length):
@@ -124,17 +162,31 @@ def parse_bluestore_label(data):
     Layout (bluestore_bdev_label_t): the magic text, the OSD uuid as text and a newline, then
     an encoded struct: u8 version, u8 compat, u32 length, uuid (16 bytes), u64 size,
     utime (u32 s, u32 ns), string description, map<string,string> meta.
+    Bytes after the magic that are not such a label give {"malformed": why} (never an exception):
+    the device is then not eligible, and discovery of the host's other devices goes on.
     """
     if not data.startswith(BLUESTORE_MAGIC):
         return None
+    try:
+        return _bluestore_fields(data)
+    except (struct.error, ValueError, TypeError, IndexError, OverflowError, UnicodeError) as exc:
+        return {"malformed": "unreadable label (%s)" % exc}
+
+
+def _bluestore_fields(data):
     pos = len(BLUESTORE_MAGIC)
-    label = {"osd_uuid": data[pos:pos + 36].decode("ascii", "replace")}
+    uuid_text = data[pos:pos + 37]
+    if len(uuid_text) < 37 or uuid_text[36:37] != b"\n" or not _UUID_RE.match(uuid_text[:36].decode("ascii", "replace")):
+        return {"malformed": "the magic text is not followed by an OSD uuid and a newline"}
+    label = {"osd_uuid": uuid_text[:36].decode("ascii")}
     pos += 37
     try:
         pos += 6 + 16
         label["size"] = struct.unpack_from("<Q", data, pos)[0]
         pos += 16  # size, btime
         length = struct.unpack_from("<I", data, pos)[0]
+        if pos + 4 + length > len(data):
+            raise struct.error("description longer than the label")
         label["description"] = data[pos + 4:pos + 4 + length].decode("utf-8", "replace")
         pos += 4 + length
         count = struct.unpack_from("<I", data, pos)[0]
@@ -147,7 +199,7 @@ def parse_bluestore_label(data):
             value = data[pos + 4:pos + 4 + vlen].decode("utf-8", "replace")
             pos += 4 + vlen
             if key in BLUESTORE_META:
-                label[key] = int(value) if key == "whoami" and value.isdigit() else value
+                label[key] = int(value) if key == "whoami" and re.match(r"^[0-9]+$", value) else value
     except struct.error:
         label["truncated"] = True
     return label
@@ -164,6 +216,90 @@ def parse_mountinfo(text):
         sep = fields.index("-")
         mounts.append((fields[4].replace("\\040", " "), (int(major), int(minor)), fields[sep + 2]))
     return mounts
+
+
+def parse_mountinfo_entries(text):
+    """/proc/PID/mountinfo -> [{"mountpoint", "devno", "fstype", "source", "options"}] (super options as a dict)."""
+    found = []
+    for line in (text or "").splitlines():
+        fields = line.split()
+        if len(fields) < 10 or "-" not in fields:
+            continue
+        sep = fields.index("-")
+        if len(fields) < sep + 3:
+            continue
+        options = {}
+        for opt in (fields[sep + 3] if len(fields) > sep + 3 else "").split(","):
+            key, dummy, value = opt.partition("=")
+            options[key] = value
+        found.append({"mountpoint": fields[4].replace("\\040", " "), "devno": parse_devno(fields[2]),
+                      "fstype": fields[sep + 1], "source": fields[sep + 2], "options": options})
+    return found
+
+
+def parse_swaps(text):
+    """/proc/swaps -> the paths in use as swap."""
+    return [line.split()[0].replace("\\040", " ") for line in (text or "").splitlines()[1:] if line.strip()]
+
+
+def decode_devno(value):
+    """A kernel-encoded dev_t (new_encode_dev, as ext4 stores s_journal_dev) -> (major, minor)."""
+    return (value & 0xfff00) >> 8, (value & 0xff) | ((value >> 12) & 0xfff00)
+
+
+def parse_ext4_journal(superblock):
+    """An ext[234] superblock (the 1024 bytes at offset 1024) -> (journal uuid hex or None, journal devno or None)
+    when the file system keeps its journal on another device; (None, None) otherwise."""
+    if len(superblock) < 0xE8 or superblock[0x38:0x3A] != b"\x53\xef":
+        return None, None
+    journal_inum, journal_dev = struct.unpack_from("<II", superblock, 0xE0)
+    uuid = superblock[0xD0:0xE0]
+    if journal_inum or not (journal_dev or any(bytearray(uuid))):
+        return None, None
+    hexed = "".join("%02x" % b for b in bytearray(uuid))
+    uuid_text = "-".join((hexed[:8], hexed[8:12], hexed[12:16], hexed[16:20], hexed[20:]))
+    return (uuid_text if any(bytearray(uuid)) else None), (decode_devno(journal_dev) if journal_dev else None)
+
+
+def mounts_elsewhere(tables, own_ns):
+    """[(namespace, pid, command, mountinfo text)] of the host's mount namespaces -> {devno: [where]},
+    every mount of a block device in a namespace other than own_ns ("is mounted at X in the mount
+    namespace of pid N (command)")."""
+    found = {}
+    for namespace, pid, command, text in tables:
+        if namespace == own_ns:
+            continue
+        for entry in parse_mountinfo_entries(text):
+            if entry["devno"] and entry["devno"][0]:
+                where = "%s in the mount namespace of pid %d (%s)" % (entry["mountpoint"], pid, command)
+                found.setdefault(entry["devno"], [])
+                if where not in found[entry["devno"]]:
+                    found[entry["devno"]].append(where)
+    return found
+
+
+def mount_tables(proc_root="/proc"):
+    """One mountinfo per mount namespace of the host: [(namespace, lowest pid, command, text)].
+    Processes that end or deny access are skipped."""
+    seen = {}
+    try:
+        pids = sorted((p for p in os.listdir(proc_root) if p.isdigit()), key=int)
+    except OSError:
+        return []
+    for pid in pids:
+        try:
+            namespace = os.readlink(os.path.join(proc_root, pid, "ns", "mnt"))
+        except OSError:
+            continue
+        if namespace in seen:
+            continue
+        try:
+            with open(os.path.join(proc_root, pid, "mountinfo")) as handle:
+                text = handle.read()
+        except (IOError, OSError):
+            continue
+        seen[namespace] = (namespace, int(pid), _command_of(proc_root, pid) or "?", text)
+    return list(seen.values())
 
 
 def parse_devno(text):
@@ -251,7 +387,8 @@ def users_of(devices, opened):
 
 def osd_running(record):
     """Whether the disk holds an OSD that is running here: a BlueStore label, and open by ceph-osd."""
-    return bool(record.get("bluestore")) and any(p["command"] == OSD_COMMAND for p in record.get("in_use_by") or [])
+    label = record.get("bluestore")
+    return bool(label) and not label.get("malformed") and any(p["command"] == OSD_COMMAND for p in record.get("in_use_by") or [])
 
 
 # --- building the device records --------------------------------------------------------
@@ -321,7 +458,8 @@ def build_device(dev, probes, pvs, holders, bluestore, root_disks, boot_disks, b
     pv_paths = [p for p in [path] + [x["path"] for x in parts] if p in pvs]
     lvm_member = probe.get("TYPE") == "LVM2_member" or any(x["fstype"] == "LVM2_member" for x in parts)
     if pv_paths or lvm_member:
-        lvm = {"pvs": pv_paths or [path], "vgs": sorted(set(pvs.get(p, "") for p in pv_paths if pvs.get(p)))}
+        vgs = sorted(set(pvs.get(p, "") for p in pv_paths if pvs.get(p)))
+        lvm = {"pvs": pv_paths or [path], "vgs": vgs, "vg_pvs": sorted(p for p, vg in pvs.items() if vg in vgs)}
     record = {
         "path": path, "name": dev["name"], "size": int(dev.get("size") or 0), "type": device_kind(dev),
         "lsblk_type": dev.get("type"), "rotational": _bool(dev.get("rota")), "read_only": _bool(dev.get("ro")),
@@ -373,6 +511,8 @@ def classify(record, min_size=DEFAULT_MIN_SIZE, allow_loop_devices=False):
     held = list(record["holders"]) + [h for p in record["partitions"] for h in p["holders"]]
     if held:
         add("holders", "is held by %s" % ", ".join(sorted(set(held))))
+    for claim in record.get("claims") or []:
+        add(claim["code"], claim["reason"])
     users = record.get("in_use_by") or []
     if users:
         add("in_use", "is in use by %s" % ", ".join("%s (pid %d)" % (p["command"], p["pid"]) for p in users))
@@ -393,7 +533,10 @@ def classify(record, min_size=DEFAULT_MIN_SIZE, allow_loop_devices=False):
         vgs = record["lvm"]["vgs"]
         add("lvm", "is an LVM physical volume (%s)" % ("volume group %s" % ", ".join(vgs) if vgs else "in no volume group"))
     label = record["bluestore"]
-    if label:
+    if label and label.get("malformed"):
+        add("bluestore", "has a malformed BlueStore label at %s (%s): a wipe clears it"
+            % (_human(label.get("offset", 0)), label["malformed"]))
+    elif label:
         where = "" if label.get("offset", 0) == 0 else " (a copy at %s)" % _human(label["offset"])
         add("bluestore", "has a Ceph BlueStore label of osd.%s, cluster %s%s"
             % (label.get("whoami", "?"), label.get("ceph_fsid", "?"), where))
@@ -520,6 +663,74 @@ def read_bluestore(host, path, size):
     return None
 
 
+def _devno_of(path):
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (os.major(st.st_rdev), os.minor(st.st_rdev)) if _stat.S_ISBLK(st.st_mode) else None
+
+
+def kernel_claims(host, numbers, probes):
+    """What the kernel holds a device for besides this namespace's mounts: {devno: [(code, text)]}.
+
+    - mounts in every other mount namespace (/proc/PID/mountinfo of one process per namespace);
+    - swap (/proc/swaps);
+    - the external journal of a mounted ext2/3/4 (its superblock's journal uuid or device) and the
+      external log of a mounted XFS (its logdev option), in any namespace.
+    """
+    found = {}
+    paths = dict((n, p) for devs in numbers.values() for n, p in devs)
+    try:
+        own = os.readlink("/proc/self/ns/mnt")
+    except OSError:
+        own = None
+    tables = mount_tables()
+    for devno, places in mounts_elsewhere(tables, own).items():
+        for where in places:
+            found.setdefault(devno, []).append(("mounted", "is mounted at %s" % where))
+    try:
+        swaps = parse_swaps(host.read("/proc/swaps"))
+    except (IOError, OSError):
+        swaps = []
+    for path in swaps:
+        devno = _devno_of(path)
+        if devno:
+            found.setdefault(devno, []).append(("swap", "is in use as swap (%s in /proc/swaps)" % path))
+    jbd = dict((probe.get("UUID"), path) for path, probe in probes.items() if probe.get("TYPE") == "jbd")
+    by_path = dict((p, n) for n, p in paths.items())
+    for namespace, pid, command, text in tables:
+        for entry in parse_mountinfo_entries(text):
+            what = "the %s on %s mounted at %s%s" % (entry["fstype"], entry["source"], entry["mountpoint"],
+                                                     "" if namespace == own else " (mount namespace of pid %d)" % pid)
+            if entry["fstype"] in ("ext2", "ext3", "ext4") and entry["devno"] in paths:
+                try:
+                    uuid, jdev = parse_ext4_journal(host.read_bytes(paths[entry["devno"]], 1024, 1024))
+                except (IOError, OSError):
+                    continue
+                target = jdev if jdev in paths else by_path.get(jbd.get(uuid))
+                if target:
+                    text_ = "is the external journal of %s" % what
+                    if ("journal", text_) not in found.get(target, []):
+                        found.setdefault(target, []).append(("journal", text_))
+            elif entry["fstype"] == "xfs" and entry["options"].get("logdev"):
+                target = _devno_of(entry["options"]["logdev"])
+                if target:
+                    text_ = "is the external log of %s" % what
+                    if ("journal", text_) not in found.get(target, []):
+                        found.setdefault(target, []).append(("journal", text_))
+    return found
+
+
+def claims_of(devices, claims):
+    """[(devno, path)] of one disk and kernel_claims' result -> [{"code", "reason"}] naming the device."""
+    out = []
+    for devno, path in devices:
+        for code, text in claims.get(devno, []):
+            out.append({"code": code, "reason": "%s %s" % (path, text)})
+    return out
+
+
 def discover(host):
     """Every block device of the host, with what discovery found out. Returns (records, raw)."""
     tree = parse_lsblk(host.run(LSBLK)[0])
@@ -546,17 +757,23 @@ def discover(host):
     by_id = _by_id()
     numbers = dict((dev["name"], _device_numbers(dev)) for dev in tree)
     opened = open_devices(set(n for devs in numbers.values() for n, p in devs))
+    claims = kernel_claims(host, numbers, probes)
     records = []
     for dev in tree:
         path = dev.get("path") or "/dev/" + dev["name"]
         size = int(dev.get("size") or 0)
-        label = read_bluestore(host, path, size) if dev.get("type") in ("disk", "loop") and size else None
+        try:
+            label = read_bluestore(host, path, size) if dev.get("type") in ("disk", "loop") and size else None
+        except Exception as exc:  # pylint: disable=broad-except  # one odd disk never fails the others' discovery
+            label = {"offset": 0, "malformed": "unreadable label (%s)" % exc}
         try:
             discard = int(host.read("/sys/block/%s/queue/discard_max_bytes" % dev["name"]).strip()) > 0
         except (OSError, ValueError):
             discard = False
-        records.append(build_device(dev, probes, pvs, holders, label, root, boot, by_id, {dev["name"]: discard},
-                                    ambivalent, users_of(numbers[dev["name"]], opened)))
+        record = build_device(dev, probes, pvs, holders, label, root, boot, by_id, {dev["name"]: discard},
+                              ambivalent, users_of(numbers[dev["name"]], opened))
+        record["claims"] = claims_of(numbers[dev["name"]], claims)
+        records.append(record)
     return sorted(records, key=lambda r: _natural(r["name"]))
 
 

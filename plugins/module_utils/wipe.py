@@ -16,6 +16,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import errno
+import json
 import os
 import socket
 
@@ -84,27 +86,51 @@ def state_of(record):
     }
 
 
-def commands_for(record, has_tool):
-    """The commands that wipe one device (record from disks.discover)."""
-    path, size = record["path"], record["size"]
-    cmds = [["dmsetup", "remove", name] for name in ceph_dm_holders(record)]
-    cmds += [["wipefs", "--all", "--force", part["path"]] for part in record["partitions"] if part["signatures"]]
-    cmds.append(["sgdisk", "--zap-all", path])
-    cmds.append(["wipefs", "--all", "--force", path])
+def parse_wipefs(text):
+    """wipefs --no-act --json -> [(kernel name, offset)] of every signature it found."""
+    data = json.loads(text or "{}")
+    return [(sig.get("device"), int(str(sig.get("offset")), 0)) for sig in data.get("signatures") or []]
+
+
+def zero_ranges(record, signatures, starts):
+    """Where one device is zeroed: [(offset, length, what)], sorted, within the device.
+
+    signatures: parse_wipefs() of the disk and its partitions; starts: {partition name: first byte}.
+    The 200 KiB at BlueStore's label offsets (0 holds the MBR and the primary GPT), the last MiB (the
+    backup GPT), and 8 KiB around every signature blkid reports on the disk or its partitions."""
+    size = record["size"]
+    ranges = []
     for offset in ZERO_OFFSETS:
-        if offset >= size:
-            break
-        count = min(ZERO_KIB, (size - offset) // 1024)
-        if count:
-            cmds.append(["dd", "if=/dev/zero", "of=%s" % path, "bs=1K", "count=%d" % count,
-                         "seek=%d" % (offset // 1024), "oflag=direct,dsync", "status=none"])
-    if record["discard"] and has_tool("blkdiscard"):
-        cmds.append(["blkdiscard", path])
-    if has_tool("partprobe"):
-        cmds.append(["partprobe", path])
-    else:
-        cmds.append(["blockdev", "--rereadpt", path])
-    return cmds
+        if offset < size:
+            ranges.append((offset, min(ZERO_KIB << 10, size - offset), "label offset"))
+    if size > (1 << 20):
+        ranges.append((size - (1 << 20), 1 << 20, "backup GPT"))
+    for name, offset in signatures:
+        base = 0 if name == record["name"] else starts.get(name)
+        if base is None:
+            continue
+        at = (base + offset) - (base + offset) % 4096
+        if at < size:
+            ranges.append((at, min(8192, size - at), "signature"))
+    merged = []
+    for offset, length, what in sorted(ranges):
+        if merged and offset <= merged[-1][0] + merged[-1][1]:
+            last = merged[-1]
+            merged[-1] = (last[0], max(last[1], offset + length - last[0]), last[2])
+        else:
+            merged.append((offset, length, what))
+    return merged
+
+
+def steps_for(record, ranges):
+    """The wipe of one device through its exclusive descriptor, as [(step, text)] (the RV commands)."""
+    path = record["path"]
+    steps = [("zero", (offset, length), "zero %s bytes %d-%d (%s)" % (path, offset, offset + length - 1, what))
+             for offset, length, what in ranges]
+    if record["discard"]:
+        steps.append(("discard", None, "discard %s (BLKDISCARD)" % path))
+    steps.append(("reread", None, "re-read the partition table of %s (BLKRRPART)" % path))
+    return steps
 
 
 def _in_use_dm(host, records):
@@ -133,13 +159,34 @@ def _index(records):
     return index
 
 
-def apply(host, params, check_mode):
-    """Refuse or wipe. Returns the module result; raises DiskInputError/DiskRefusedError before
-    any write, DiskCommandError when a command fails (with the commands run so far)."""
-    validate(params)
-    records = _disks.discover(host)
+def _missing_message(hostname, missing, records):
+    """Paths that are not a disk of this host; a partition is named as such, with its disk."""
+    parts = {}
+    for record in records:
+        for part in record["partitions"]:
+            parts[part["path"]] = record["path"]
+    words = []
+    for path in missing:
+        disk = parts.get(path) or parts.get(os.path.realpath(path))
+        if disk:
+            words.append("%s is a partition of %s: disk_wipe wipes whole disks only (list %s to wipe the whole disk, "
+                         "every partition on it included)" % (path, disk, disk))
+        else:
+            words.append("%s is not a block device of %s (its disks: %s)"
+                         % (path, hostname, ", ".join(r["path"] for r in records if r["lsblk_type"] in ("disk", "loop"))
+                            or "none"))
+    return "; ".join(words) + "; nothing was wiped"
+
+
+def _refuse(hostname, refused, when=""):
+    raise DiskRefusedError("refusing to wipe on %s%s, nothing was wiped: %s"
+                           % (hostname, when, "; ".join("%s %s" % (p, ", ".join(r)) for p, r in refused.items())),
+                           refused=refused)
+
+
+def _check(host, params, records, hostname):
+    """The devices listed, as [(path, record)], or a refusal of the whole run."""
     index = _index(records)
-    hostname = socket.gethostname()
     allowed = set(os.path.realpath(p) for p in params.get("allow") or [])
     chosen, refused, missing = [], {}, []
     for path in params["devices"]:
@@ -149,18 +196,100 @@ def apply(host, params, check_mode):
             continue
         chosen.append((path, record))
     if missing:
-        raise DiskInputError("not a block device of %s: %s (its disks: %s); nothing was wiped"
-                             % (hostname, ", ".join(missing),
-                                ", ".join(r["path"] for r in records if r["lsblk_type"] in ("disk", "loop")) or "none"))
+        raise DiskInputError(_missing_message(hostname, missing, records))
     busy = _in_use_dm(host, [r for p, r in chosen])
+    listed = set(r["path"] for p, r in chosen)
+    disk_of = {}
+    for record in records:
+        disk_of[record["path"]] = record["path"]
+        for part in record["partitions"]:
+            disk_of[part["path"]] = record["path"]
     for path, record in chosen:
         reasons = refusals(record, os.path.realpath(path) in allowed or record["path"] in allowed, busy)
+        lvm = record.get("lvm") or {}
+        others = sorted(set(disk_of.get(pv, pv) for pv in lvm.get("vg_pvs") or []) - listed)
+        if others:
+            reasons.append("is in LVM volume group %s, which also spans %s (not listed): remove the volume group "
+                           "(vgremove) or list every disk of it" % (", ".join(lvm.get("vgs") or []), ", ".join(others)))
         if reasons:
             refused[path] = reasons
     if refused:
-        raise DiskRefusedError(
-            "refusing to wipe on %s, nothing was wiped: %s"
-            % (hostname, "; ".join("%s %s" % (p, ", ".join(r)) for p, r in refused.items())), refused=refused)
+        _refuse(hostname, refused)
+    return chosen
+
+
+def _claim(host, chosen, write):
+    """Opens every device exclusively. Returns {path: fd}, or closes what it opened and returns the EBUSY ones."""
+    held, busy = {}, []
+    for path, record in chosen:
+        try:
+            held[record["path"]] = host.open_exclusive(record["path"], write)
+        except OSError as exc:
+            if exc.errno != errno.EBUSY:
+                _release(host, held)
+                raise DiskCommandError("cannot open %s exclusively: %s; nothing was wiped" % (record["path"], exc))
+            busy.append(path)
+    if busy:
+        _release(host, held)
+        return None, busy
+    return held, []
+
+
+def _release(host, held):
+    for fd in held.values():
+        try:
+            host.close(fd)
+        except OSError:
+            pass
+
+
+def _holders_named(record):
+    """What a discovery says holds a device, in words (for an EBUSY refusal)."""
+    codes, texts = _disks.classify(record, min_size=0, allow_loop_devices=True)
+    named = [t for c, t in zip(codes, texts) if c in _disks.BLOCKING_REASONS]
+    return named
+
+
+def apply(host, params, check_mode):
+    """Refuse or wipe. Returns the module result; raises DiskInputError/DiskRefusedError before
+    any write, DiskCommandError when a write fails (with the steps done so far).
+
+    Every device is held open with O_EXCL (in check mode too, read-only) from before the first write
+    until after the partition table is re-read; with the devices held, the host is read again and
+    every check made again, so a device mounted (or taken) after the first look is refused."""
+    validate(params)
+    hostname = socket.gethostname()
+    chosen = _check(host, params, _disks.discover(host), hostname)
+    if not check_mode:  # unused ceph-* mappings hold the disk: they go before the exclusive open
+        for path, record in chosen:
+            for name in ceph_dm_holders(record):
+                host.run(["dmsetup", "remove", name])
+    held, busy = _claim(host, chosen, not check_mode)
+    if busy:
+        index = _index(_disks.discover(host))
+        refused = {}
+        for path in busy:
+            record = index.get(os.path.realpath(path)) or index.get(path)
+            named = _holders_named(record) if record else []
+            refused[path] = ["is claimed by something else (an exclusive open gives EBUSY): %s" % (
+                ", ".join(named) if named else
+                "nothing this module can name (not a mount in any namespace, swap, a journal or log, a holder or a "
+                "process); find it with lsof, dmsetup ls, cat /proc/mdstat, then free the disk and run again")]
+        _refuse(hostname, refused)
+    try:
+        return _wipe_held(host, params, check_mode, hostname, held)
+    finally:
+        _release(host, held)
+
+
+def _wipe_held(host, params, check_mode, hostname, held):
+    """The checks again and the writes, with every device held exclusively."""
+    try:
+        chosen = _check(host, params, _disks.discover(host), hostname)
+    except DiskRefusedError as exc:
+        exc.msg = exc.msg.replace("refusing to wipe on %s" % hostname,
+                                  "refusing to wipe on %s (checked again with the disks held exclusively)" % hostname, 1)
+        raise
     plan, before, after = [], {}, {}
     for path, record in chosen:
         before[record["path"]] = state_of(record)
@@ -168,29 +297,55 @@ def apply(host, params, check_mode):
             after[record["path"]] = state_of(record)
             continue
         after[record["path"]] = {"signatures": [], "partitions": [], "bluestore": False, "ceph_dm": []}
-        plan.append((record, commands_for(record, host.has)))
+        names = [record["path"]] + [p["path"] for p in record["partitions"]]
+        signatures = parse_wipefs(host.run(["wipefs", "--no-act", "--json"] + names)[0])
+        starts = {}
+        for part in record["partitions"]:
+            try:
+                starts[part["name"]] = int(host.read("/sys/class/block/%s/start" % part["name"]).strip()) * 512
+            except (IOError, OSError, ValueError):
+                pass
+        plan.append((record, steps_for(record, zero_ranges(record, signatures, starts))))
     commands = []
     result = {"changed": bool(plan), "wiped": [r["path"] for r, c in plan],
               "unchanged": [r["path"] for p, r in chosen if r["path"] not in [x["path"] for x, c in plan]],
               "commands": commands, "diff": {"before": before, "after": after}}
-    for record, cmds in plan:
-        for argv in cmds:
-            commands.append(" ".join(argv))
+    for record, steps in plan:
+        fd = held[record["path"]]
+        for step, arg, text in steps:
+            commands.append(text)
             if check_mode:
                 continue
             try:
-                host.run(argv)
-            except DiskCommandError as exc:
-                if argv[0] == "blkdiscard":  # advertised but refused: the zeros are already written
-                    result.setdefault("warnings", []).append("%s: %s" % (" ".join(argv), exc.msg))
-                    continue
-                exc.msg = "%s; wiping %s stopped there" % (exc.msg, record["path"])
-                exc.commands = commands
-                raise
+                if step == "zero":
+                    host.write_zeros(fd, arg[0], arg[1])
+                elif step == "discard":
+                    host.flush(fd)
+                    try:
+                        host.discard(fd, record["size"])
+                    except OSError as exc:  # advertised but refused: the zeros are written
+                        result.setdefault("warnings", []).append("%s: %s" % (text, exc))
+                else:
+                    host.flush(fd)
+                    try:
+                        host.reread_partitions(fd)
+                    except OSError as exc:
+                        if exc.errno != errno.EINVAL:  # EINVAL: a device without partition support
+                            raise
+            except OSError as exc:
+                raise _failed(text, exc, record, commands)
     if plan and not check_mode:
+        _release(host, held)
+        held.clear()
         again = _index(_disks.discover(host))
         dirty = [r["path"] for r, c in plan if not is_clean(again[r["path"]])]
         if dirty:
             raise DiskCommandError("%s still carry signatures after the wipe: %s"
                                    % (", ".join(dirty), "; ".join("%s %s" % (p, state_of(again[p])) for p in dirty)))
     return result
+
+
+def _failed(text, exc, record, commands):
+    error = DiskCommandError("%s failed: %s; wiping %s stopped there" % (text, exc, record["path"]), cmd=text)
+    error.commands = commands
+    return error

@@ -139,24 +139,25 @@ def test_wipe_validate():
         wipe.validate(dict(ok, devices=[]))
 
 
-def test_wipe_commands(records):
+def test_wipe_zero_ranges_and_steps(records):
     gpt = records['/dev/loop9']
-    cmds = [' '.join(c) for c in wipe.commands_for(gpt, lambda tool: True)]
-    assert cmds == [
-        'wipefs --all --force /dev/loop9p2',
-        'sgdisk --zap-all /dev/loop9',
-        'wipefs --all --force /dev/loop9',
-        'dd if=/dev/zero of=/dev/loop9 bs=1K count=200 seek=0 oflag=direct,dsync status=none',
-        'dd if=/dev/zero of=/dev/loop9 bs=1K count=200 seek=1048576 oflag=direct,dsync status=none',
-        'blkdiscard /dev/loop9',
-        'partprobe /dev/loop9',
-    ]
-    big = dict(records['/dev/loop8'], size=2000 << 30, discard=False, holders=['ceph--a-osd--block--b'])
-    cmds = [' '.join(c) for c in wipe.commands_for(big, lambda tool: tool != 'partprobe')]
-    assert cmds[0] == 'dmsetup remove ceph--a-osd--block--b'
-    assert [c.split('seek=')[1].split()[0] for c in cmds if c.startswith('dd')] == [
-        '0', '1048576', '10485760', '104857600', '1048576000']
-    assert cmds[-1] == 'blockdev --rereadpt /dev/loop8' and not any('blkdiscard' in c for c in cmds)
+    sigs = wipe.parse_wipefs('{"signatures": [{"device": "loop9", "offset": "0x200", "type": "gpt"},'
+                             '{"device": "loop9", "offset": "0x27ffffe00", "type": "gpt"},'
+                             '{"device": "loop9p2", "offset": "0x438", "type": "ext4"}]}')
+    assert sigs == [('loop9', 0x200), ('loop9', 0x27ffffe00), ('loop9p2', 0x438)]
+    ranges = wipe.zero_ranges(gpt, sigs, {'loop9p2': 1 << 30})
+    size = gpt['size']
+    # the signatures at 0x200 and at the end lie in the label and backup GPT ranges: merged into them
+    assert [(o, n) for o, n, w in ranges] == [(0, 200 << 10), (1 << 30, 200 << 10), (size - (1 << 20), 1 << 20)]
+    ranges = wipe.zero_ranges(gpt, sigs, {'loop9p2': 3 << 30})
+    assert ((3 << 30), 8192, 'signature') in ranges
+    steps = [t for k, a, t in wipe.steps_for(gpt, ranges)]
+    assert steps[0].startswith('zero /dev/loop9 bytes 0-204799 (')
+    assert steps[-2:] == ['discard /dev/loop9 (BLKDISCARD)', 're-read the partition table of /dev/loop9 (BLKRRPART)']
+    big = dict(records['/dev/loop8'], size=2000 << 30, discard=False)
+    offsets = [o for o, l, w in wipe.zero_ranges(big, [], {})]
+    assert offsets == [0, 1 << 30, 10 << 30, 100 << 30, 1000 << 30, (2000 << 30) - (1 << 20)]
+    assert not any('discard' in t for k, a, t in wipe.steps_for(big, []))
 
 
 def test_wipe_refusals(records):

@@ -16,14 +16,18 @@ this decoder does not know (a newer compat version), or a far side without libra
 back to ``radosgw-admin user info`` for that user: slower, never wrong.
 
 Writing always goes through radosgw-admin (``user create/modify/rm``, ``key create/rm``,
-``caps add/rm``, ``quota set/enable/disable``, ``user suspend/enable``). Secret keys given by
-the user travel as radosgw-admin arguments on the far side and are recorded masked.
+``caps add/rm``, ``quota set/enable/disable``, ``user suspend/enable``). A secret key given by
+the user never goes on a command line (any user of the host reads /proc/PID/cmdline): the key is
+made with a generated secret, then the user's metadata (``radosgw-admin metadata get user:<uid>``)
+is written back with the given secret through radosgw-admin's standard input (``metadata put``),
+which updates the key index as ``key create`` does (see :class:`SecretKeyWrite`).
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
 import re
 import shlex
 import struct
@@ -41,6 +45,10 @@ PERM_BITS = {1: "read", 2: "write", 3: "*"}
 MASK = "********"
 MASK_NEW = "******** (replaced)"
 UNLIMITED = -1
+INT64_MAX = 2 ** 63 - 1
+# radosgw rounds a quota size up to whole KiB and keeps it in an int64: a larger size wraps to a
+# negative one (measured on the lab: 9223372036854775807 is stored as -9223372036854775808)
+MAX_QUOTA_SIZE = INT64_MAX // 1024 * 1024
 # RGWUserInfo encodings this decoder reads: struct_v 9 (Firefly) .. 23 (Squid/Tentacle); a later
 # version that keeps compat <= KNOWN_VERSION only appends fields, which the length lets us skip.
 KNOWN_VERSION = 23
@@ -267,6 +275,9 @@ def quota_size(what, value):
         size = to_bytes(value, binary_si=True)
     except UnitError as exc:
         raise CephInputError("%s: %s" % (what, exc))
+    if size > MAX_QUOTA_SIZE:
+        raise CephInputError("%s %s: above the largest quota radosgw keeps (%d bytes; a larger one wraps to a "
+                             "negative size), or -1 for no limit" % (what, text, MAX_QUOTA_SIZE))
     return -(-size // 1024) * 1024  # radosgw keeps quotas in whole KiB, rounded up
 
 
@@ -295,6 +306,31 @@ class AdminWrite(Write):
         out = runner.tool(self.argv, write=True, display=self.display)
         if isinstance(out, dict) and "keys" in out:
             return {"access_keys": sorted(k["access_key"] for k in out["keys"] if k.get("user") == out["user_id"])}
+        return None
+
+
+class SecretKeyWrite(Write):
+    """Give the S3 key ``access`` of ``uid`` the secret the user declared, without a command line that
+    holds it: read the user's metadata, set the secret, write it back on radosgw-admin's stdin."""
+
+    def __init__(self, uid, access, secret):
+        super(SecretKeyWrite, self).__init__(argv=_admin("metadata", "put", "user:" + uid))
+        self.uid = uid
+        self.access = access
+        self.secret = secret
+        self.display = ("radosgw-admin metadata put user:%s < <the user's metadata with the given secret key of %s>"
+                        % (uid, access))
+
+    def run(self, runner):
+        if runner.check_mode:
+            return runner.tool(self.argv, write=True, display=self.display)
+        meta = runner.tool(_admin("metadata", "get", "user:" + self.uid))
+        keys = [k for k in (meta or {}).get("data", {}).get("keys", []) if k.get("access_key") == self.access]
+        if len(keys) != 1:
+            raise CephCommandError("user %r: key %s not found in its metadata to set the given secret key"
+                                   % (self.uid, self.access), cmd="radosgw-admin metadata get user:" + self.uid)
+        keys[0]["secret_key"] = self.secret
+        runner.tool(self.argv, write=True, inbuf=json.dumps(meta), display=self.display)
         return None
 
 
@@ -463,9 +499,10 @@ class Users(Resource):
             for scope in ("user_quota", "bucket_quota"):
                 quota = item.get(scope) or {}
                 quota_size("%s: %s max_size" % (what, scope), quota.get("max_size"))
-                if quota.get("max_objects") is not None and quota["max_objects"] < UNLIMITED:
-                    raise CephInputError("%s: %s max_objects %d: a quota is 0 or more, or -1 for no limit"
-                                         % (what, scope, quota["max_objects"]))
+                if quota.get("max_objects") is not None and not UNLIMITED <= quota["max_objects"] <= INT64_MAX:
+                    raise CephInputError("%s: %s max_objects %d: a quota is 0 to %d, or -1 for no limit (radosgw "
+                                         "stores a negative one as -1 and refuses a larger one)"
+                                         % (what, scope, quota["max_objects"], INT64_MAX))
             self._validate_keys(item, what, declared_keys)
 
     def _validate_keys(self, item, what, declared_keys):
@@ -529,9 +566,10 @@ class Users(Resource):
             argv += ["--caps", caps_arg(want["caps"])]
         secret = item.get("secret_key")
         if item.get("access_key"):
-            argv += ["--access-key", item["access_key"]]
-            argv += ["--secret-key", secret] if secret is not None else ["--gen-secret"]
-        writes = [AdminWrite(argv, secret)]
+            argv += ["--access-key", item["access_key"], "--gen-secret"]
+        writes = [AdminWrite(argv)]
+        if item.get("access_key") and secret is not None:
+            writes.append(SecretKeyWrite(uid, item["access_key"], secret))
         empty = {"user_quota": normalise_quota({}), "bucket_quota": normalise_quota({}), "suspended": False}
         writes += self._settings(uid, dict((k, v) for k, v in want.items() if k in empty), empty)
         return writes
@@ -562,10 +600,11 @@ class Users(Resource):
                 writes.append(AdminWrite(_admin("caps", "add", "--uid", uid, "--caps", caps_arg(added))))
         if "access_keys" in changes or "secret_key" in changes:
             access, secret = item["access_key"], item.get("secret_key")
-            if access not in have["access_keys"] or "secret_key" in changes:
-                argv = _admin("key", "create", "--uid", uid, "--key-type", "s3", "--access-key", access)
-                argv += ["--secret-key", secret] if secret is not None else ["--gen-secret"]
-                writes.append(AdminWrite(argv, secret))
+            if access not in have["access_keys"]:
+                writes.append(AdminWrite(_admin("key", "create", "--uid", uid, "--key-type", "s3", "--access-key",
+                                                access, "--gen-secret")))
+            if secret is not None and (access not in have["access_keys"] or "secret_key" in changes):
+                writes.append(SecretKeyWrite(uid, access, secret))
             for other in have["access_keys"]:
                 if other not in changes.get("access_keys", have["access_keys"]):
                     writes.append(AdminWrite(_admin("key", "rm", "--uid", uid, "--key-type", "s3",

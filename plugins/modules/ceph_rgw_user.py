@@ -23,6 +23,12 @@ description:
     O(secret_key)) are given. Secret keys never appear in the module's messages, diff or RV(commands); a given
     secret is compared with the user's without being shown. Read keys with M(koor.ceph.ceph_rgw_user_info) and
     O(koor.ceph.ceph_rgw_user_info#module:include_keys=true).
+  - A given O(secret_key) never goes on a command line, where any user of the host could read it in
+    C(/proc/PID/cmdline): the key is made with a generated secret (C(--gen-secret)), then the user's metadata
+    (C(radosgw-admin metadata get user:<uid>)) is written back with the given secret on the standard input of
+    C(radosgw-admin metadata put user:<uid>); RV(commands) shows that write without the secret.
+  - Quotas radosgw refuses or silently changes are refused before anything is written, with no option to override
+    (see O(user_quota)).
   - Only users without a tenant are managed.
 author:
   - koor.ceph contributors (@koor-ceph)
@@ -66,10 +72,13 @@ options:
         description: Whether the quota is enforced.
         type: bool
       max_size:
-        description: Bytes, or a size (V(10G) and V(10Gi) both mean 10 GiB, as in Ceph); V(-1) for no limit.
+        description:
+          - Bytes, or a size (V(10G) and V(10Gi) both mean 10 GiB, as in Ceph); V(-1) for no limit.
+          - Other negative sizes (radosgw stores them as V(-1)) and sizes above 9223372036854774784 bytes (radosgw
+            rounds up to whole KiB and wraps them to a negative size) are refused.
         type: raw
       max_objects:
-        description: Objects; V(-1) for no limit.
+        description: Objects, up to 2**63-1; V(-1) for no limit. Other negative numbers are refused.
         type: int
   bucket_quota:
     description: The quota of each of the user's buckets. Fields left out keep their value.
@@ -79,10 +88,13 @@ options:
         description: Whether the quota is enforced.
         type: bool
       max_size:
-        description: Bytes, or a size (V(10G) and V(10Gi) both mean 10 GiB, as in Ceph); V(-1) for no limit.
+        description:
+          - Bytes, or a size (V(10G) and V(10Gi) both mean 10 GiB, as in Ceph); V(-1) for no limit.
+          - Other negative sizes (radosgw stores them as V(-1)) and sizes above 9223372036854774784 bytes (radosgw
+            rounds up to whole KiB and wraps them to a negative size) are refused.
         type: raw
       max_objects:
-        description: Objects; V(-1) for no limit.
+        description: Objects, up to 2**63-1; V(-1) for no limit. Other negative numbers are refused.
         type: int
   access_key:
     description:

@@ -4,13 +4,15 @@ import datetime
 import hashlib
 import hmac
 import json
+import os
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
 
 import pytest
 
-from conftest import house_cycle
+from conftest import assert_same_state, house_cycle
 
 PREFIX = "kt-"
 
@@ -86,7 +88,8 @@ def test_user_with_given_keys_works_over_s3(lab, module, cleanup):
     check, apply = cycle(module, **options)
     assert apply["commands"] == [
         "radosgw-admin user create --uid %s --display-name 'Given keys' --email kt-given@example.com --max-buckets 5 "
-        "--caps 'buckets=*;users=read' --access-key %s --secret-key ********" % (uid, access),
+        "--caps 'buckets=*;users=read' --access-key %s --gen-secret" % (uid, access),
+        "radosgw-admin metadata put user:%s < <the user's metadata with the given secret key of %s>" % (uid, access),
         "radosgw-admin quota set --quota-scope user --uid %s --max-size 10737418240 --max-objects 1000" % uid,
         "radosgw-admin quota enable --quota-scope user --uid %s" % uid,
         "radosgw-admin quota set --quota-scope bucket --uid %s --max-objects 100" % uid,
@@ -108,8 +111,8 @@ def test_user_with_given_keys_works_over_s3(lab, module, cleanup):
     # the same secret again is no change; a new one replaces it, and only the new one works
     new_secret = "kt-given-secret-0002-abcdefgh"
     check, apply = cycle(module, uid=uid, access_key=access, secret_key=new_secret)
-    assert apply["commands"] == ["radosgw-admin key create --uid %s --key-type s3 --access-key %s "
-                                 "--secret-key ********" % (uid, access)]
+    assert apply["commands"] == ["radosgw-admin metadata put user:%s < <the user's metadata with the given secret "
+                                 "key of %s>" % (uid, access)]
     assert apply["diff"]["before"][uid]["secret_key"] == "********"
     assert apply["diff"]["after"][uid]["secret_key"] == "******** (replaced)"
     no_secret([check, apply], secret, new_secret)
@@ -120,6 +123,51 @@ def test_user_with_given_keys_works_over_s3(lab, module, cleanup):
     no_secret(info, new_secret)
     info = module("ceph_rgw_user_info", uids=[uid], include_keys=True)
     assert info["users"][0]["keys"] == [{"access_key": access, "secret_key": new_secret, "user": uid}]
+
+
+def _cmdlines():
+    """Every process's command line on the host, as /proc shows it to any user."""
+    lines = []
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                with open("/proc/%s/cmdline" % pid, "rb") as handle:
+                    lines.append(handle.read().replace(b"\0", b" ").decode("utf-8", "replace"))
+            except OSError:
+                pass
+    return lines
+
+
+def test_given_secret_keys_never_appear_on_a_command_line(lab, module, cleanup):
+    """While the module creates a user with a given key and then replaces it, a watcher samples every
+    process's /proc/PID/cmdline: radosgw-admin runs are seen, the secrets never."""
+    uid = PREFIX + "argv"
+    cleanup.append(uid)
+    access, secrets = "KTARGVACCESS0001", ["kt-argv-secret-0001-abcdefgh", "kt-argv-secret-0002-abcdefgh"]
+    seen, leaked, done = [], [], threading.Event()
+
+    def watch():
+        while not done.is_set():
+            for line in _cmdlines():
+                if "radosgw-admin" in line:
+                    seen.append(line)
+                if any(secret in line for secret in secrets):
+                    leaked.append(line)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        first = module("ceph_rgw_user", uid=uid, display_name="Argv", access_key=access, secret_key=secrets[0])
+        second = module("ceph_rgw_user", uid=uid, access_key=access, secret_key=secrets[1])
+    finally:
+        done.set()
+        watcher.join()
+    assert first["_rc"] == 0 and second["_rc"] == 0 and second["changed"] is True, (first, second)
+    assert any("metadata" in line for line in seen), seen  # the watcher saw the writes' processes
+    assert leaked == []
+    no_secret([first, second], *secrets)
+    assert [(k["access_key"], k["secret_key"]) for k in user_info(lab, uid)["keys"]] == [(access, secrets[1])]
+    assert s3(lab, access, secrets[1])[0] == 200
 
 
 def test_update_fields_and_suspend(lab, module, cleanup):
@@ -231,6 +279,9 @@ def owner(lab):
     (dict(uid="kt-new", display_name="x", user_quota={"max_size": "-1G"}), "a quota is 0 or more"),
     (dict(uid="kt-new", display_name="x", bucket_quota={"max_objects": -2}), "bucket_quota max_objects -2"),
     (dict(uid="kt-new", display_name="x", user_quota={"max_size": "10 apples"}), "user_quota max_size"),
+    (dict(uid="kt-owner", user_quota={"max_size": 2 ** 63 - 1}), "above the largest quota radosgw keeps"),
+    (dict(uid="kt-owner", bucket_quota={"max_objects": 2 ** 63}), "bucket_quota max_objects 9223372036854775808"),
+    (dict(uid="kt-owner", user_quota={"max_objects": -5}), "user_quota max_objects -5"),
     (dict(uid="kt-new", display_name="x", caps={"bogus": "read"}), "unknown caps type 'bogus'"),
     (dict(uid="kt-new", display_name="x", caps={"users": "rw"}), "caps users 'rw': use read, write or '*'"),
     (dict(uid="kt-new", display_name="x", secret_key="abcdefghij"), "secret_key needs access_key"),
@@ -257,6 +308,17 @@ def test_bad_input_is_refused_and_nothing_changes(lab, module, owner, options, m
     assert result["commands"] == []
     assert message in result["msg"], result["msg"]
     assert (uids(lab), user_info(lab, owner)) == before
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_a_refused_quota_leaves_the_cluster_as_it_was(lab, module, owner, check_mode):
+    before = lab.state()
+    result = module("ceph_rgw_user", check_mode=check_mode,
+                    users=[{"uid": "kt-quota-new", "display_name": "new"},
+                           {"uid": owner, "user_quota": {"enabled": True, "max_size": 2 ** 63 - 1}}])
+    assert result.get("failed") is True and result["commands"] == [], result
+    assert "user %r: user_quota max_size 9223372036854775807: above the largest quota" % owner in result["msg"]
+    assert_same_state(before, lab.state())
 
 
 def test_info_missing_user(lab, module):

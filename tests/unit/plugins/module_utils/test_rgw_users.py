@@ -142,6 +142,7 @@ class FakeRunner(CephRunner):
         self.requests = []
         self.mode = mode
         self.root = root  # .rgw.root: {name: bytes}, or None when the pool does not exist
+        self.made_keys = []  # access keys radosgw-admin made (user create, key create) in a real run
 
     def _request(self, req, timeout=None):
         self.requests.append(req)
@@ -155,6 +156,16 @@ class FakeRunner(CephRunner):
                 "err": ""}
         if req["op"] == "exec" and req["argv"][1:3] == ["zone", "get"]:
             return {"rc": 0, "out": json.dumps(load("rgw_zone_get.json")), "err": ""}
+        if req["op"] == "exec" and req["argv"][1:3] == ["metadata", "get"]:
+            uid = req["argv"][3].split(":", 1)[1]
+            keys = [{"user": uid, "access_key": a, "secret_key": "generated-secret"} for a in self.made_keys]
+            return {"rc": 0, "out": json.dumps({"key": "user:" + uid, "data": {"user_id": uid, "keys": keys}}),
+                    "err": ""}
+        if req["op"] == "exec" and req["argv"][1:3] in (["user", "create"], ["key", "create"]):
+            self.made_keys.append(req["argv"][req["argv"].index("--access-key") + 1])
+            return {"rc": 0, "out": "", "err": ""}
+        if req["op"] == "exec" and req["argv"][1:3] == ["metadata", "put"]:
+            return {"rc": 0, "out": "", "err": ""}
         if req["op"] == "exec" and req["argv"][1:3] == ["bucket", "list"]:
             return {"rc": 0, "out": json.dumps(["b1"]), "err": ""}
         if req["op"] == "rados_read" and req["namespace"] == "users.uid":
@@ -199,7 +210,8 @@ def test_plan_updates_only_the_differences():
         "radosgw-admin quota enable --quota-scope bucket --uid rgw-rec-full",
         "radosgw-admin user enable --uid rgw-rec-full",
         "radosgw-admin user modify --uid rgw-rec-plain --email plain@example.com",
-        "radosgw-admin key create --uid rgw-rec-plain --key-type s3 --access-key PLAINNEW01 --secret-key ********",
+        "radosgw-admin key create --uid rgw-rec-plain --key-type s3 --access-key PLAINNEW01 --gen-secret",
+        "radosgw-admin metadata put user:rgw-rec-plain < <the user's metadata with the given secret key of PLAINNEW01>",
         "radosgw-admin key rm --uid rgw-rec-plain --key-type s3 --access-key 4FL1ATOHPOK12RO077Y9"]
     diff = result["diff"]
     assert diff["before"]["rgw-rec-full"]["secret_key"] == diff["after"]["rgw-rec-full"]["secret_key"] == "********"
@@ -274,3 +286,40 @@ def test_anything_else_asks_radosgw_admin(root, mode):
     users, requests = read_with(root, mode)
     assert ("exec", None) in requests
     assert users.pools["user_uid_pool"] == ("default.rgw.meta", "users.uid")
+
+
+def test_a_given_secret_key_never_goes_on_a_command_line():
+    """A real run (not check mode): the secret reaches radosgw-admin only on stdin of metadata put."""
+    fake = FakeRunner({}, check_mode=False)
+    params = dict((k, v.get("default")) for k, v in rgw_users.ITEM_SPEC.items())
+    params["users"] = [{"uid": "rgw-new", "display_name": "New", "access_key": "NEWKEY01",
+                        "secret_key": "never-on-argv-42"}]
+    result = apply_set(fake, rgw_users.Users(), items_from_params(params, rgw_users.ITEM_SPEC, "users"), "users")
+    execs = [r for r in fake.requests if r["op"] == "exec"]
+    assert all("never-on-argv-42" not in " ".join(r["argv"]) for r in execs)
+    puts = [r for r in execs if r["argv"][1:3] == ["metadata", "put"]]
+    assert len(puts) == 1 and puts[0]["argv"][3] == "user:rgw-new"
+    assert json.loads(puts[0]["inbuf"])["data"]["keys"] == [
+        {"user": "rgw-new", "access_key": "NEWKEY01", "secret_key": "never-on-argv-42"}]
+    assert fake.commands == [
+        "radosgw-admin user create --uid rgw-new --display-name New --access-key NEWKEY01 --gen-secret",
+        "radosgw-admin metadata put user:rgw-new < <the user's metadata with the given secret key of NEWKEY01>"]
+    assert "never-on-argv-42" not in json.dumps(result) and "generated-secret" not in json.dumps(result)
+
+
+@pytest.mark.parametrize("quota, message", [
+    ({"max_size": -5}, "user_quota max_size -5: a quota is 0 or more, or -1 for no limit"),
+    ({"max_size": 2 ** 63 - 1}, "user_quota max_size 9223372036854775807: above the largest quota radosgw keeps "
+                                "(9223372036854774784 bytes"),
+    ({"max_size": "8Ei"}, "user_quota max_size 8Ei: above the largest quota radosgw keeps"),
+    ({"max_objects": -5}, "user_quota max_objects -5: a quota is 0 to 9223372036854775807, or -1 for no limit"),
+    ({"max_objects": 2 ** 63}, "user_quota max_objects 9223372036854775808: a quota is 0 to"),
+])
+def test_quotas_radosgw_refuses_or_mangles_are_refused_before_any_write(quota, message):
+    """Measured on the lab: radosgw-admin stores max_size/max_objects -5 as -1, wraps a max_size above
+    9223372036854774784 to a negative one, and refuses max_objects above 2**63-1 after the user is made."""
+    with pytest.raises(CephInputError) as info:
+        plan([{"uid": "rgw-new", "display_name": "New", "user_quota": quota}])
+    assert "user 'rgw-new': " + message in info.value.msg
+    plan([{"uid": "rgw-new", "display_name": "New", "user_quota": {"max_size": 2 ** 63 // 1024 * 1024 - 1024,
+                                                                    "max_objects": 2 ** 63 - 1}}])

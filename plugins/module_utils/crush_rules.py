@@ -63,8 +63,26 @@ class CrushMap:
             raise CephInputError("%s: device class %r does not exist (classes: %s)"
                                  % (what, device_class, ", ".join(self.classes) or "none"))
 
-    def count_domains(self, root, failure_domain, device_class=None):
-        """How many distinct failure domains under root hold at least one OSD (of the class)."""
+    def leaves(self, bucket):
+        """The OSD ids under a bucket (by name, e.g. default or default~hdd), as Ceph's get_leaves."""
+        start = self.buckets.get(bucket)
+        found = set()
+
+        def walk(node):
+            for item in node.get("items") or []:
+                if item["id"] >= 0:
+                    found.add(item["id"])
+                elif item["id"] in self.by_id:
+                    walk(self.by_id[item["id"]])
+
+        if start is not None:
+            walk(start)
+        return found
+
+    def count_domains(self, root, failure_domain, device_class=None, usable=None):
+        """How many distinct failure domains under root hold at least one OSD (of the class).
+
+        ``usable``: when given, only OSDs in it (up and in) with a CRUSH weight above 0 count."""
         start = self.buckets.get("%s~%s" % (root, device_class) if device_class else root)
         if start is None:
             return 0
@@ -75,6 +93,8 @@ class CrushMap:
                 child = item["id"]
                 if child >= 0:
                     if device_class and self.devices.get(child, {}).get("class") != device_class:
+                        continue
+                    if usable is not None and (child not in usable or not item.get("weight")):
                         continue
                     found.add(child if failure_domain == "osd" else domain)
                     continue

@@ -39,7 +39,10 @@ ITEM_SPEC = dict(
     crush_device_class=dict(type="str"),
     stripe_unit=dict(type="raw"),
     force=dict(type="bool", default=False),
+    allow_delete_default=dict(type="bool", default=False),
 )
+# the profile Ceph makes itself (osd_pool_default_erasure_code_profile): pools made without a profile use it
+BUILTIN = "default"
 
 FIELDS = ("k", "m", "plugin", "technique", "crush_root", "crush_failure_domain", "crush_device_class",
           "stripe_unit")
@@ -126,6 +129,10 @@ class EcProfiles(Resource):
             if item.get("state") == "absent":
                 if have is not None and users:
                     raise CephInputError("%s is used by pool(s) %s and cannot be deleted" % (what, ", ".join(users)))
+                if have is not None and name == BUILTIN and not item.get("allow_delete_default"):
+                    raise CephInputError("%s is Ceph's built-in profile: an erasure-coded pool created without a "
+                                         "profile uses it, and Ceph does not make it again; set "
+                                         "allow_delete_default: true to delete it" % what)
                 continue
             if have is None and (item.get("k") is None or item.get("m") is None):
                 raise CephInputError("%s: a new profile needs k and m" % what)

@@ -72,6 +72,8 @@ class LabRunner:
             'config get': lambda: self.allow_pool_delete,
             'config dump': lambda: [],
             'config help': lambda: {'name': args['key'], 'type': 'bool'},
+            'quorum_status': lambda: fixture('quorum_status.json'),
+            'config show': lambda: fixture('config_show_mon_pool_options.json')[args['key']],
             'fs ls': lambda: fixture('fs_ls.json'),
             'fs dump': lambda: fixture('fs_dump.json'),
             'df': lambda: {'pools': [{'name': p['pool_name'], 'stats': {'objects': 0}} for p in pools]},

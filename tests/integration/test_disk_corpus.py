@@ -9,6 +9,7 @@ The corpus, spread over three nodes (each sees only its own disks):
 Witnesses are read on the host, not through the collection: checksums of the regions a wipe
 touches, the file written on the ext4 (debugfs), and blkid / wipefs over SSH on the node.
 """
+import hashlib
 import json
 import os
 import re
@@ -251,9 +252,8 @@ def test_wipe_allowed_devices(corpus):
             assert result["unchanged"] == [d for d in devices if d not in dirty]
         assert check["commands"] == apply["commands"] and check["diff"] == apply["diff"]
         for dev in apply["wiped"]:
-            assert "sgdisk --zap-all %s" % dev in apply["commands"]
-            assert "wipefs --all --force %s" % dev in apply["commands"]
-            assert "dd if=/dev/zero of=%s bs=1K count=200 seek=0 oflag=direct,dsync status=none" % dev in apply["commands"]
+            assert [c for c in apply["commands"] if c.startswith("zero %s bytes 0-" % dev)], apply["commands"]
+            assert "re-read the partition table of %s (BLKRRPART)" % dev in apply["commands"]
             assert apply["diff"]["after"][dev] == {"signatures": [], "partitions": [], "bluestore": False, "ceph_dm": []}
             blkid, wipefs, parts = _signatures(node, dev)
             assert (blkid, wipefs, parts) == ("", "", []), (dev, blkid, wipefs, parts)
@@ -391,3 +391,182 @@ def test_role_refuses_a_device_another_process_holds(held, tmp_path):
     assert rc != 0 and recap[node.name]["failed"] == 1, out[-4000:]
     assert "Not fit for an OSD on %s: %s is in use by python3 (pid %d)" % (node.name, busy, held["pids"]["busy"]) in out
     assert node.lab.checksum(busy) == before and read_file(busy) == DATA
+
+
+# --- disks the kernel holds for something disk_info's first look cannot see -------------------------
+# node1's disks 3-6 and node2's disks 3-4. Every mount is read-only (no write of its own to the disk), so the
+# checksums of the whole image before and after tell whether the wipe wrote anything.
+def _safety_reset(node, devices):
+    node.sh("swapoff -a 2>/dev/null; for m in $(findmnt -rn -o TARGET | grep '^/mnt/koor-safety'); do umount $m; done; "
+            "for d in %s; do wipefs -a -f $d >/dev/null 2>&1; dd if=/dev/zero of=$d bs=1M count=4 status=none; done; true"
+            % " ".join(devices))
+
+
+def _image_sums(node, devices):
+    return {d: node.lab.image_checksum(node.images[d]) for d in devices}
+
+
+def _expect_refused(node, devices, dev, holder_words, check_mode):
+    result = _wipe(node, devices, check_mode=check_mode)
+    assert result["failed"] is True and result["commands"] == [], result
+    assert "nothing was wiped" in result["msg"] and dev in result["msg"], result["msg"]
+    reasons = " ".join(result["refused"].get(dev, []))
+    for word in holder_words:
+        assert word in reasons, (word, result["refused"])
+    assert "would" not in result["msg"] and not result.get("wiped")
+    return result
+
+
+@pytest.fixture(scope="module")
+def other_ns(node_lab):  # noqa: F811
+    """node1's disk 3: an ext4 with data mounted only in a mount namespace of its own (a process inside the node)."""
+    node = node_lab.nodes[0]
+    dev = node.disks[3]
+    _safety_reset(node, [dev])
+    _ext4_with_data(node, dev)
+    pid = int(node.sh("mkdir -p /mnt/koor-safety-ns; setsid nohup unshare --mount --propagation private sh -c "
+                      "'mount -o ro %s /mnt/koor-safety-ns && exec sleep 1800' </dev/null >/dev/null 2>&1 & echo $!"
+                      % dev).stdout.strip())
+    deadline = time.monotonic() + 20
+    while node.sh("nsenter -t %d -m cat /mnt/koor-safety-ns/data.txt" % pid, check=False).stdout.strip() != DATA:
+        assert time.monotonic() < deadline, "the namespace's mount did not appear"
+        time.sleep(0.2)
+    assert node.sh("findmnt -rn %s" % dev, check=False).stdout.strip() == ""  # the node's own table does not show it
+    yield {"node": node, "dev": dev, "pid": pid}
+    node.sh("kill %d" % pid, check=False)
+    time.sleep(0.5)
+    _safety_reset(node, [dev])
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_wipe_refuses_a_disk_mounted_in_another_mount_namespace(other_ns, check_mode):
+    node, dev, pid = other_ns["node"], other_ns["dev"], other_ns["pid"]
+    before = _image_sums(node, [dev])
+    disks, dummy = info(node, devices=[dev])
+    assert "mounted" in disks[dev]["reason_codes"], disks[dev]["reasons"]
+    _expect_refused(node, [dev], dev, ["/mnt/koor-safety-ns", "mount namespace of pid %d" % pid], check_mode)
+    assert _image_sums(node, [dev]) == before
+    assert node.sh("nsenter -t %d -m cat /mnt/koor-safety-ns/data.txt" % pid).stdout.strip() == DATA
+    assert read_file(dev) == DATA
+
+
+@pytest.fixture(scope="module")
+def journal(node_lab):  # noqa: F811
+    """node1's disk 4 is the external journal (mke2fs -O journal_dev) of an ext4 on disk 5, mounted; only disk 4
+    is given to the wipe."""
+    node = node_lab.nodes[0]
+    jdev, fsdev = node.disks[4], node.disks[5]
+    _safety_reset(node, [jdev, fsdev])
+    node.sh("mke2fs -q -F -O journal_dev %s && mkfs.ext4 -q -F -J device=%s %s && mkdir -p /mnt/koor-safety-j && "
+            "mount %s /mnt/koor-safety-j && echo '%s' > /mnt/koor-safety-j/data.txt && umount /mnt/koor-safety-j && "
+            "mount -o ro %s /mnt/koor-safety-j" % (jdev, jdev, fsdev, fsdev, DATA, fsdev))
+    yield {"node": node, "jdev": jdev, "fsdev": fsdev}
+    _safety_reset(node, [jdev, fsdev])
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_wipe_refuses_the_external_journal_of_a_mounted_ext4(journal, check_mode):
+    node, jdev, fsdev = journal["node"], journal["jdev"], journal["fsdev"]
+    before = _image_sums(node, [jdev, fsdev])
+    files = node.sh("sha256sum /mnt/koor-safety-j/data.txt").stdout
+    _expect_refused(node, [jdev], jdev, ["external journal of the ext4 on %s mounted at /mnt/koor-safety-j" % fsdev],
+                    check_mode)
+    assert _image_sums(node, [jdev, fsdev]) == before
+    assert node.sh("sha256sum /mnt/koor-safety-j/data.txt").stdout == files
+    assert node.sh("cat /mnt/koor-safety-j/data.txt").stdout.strip() == DATA
+
+
+@pytest.fixture(scope="module")
+def swap(node_lab):  # noqa: F811
+    node = node_lab.nodes[0]
+    dev = node.disks[6]
+    _safety_reset(node, [dev])
+    node.sh("mkswap -q %s >/dev/null && swapon %s" % (dev, dev))
+    yield {"node": node, "dev": dev}
+    node.sh("swapoff %s" % dev, check=False)
+    _safety_reset(node, [dev])
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_wipe_refuses_a_disk_in_use_as_swap(swap, check_mode):
+    node, dev = swap["node"], swap["dev"]
+    # The kernel itself writes swapped-out pages anywhere on the disk: the swap header (the first page, what a
+    # wipe would zero first) is the witness here.
+    def header():
+        with open(dev, "rb") as handle:
+            return hashlib.sha256(handle.read(4096)).hexdigest()
+    before = header()
+    _expect_refused(node, [dev], dev, ["swap"], check_mode)
+    assert header() == before
+    assert dev in node.sh("cat /proc/swaps").stdout
+
+
+def test_malformed_bluestore_label_beside_a_good_disk(node_lab):  # noqa: F811
+    """node2's disk 3 starts with BlueStore's magic and garbage: that disk is not eligible, with the reason; the
+    node's other disks are discovered as usual; check mode and a wipe handle it."""
+    node = node_lab.nodes[1]
+    bad, good = node.disks[3], node.disks[4]
+    _safety_reset(node, [bad, good])
+    node.sh("printf 'bluestore block device\\n{\"not\": json, garbage \\377\\376' | dd of=%s conv=notrunc "
+            "status=none" % bad)
+    disks, result = info(node)
+    assert sorted(disks) == sorted(node.disks)
+    assert disks[good]["eligible"] is True, disks[good]["reasons"]
+    assert disks[bad]["eligible"] is False and disks[bad]["reason_codes"] == ["bluestore"], disks[bad]["reasons"]
+    assert "malformed BlueStore label" in disks[bad]["reasons"][0] and disks[bad]["osd_running"] is False
+    check = _wipe(node, [bad], check_mode=True)
+    assert not check.get("failed") and check["wiped"] == [bad], check
+    apply = _wipe(node, [bad])
+    assert not apply.get("failed") and apply["commands"] == check["commands"], apply
+    with open(bad, "rb") as handle:
+        assert not handle.read(64).startswith(b"bluestore block device")
+    _safety_reset(node, [bad, good])
+
+
+def test_role_refuses_a_disk_mounted_after_its_discovery(node_lab, tmp_path):  # noqa: F811
+    """disk_prep's discovery and preflight see an unmounted ext4 (fit once wiped); the disk is then mounted; the
+    role's wipe step (disk_wipe) refuses it, names the mount, and writes nothing."""
+    node = node_lab.nodes[1]
+    dev = node.disks[5]
+    _safety_reset(node, [dev])
+    _ext4_with_data(node, dev)
+    before = _image_sums(node, [dev])
+    play = [{"hosts": node.name, "gather_facts": False, "become": False, "vars": {
+        "disk_prep_devices": [dev], "disk_prep_allow_loop_devices": True, "disk_prep_wipe": True,
+        "disk_prep_wipe_allow": [dev], "disk_prep_wipe_confirm": CONFIRM},
+        "tasks": [
+            {"name": "Discovery", "ansible.builtin.include_role": {"name": "koor.ceph.disk_prep",
+                                                                   "tasks_from": "discover.yml"}},
+            {"name": "Preflight", "ansible.builtin.include_role": {"name": "koor.ceph.disk_prep",
+                                                                   "tasks_from": "preflight.yml"}},
+            {"name": "The disk is mounted meanwhile", "ansible.builtin.command":
+                "mount -o ro %s /mnt/koor-safety-late" % dev, "changed_when": True},
+            {"name": "Wipe", "ansible.builtin.include_role": {"name": "koor.ceph.disk_prep", "tasks_from": "wipe.yml"}},
+        ]}]
+    node.sh("mkdir -p /mnt/koor-safety-late")
+    playbook = tmp_path / "late-mount.yml"
+    playbook.write_text(yaml.safe_dump(play))
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    try:
+        proc = subprocess.run([os.path.join(ROOT, ".venv", "bin", "ansible-playbook"), "-i", node.lab.inventory,
+                               str(playbook)], capture_output=True, text=True, env=env, cwd=ROOT, timeout=600,
+                              check=False)
+        out = proc.stdout + proc.stderr
+        assert proc.returncode != 0, out[-4000:]
+        assert "refusing to wipe on %s" % node.name in out and "%s is mounted at /mnt/koor-safety-late" % dev in out, \
+            out[-4000:]
+        assert "nothing was wiped" in out
+        assert node.sh("cat /mnt/koor-safety-late/data.txt").stdout.strip() == DATA
+    finally:
+        node.sh("umount /mnt/koor-safety-late", check=False)
+    assert _image_sums(node, [dev]) == before and read_file(dev) == DATA
+    _safety_reset(node, [dev])
+
+
+def test_wipe_names_a_partition_given_directly(corpus):
+    node, dev = corpus["gpt_mounted"]
+    before = _witness(corpus, ["gpt_mounted"])
+    result = _wipe(node, [dev + "p1"])
+    assert result["failed"] is True and result["commands"] == []
+    assert ("%sp1 is a partition of %s: disk_wipe wipes whole disks only (list %s" % (dev, dev, dev)) in result["msg"]
+    assert _witness(corpus, ["gpt_mounted"]) == before

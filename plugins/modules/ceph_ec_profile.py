@@ -24,6 +24,8 @@ description:
     that means k+m hosts (holding OSDs of O(crush_device_class) when set); on a one-host cluster use V(osd).
   - A pool's profile is fixed at the pool's creation, so a profile used by a pool can neither change nor be
     deleted. A profile no pool uses is overwritten only with O(force=true).
+  - Deleting Ceph's built-in profile V(default) (which erasure-coded pools made without a profile use) is refused
+    before anything is written unless O(allow_delete_default=true); a profile a pool uses is always refused.
 author:
   - koor.ceph contributors (@koor-ceph)
 extends_documentation_fragment:
@@ -74,6 +76,10 @@ options:
         never changed.
     type: bool
     default: false
+  allow_delete_default:
+    description: Consent to delete the built-in profile V(default) with O(state=absent) (no pool may use it).
+    type: bool
+    default: false
   profiles:
     description:
       - A declared set of profiles, each with the options above (O(name) required in each).
@@ -117,6 +123,10 @@ options:
         type: raw
       force:
         description: See O(force).
+        type: bool
+        default: false
+      allow_delete_default:
+        description: See O(allow_delete_default).
         type: bool
         default: false
 attributes:

@@ -19,6 +19,17 @@ description:
   - Options left out are not managed; a re-run never reverts what they control.
   - Deleting a pool needs O(allow_delete=true) and the mons' permission (C(mon_allow_pool_delete)); a pool that
     holds objects needs O(allow_delete_with_data=true) as well.
+  - "Refused before anything is written (check mode reports the same refusal): O(size=1) without
+    O(allow_size_one=true) (and, with it, while the mons' C(mon_allow_pool_size_one) is false); a size, or an
+    erasure-coded pool's k+m, above the failure domains (the CRUSH rule's chooseleaf type, e.g. C(host) or C(osd))
+    with OSDs up and in under the rule's root, without O(allow_undersized=true); O(size) above 10; a
+    non-finite O(target_size_ratio) (nan, inf); O(min_size) above the size a new pool gets
+    (C(osd_pool_default_size) when O(size) is left out); a quota above 2^63-1; and any pool creation or growth of
+    O(size) or O(pg_num) that would take the pools of its CRUSH rule above the mons' PG budget
+    (C(mon_max_pg_per_osd) times the OSDs under the rule's root, at least 3, as Ceph's own check counts it). A set
+    with one such pool is refused whole."
+  - "A stored value that cannot be read (e.g. a C(target_size_ratio) of nan, which Ceph prints as null) reads as
+    null with a warning; declaring the field overwrites it."
 author:
   - koor.ceph contributors (@koor-ceph)
 extends_documentation_fragment:
@@ -90,6 +101,19 @@ options:
     description: Consent to delete a pool that holds objects.
     type: bool
     default: false
+  allow_size_one:
+    description:
+      - Consent to O(size=1), a single copy of every object (the loss of one OSD loses data for good). The write then
+        passes Ceph's C(--yes-i-really-mean-it); the mons must allow it too (C(mon_allow_pool_size_one), see
+        M(koor.ceph.ceph_config)).
+    type: bool
+    default: false
+  allow_undersized:
+    description:
+      - Consent to a size (or an erasure-coded pool's k+m) above the failure domains CRUSH can place the copies on;
+        the pool's PGs stay undersized until the cluster grows.
+    type: bool
+    default: false
   pools:
     description:
       - A declared set of pools, each with the options above (O(name) required in each).
@@ -159,6 +183,14 @@ options:
         default: false
       allow_delete_with_data:
         description: See O(allow_delete_with_data).
+        type: bool
+        default: false
+      allow_size_one:
+        description: See O(allow_size_one).
+        type: bool
+        default: false
+      allow_undersized:
+        description: See O(allow_undersized).
         type: bool
         default: false
 attributes:

@@ -121,6 +121,10 @@ options:
         description: See O(koor.ceph.ceph_ec_profile#module:force).
         type: bool
         default: false
+      allow_delete_default:
+        description: See O(koor.ceph.ceph_ec_profile#module:allow_delete_default).
+        type: bool
+        default: false
   crush_rules:
     description:
       - CRUSH rules, each as an item of M(koor.ceph.ceph_crush_rule)'s O(koor.ceph.ceph_crush_rule#module:rules).
@@ -224,6 +228,14 @@ options:
         default: false
       allow_delete_with_data:
         description: See O(koor.ceph.ceph_pool#module:allow_delete_with_data).
+        type: bool
+        default: false
+      allow_size_one:
+        description: See O(koor.ceph.ceph_pool#module:allow_size_one).
+        type: bool
+        default: false
+      allow_undersized:
+        description: See O(koor.ceph.ceph_pool#module:allow_undersized).
         type: bool
         default: false
   filesystems:

@@ -22,6 +22,10 @@ description:
     by the device numbers of the files open in C(/proc/PID/fd), so that a device opened inside a container is found
     too. A disk in use is not eligible. A disk with a BlueStore label that a C(ceph-osd) process has open holds an
     OSD running on this host (RV(disks[].osd_running)).
+  - Also reports what the kernel holds a disk for beyond this namespace's mounts (RV(disks[].claims)), that is a mount in
+    any other mount namespace, swap, the external journal or log of a mounted file system. Such a disk is not eligible.
+  - A malformed BlueStore label (the magic followed by anything that is not a label) makes that disk not eligible
+    (reason code V(bluestore), C(malformed) in RV(disks[].bluestore)); it never fails the discovery of the other disks.
   - Costs one C(lsblk) and one C(blkid) call (plus one C(pvs) call when an LVM signature is found), whatever the
     number of devices, and one scan of C(/proc); BlueStore labels are read directly from the first bytes of each disk, so Ceph need not be
     installed on the host.
@@ -159,7 +163,15 @@ disks:
       description:
         - The BlueStore label (osd_uuid, whoami, ceph_fsid, size, description, created_at, ceph_version_when_created,
           offset), or null. The OSD's key in the label is never returned.
+        - A label that cannot be read has only C(offset) and C(malformed) (why).
       type: dict
+    claims:
+      description:
+        - What the kernel holds the disk or a partition of it for, besides this namespace's mounts (RV(disks[].mountpoints)),
+          as C(code) (V(mounted) in another mount namespace, V(swap), V(journal) for an external journal or log of a
+          mounted file system) and C(reason) in words.
+      type: list
+      elements: dict
     in_use_by:
       description:
         - The processes that have the disk, one of its partitions or a device built on it (device-mapper, md) open,
@@ -212,7 +224,7 @@ disks:
     reason_codes:
       description:
         - The same reasons as codes, for roles to act on. V(not_disk), V(loop), V(read_only), V(too_small), V(root),
-          V(boot), V(mounted), V(partition_mounted), V(holders), V(in_use), V(partitions), V(partition_table),
+          V(boot), V(mounted), V(partition_mounted), V(swap), V(journal), V(holders), V(in_use), V(partitions), V(partition_table),
           V(filesystem), V(lvm), V(bluestore).
       type: list
       elements: str

@@ -14,17 +14,26 @@ version_added: 0.1.0
 description:
   - Destroys every partition table, file system, LVM and BlueStore signature on exactly the listed disks of the
     host it runs on, so that Rook can create OSDs on them.
-  - 'Per disk, as Rook''s cleanup guide: C(sgdisk --zap-all), C(wipefs --all --force), 200 KiB of zeros at 0, 1, 10,
-    100 and 1000 GiB (where within the disk: BlueStore keeps copies of its label there), C(blkdiscard) when the disk
-    supports discard, and a re-read of the partition table (C(partprobe), else C(blockdev --rereadpt)). Before that
-    it wipes the signatures of the disk''s partitions and removes C(ceph-*) device-mapper leftovers that sit on the
-    disk and are not open.'
-  - 'It refuses, with a message naming each device and every reason, and before anything is written to any device:
-    a run without O(confirm); a device that is not in O(allow); a path that is not a block device of this host
-    (a device listed for the wrong host); a device listed twice; a disk that is mounted or has a mounted
-    partition (swap included); a disk with holders other than unused ceph-* mappings; a disk that a process has
-    open (itself, a partition or a holder; a running C(ceph-osd) for instance), naming the processes and their pids;
-    the disk holding the root or boot file system; a read-only device; anything that is not a whole disk.'
+  - 'Per disk, as Rook''s cleanup guide: zeros over every signature C(wipefs --no-act) reports on the disk and its
+    partitions, 200 KiB of zeros at 0, 1, 10, 100 and 1000 GiB (where within the disk: the MBR and primary GPT, and
+    BlueStore''s label copies), the last MiB (the backup GPT), a discard (C(BLKDISCARD)) when the disk supports it,
+    and a re-read of the partition table (C(BLKRRPART)). C(ceph-*) device-mapper leftovers on the disk that are not
+    open are removed first.'
+  - 'Every disk is opened with C(O_EXCL), as ceph-volume does, before the first write and held until the partition
+    table is re-read; every write goes through that descriptor. With the disks held, the host is read again and every
+    check is made again, so a disk mounted or taken after the first look is refused. Check mode makes the same
+    exclusive open (read-only) and the same checks.'
+  - 'It refuses the whole run, with a message naming each device and every reason, and before anything is written to
+    any device: a run without O(confirm); a device that is not in O(allow); a path that is not a block device of
+    this host (a device listed for the wrong host); a partition given directly (the message names its disk: whole
+    disks are wiped); a device listed twice; a disk that is mounted or has a mounted partition, in this or any other
+    mount namespace (naming the mount point and a process of that namespace); swap on it; a disk that is the
+    external journal or log of a mounted file system (ext4 journal device, XFS C(logdev)); a disk with holders other
+    than unused ceph-* mappings; an LVM physical volume whose volume group spans disks not listed; a disk that a
+    process has open (a running C(ceph-osd) for instance), naming the processes and their pids; a disk the kernel
+    does not give exclusively (EBUSY), naming what holds it where that is known; the disk holding the root or boot
+    file system; a read-only device; anything that is not a whole disk. No option overrides these: free the disk and
+    run again.'
   - A disk that is already clean (no signature, no partition, no BlueStore label copy, no ceph-* mapping) is left
     alone and reported in RV(unchanged). After wiping, the disks are read again and the run fails if any still
     carries a signature.
@@ -51,13 +60,17 @@ options:
 attributes:
   check_mode:
     support: full
-    description: Refuses and reports exactly as a real run, with the same C(changed), diff and RV(commands); writes nothing.
+    description:
+      - Refuses and reports exactly as a real run, with the same C(changed), diff and RV(commands); writes nothing.
+      - Opens the disks exclusively (read-only) and checks them again as a real run does, so it never reports as
+        wiped a disk the real run would refuse.
   diff_mode:
     support: full
     description: Per disk, before and after lists of signatures and partitions, BlueStore label and ceph-* mappings.
 notes:
-  - Needs root and C(lsblk), C(blkid), C(wipefs), C(dd) (util-linux, coreutils) and C(sgdisk) (gdisk); C(partprobe)
-    (parted), C(blkdiscard) and C(dmsetup) are used when present.
+  - Needs root and C(lsblk), C(blkid) and C(wipefs) (util-linux); C(dmsetup) is used when present. The writes are
+    made by the module itself through the exclusive descriptor (C(wipefs) without C(--force), C(blkdiscard) and
+    C(blockdev --rereadpt) cannot run while the disk is held).
   - The data on a wiped disk is gone. There is no undo.
 seealso:
   - module: koor.ceph.disk_info
@@ -100,7 +113,7 @@ commands:
   returned: always
   type: list
   elements: str
-  sample: [sgdisk --zap-all /dev/sdb, wipefs --all --force /dev/sdb]
+  sample: ["zero /dev/sdb bytes 0-204799 (label offset)", "re-read the partition table of /dev/sdb (BLKRRPART)"]
 refused:
   description: When the run was refused, every reason per device.
   returned: when refused

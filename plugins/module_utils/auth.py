@@ -15,6 +15,7 @@ __metaclass__ = type
 
 import base64
 import binascii
+import posixpath
 import re
 import struct
 
@@ -76,6 +77,88 @@ def check_entity(name):
         raise CephInputError("entity %r: invalid name: an OSD entity is osd.<number>" % name)
 
 
+# What the mons' cap parsers (MonCap, OSDCap, MgrCap, MDSCap) refuse, checked before any write; a
+# corpus of strings tried on the lab with 'ceph auth get-or-create' is kept in the unit tests
+# (tests/unit/fixtures/lab/auth_caps_corpus.json): nothing Ceph accepts there is refused here.
+PERMS = {"mon": "rwx", "mgr": "rwx", "osd": "rwx", "mds": "rwpsf"}
+# words that start a clause in an 'allow' grant, by daemon type (anything else first is the permissions)
+ALLOW_WORDS = {
+    "mon": ("service", "profile", "command", "network"),
+    "mgr": ("service", "profile", "command", "module", "network"),
+    "osd": ("pool", "namespace", "object_prefix", "tag", "class", "class-read", "class-write", "network", "profile"),
+    "mds": ("path", "fsname", "uid", "gids", "root_squash", "network"),
+}
+# clauses a daemon type's parser does not know (the mon refuses 'allow r pool=x' for a mon cap)
+FOREIGN_WORDS = {
+    "mon": ("pool", "namespace", "object_prefix", "tag", "path", "fsname"),
+    "mgr": ("namespace", "object_prefix", "tag", "path", "fsname"),
+    "mds": ("pool", "namespace", "object_prefix", "tag", "service", "command", "module"),
+}
+
+
+def _words(grant):
+    """The words of one grant outside quotes, with 'key=value' split into 'key' and 'value'."""
+    words, current, quoted = [], "", False
+    for char in grant:
+        if char == '"':
+            quoted = not quoted
+            current += char
+        elif (char.isspace() or (char == "=" and not quoted)) and not quoted:
+            if current:
+                words.append(current)
+            current = ""
+            if char == "=":
+                words.append("=")
+        else:
+            current += char
+    if current:
+        words.append(current)
+    return words
+
+
+def grant_problem(kind, grant):
+    """Why the mon would refuse one grant of a ``kind`` cap, or None (see the corpus)."""
+    words = _words(grant)
+    if not words or words[0] not in ("allow", "profile"):
+        return "each grant must start with 'allow' or 'profile'"
+    plain = [w for w in words if w != "="]
+    if words[0] == "profile" and len(plain) == 1:
+        return "each grant must start with 'allow' or 'profile <name>'"
+    if words[0] == "profile" and kind == "mds":
+        return "an mds cap has no profiles (use e.g. 'allow rw path=/dir')"
+    if words[0] == "allow" and len(plain) == 1 and kind != "mds":
+        return "'allow' needs permissions (such as r, rw, rwx or *) or a clause"
+    if kind == "mon" and words[0] == "profile" and len(plain) > 2 and plain[2] != "network":
+        return "a mon profile takes no arguments (pool= and namespace= belong in the osd cap)"
+    if kind in ("mon", "mgr") and plain[1:] == ["command"]:
+        return "'allow command' needs the command (such as allow command \"osd blocklist\")"
+    if "with" in words:
+        words = words[:words.index("with")]  # a command's arguments: any names
+    for index, word in enumerate(words):
+        nxt = words[index + 1] if index + 1 < len(words) else None
+        if word in FOREIGN_WORDS.get(kind, ()) and (nxt == "=" or index + 1 < len(words)) and index > 0 \
+                and words[index - 1] != "=" and not word.startswith('"'):
+            return "%r is not part of a %s cap" % (word, kind)
+        if word == "=" and (nxt is None or nxt == "="):
+            return "%r has no value" % (words[index - 1] + "=")
+    if kind == "osd":
+        for word in ("pool", "namespace"):
+            positions = [i for i, w in enumerate(words) if w == word and (i == 0 or words[i - 1] != "=")]
+            if len(positions) > 1:
+                return "%s is given more than once in one grant (give one grant per %s)" % (word, word)
+            for i in positions:
+                value = [w for w in words[i + 1:i + 3] if w != "="][:1]
+                if value and value[0] == "*":
+                    return "%s=* is not a name: leave %s out to allow every one" % (word, word)
+    if words[0] == "allow" and len(plain) > 1:
+        first = plain[1]
+        if first not in ALLOW_WORDS[kind] and first != "*" and not (kind == "mon" and first == "profile"):
+            bad = sorted(set(c for c in first if c not in PERMS[kind]))
+            if bad or not first:
+                return "%r is not a permission of a %s cap (use %s or *)" % (first, kind, ", ".join(PERMS[kind]))
+    return None
+
+
 def check_caps(name, caps):
     if not caps:
         raise CephInputError("entity %r: caps must name at least one daemon type (leave caps out to keep them)"
@@ -87,9 +170,10 @@ def check_caps(name, caps):
             raise CephInputError("entity %r: caps %s must be a non-empty string such as 'profile rbd' or 'allow r'"
                                  % (name, kind))
         for grant in split_grants(value):
-            if not (grant.startswith("allow") or grant.startswith("profile ")):
-                raise CephInputError("entity %r: caps %s %r: each grant must start with 'allow' or 'profile', "
-                                     "got %r" % (name, kind, value, grant))
+            problem = grant_problem(kind, grant)
+            if problem:
+                raise CephInputError("entity %r: caps %s %r: the mon would refuse grant %r: %s"
+                                     % (name, kind, value, grant, problem))
 
 
 def check_key(name, key):
@@ -211,6 +295,7 @@ class Entities(Resource):
         self.final_caps = {}  # name -> caps the entity has after the run
         self.client = None
         self.file_exists = {}
+        self.missing_dirs = {}  # name -> the directory of its keyring_path when it does not exist
 
     def read(self, runner, items):
         self.client = runner.params.get("client") or "client.admin"
@@ -234,6 +319,7 @@ class Entities(Resource):
                                      "mode": self._mode(item), "owner": item.get("keyring_owner"),
                                      "group": item.get("keyring_group")})
             owners.append(name)
+        self._check_dirs(runner, items)
         if status_specs:
             self._check_files(items)
             for name, spec, status in zip(owners, status_specs, runner.file_status(status_specs)):
@@ -245,6 +331,18 @@ class Entities(Resource):
                 else:
                     current[name]["keyring"] = "current"
         return current
+
+    def _check_dirs(self, runner, items):
+        """One status read of the folders the declared keyring files go to (on the far side)."""
+        wanted = [i for i in items if i.get("keyring_path") and i.get("state") != "absent"]
+        if not wanted:
+            return
+        self._check_files(wanted)
+        folders = [posixpath.dirname(posixpath.normpath(i["keyring_path"])) or "/" for i in wanted]
+        answers = runner.file_status([{"path": f, "content": None} for f in folders])
+        for item, folder, status in zip(wanted, folders, answers):
+            if not status["exists"]:
+                self.missing_dirs[item["name"]] = folder
 
     @staticmethod
     def _mode(item):
@@ -282,6 +380,9 @@ class Entities(Resource):
                 if name == self.client:
                     raise CephInputError("entity %r: refusing to delete the entity this module connects as" % name)
                 continue
+            if name in self.missing_dirs:
+                raise CephInputError("entity %r: keyring_path %r: the directory %s does not exist on the far side "
+                                     "(create it first)" % (name, item["keyring_path"], self.missing_dirs[name]))
             if item.get("caps") is not None:
                 check_caps(name, item["caps"])
             if item.get("key") is not None:

@@ -152,9 +152,14 @@ def test_keyring_text_is_what_ceph_auth_get_prints():
 
 # --- plans from the recorded 'auth ls' -----------------------------------------------------
 
-def plan(params, check_mode=True, file_status=None):
-    """apply_set in check mode against the recorded auth ls; returns (result, runner)."""
+def plan(params, check_mode=True, file_status=None, folders=None):
+    """apply_set in check mode against the recorded auth ls; returns (result, runner). ``folders``: the
+    status of the keyring files' directories (default: they exist when a keyring file is asked)."""
     replies = [{"rc": 0, "out": json.dumps(load("auth_ls.json")), "err": ""}]
+    if folders is None and file_status is not None:
+        folders = [{"path": "/etc/ceph", "exists": True, "changed": True}]
+    if folders is not None:
+        replies.append({"rc": 0, "out": json.dumps(folders), "err": ""})
     if file_status is not None:
         replies.append({"rc": 0, "out": json.dumps(file_status), "err": ""})
     fake = FakeRunner(replies, check_mode=check_mode)
@@ -201,7 +206,8 @@ def test_plan_keyring_file_follows_its_status():
     result, fake = plan(params(name="client.rgw.lab", keyring_path="/etc/ceph/k"),
                         file_status=[{"path": "/etc/ceph/k", "exists": True, "changed": False}])
     assert result["changed"] is False and fake.commands == []
-    status_request = fake.requests[1]
+    assert fake.requests[1]["files"] == [{"path": "/etc/ceph", "content": None}]
+    status_request = fake.requests[2]
     assert status_request["op"] == "files" and status_request["action"] == "status"
     assert status_request["files"][0]["content"].startswith("[client.rgw.lab]\n\tkey = AgA")
     assert status_request["files"][0]["mode"] == 0o600
@@ -218,3 +224,30 @@ def test_protected_entities_need_consent():
             plan(params(name=name, caps={"mon": "allow r"}))
     result, fake = plan(params(name="mgr.x", caps={"mon": "allow *"}, allow_daemon_entities=True))
     assert fake.commands == ["ceph auth caps mgr.x mon 'allow *'"]
+
+
+CORPUS = load("auth_caps_corpus.json")
+# accepted by this check, refused by the mon only when it parses them (still refused before the
+# first write of a ceph_auth call, by Ceph, but after the writes of earlier items of a set)
+LEFT_TO_CEPH = [("osd", "allow rw pool=x object_prefix=a"), ("mgr", "profile bogus")]
+
+
+@pytest.mark.parametrize("entry", CORPUS, ids=lambda e: "%s:%s" % (e["type"], e["caps"]))
+def test_caps_corpus_tried_on_the_lab(entry):
+    """Each cap string was given to 'ceph auth get-or-create' on the lab: what Ceph accepts is never
+    refused here; what it refuses is refused before any write (but the two of LEFT_TO_CEPH)."""
+    caps = {entry["type"]: entry["caps"]}
+    if entry["ceph_accepts"] or (entry["type"], entry["caps"]) in LEFT_TO_CEPH:
+        auth.check_caps("client.a", caps)
+    else:
+        with pytest.raises(CephInputError) as info:
+            auth.check_caps("client.a", caps)
+        assert "caps %s %r: the mon would refuse grant" % (entry["type"], entry["caps"]) in info.value.msg
+
+
+def test_a_keyring_path_in_a_missing_directory_is_refused_before_any_write():
+    with pytest.raises(CephInputError) as info:
+        plan(params(name="client.new", caps={"mon": "allow r"}, keyring_path="/nowhere/client.new.keyring"),
+             folders=[{"path": "/nowhere", "exists": False, "changed": False}])
+    assert "entity 'client.new': keyring_path '/nowhere/client.new.keyring': the directory /nowhere does not " \
+           "exist" in info.value.msg

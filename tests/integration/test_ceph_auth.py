@@ -181,8 +181,12 @@ def test_bad_input_is_refused_and_nothing_changes(lab, module, options, message)
 
 
 def test_ceph_refusal_after_validation_is_reported(lab, module, cleanup):
-    """A caps string that passes the light check but Ceph refuses: a failure with Ceph's words, not 'ok'."""
+    """A caps string that passes the module's check but Ceph refuses (an unknown mgr profile, left to the
+    mgr's cap parser): a failure with Ceph's words, not 'ok'."""
     cleanup.append(PREFIX + "refused")
-    result = module("ceph_auth", name=PREFIX + "refused", caps={"mon": "allow sideways"})
+    result = module("ceph_auth", name=PREFIX + "refused", caps={"mgr": "profile sideways"})
     assert result["failed"] is True and "capability parse failed" in result["msg"]
+    refused = module("ceph_auth", name=PREFIX + "refused", caps={"mon": "allow sideways"})
+    assert refused["failed"] is True and refused["commands"] == []
+    assert "'sideways' is not a permission of a mon cap" in refused["msg"]
     assert PREFIX + "refused" not in entities(lab)

@@ -44,7 +44,7 @@ options:
       - The entity gets exactly these caps; a type left out loses its caps. Leave O(caps) out to keep the caps as they are.
       - Each grant (separated by C(,) or C(;)) must start with C(allow) or C(profile). Before anything is written,
         grants the mons' cap parsers refuse are refused, naming the entity, the cap and why, with no option to
-        override: permissions a daemon type does not have (C(allow rwz); C(x) in an mds cap), a bare C(allow) in a
+        override. Refused are permissions a daemon type does not have (C(allow rwz); C(x) in an mds cap), a bare C(allow) in a
         mon, osd or mgr cap, clauses of another daemon type (C(pool=) in a mon cap), a mon profile with arguments,
         C(pool=*) or C(namespace=*), the same C(pool) twice in one grant, a profile in an mds cap, and an
         C(allow command) without its command. Ceph checks the rest (it also refuses, at the write, an unknown mgr
@@ -58,7 +58,7 @@ options:
     type: str
   keyring_path:
     description:
-      - Write the entity's keyring to this absolute path on the far side of the transport. Its directory must exist:
+      - Write the entity's keyring to this absolute path on the far side of the transport. Its directory must exist,
         a path in a missing directory is refused before anything is written.
       - The file is written only when its content, mode or owner differ, and removed with O(state=absent).
     type: path

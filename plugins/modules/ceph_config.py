@@ -25,7 +25,7 @@ description:
     value differs from the stored one. An unknown option, a value of the wrong type or out of bounds, and an
     invalid O(who) are refused before anything is written.
   - Options that can cut daemons and clients off the cluster when set wrong are refused before anything is written
-    unless O(allow_disruptive=true): the messenger (V(ms_type), V(ms_bind_*), V(ms_*_mode), V(ms_mon_*), ...),
+    unless O(allow_disruptive=true). They are the messenger (V(ms_type), V(ms_bind_*), V(ms_*_mode), V(ms_mon_*), ...),
     authentication (V(auth_*), V(cephx_*)), the mons' and daemons' addresses and networks (V(mon_host),
     V(mon_addr), V(public_addr), V(public_network), V(cluster_network), ...) and keyring paths (V(keyring),
     V(keyfile), V(key)). Ceph gives most of them no choices and stores any value, and a daemon or client started

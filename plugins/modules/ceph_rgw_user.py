@@ -24,7 +24,7 @@ description:
     secret is compared with the user's without being shown. Read keys with M(koor.ceph.ceph_rgw_user_info) and
     O(koor.ceph.ceph_rgw_user_info#module:include_keys=true).
   - A given O(secret_key) never goes on a command line, where any user of the host could read it in
-    C(/proc/PID/cmdline): the key is made with a generated secret (C(--gen-secret)), then the user's metadata
+    C(/proc/PID/cmdline). The key is made with a generated secret (C(--gen-secret)), then the user's metadata
     (C(radosgw-admin metadata get user:<uid>)) is written back with the given secret on the standard input of
     C(radosgw-admin metadata put user:<uid>); RV(commands) shows that write without the secret.
   - Quotas radosgw refuses or silently changes are refused before anything is written, with no option to override

@@ -12,7 +12,7 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.koor.ceph.plugins.module_utils.errors import CephError
-from ansible_collections.koor.ceph.plugins.module_utils.resources import apply_set, items_from_params, module_spec
+from ansible_collections.koor.ceph.plugins.module_utils.resources import apply_set, check_items, items_from_params, module_spec
 from ansible_collections.koor.ceph.plugins.module_utils.runner import CONNECTION_ARGSPEC, CephRunner
 
 
@@ -71,7 +71,10 @@ def run_set_module(item_spec, plural, resource_class, key="name", required_by=No
     module = ceph_module(module_spec(item_spec, plural), mutually_exclusive=[(key, plural)],
                          required_one_of=[(key, plural)], **kwargs)
 
-    def work(runner):
-        return apply_set(runner, resource_class(), items_from_params(module.params, item_spec, plural), plural)
+    def items():
+        return items_from_params(module.params, item_spec, plural)
 
-    run_module(module, work)
+    def work(runner):
+        return apply_set(runner, resource_class(), items(), plural)
+
+    run_module(module, work, validate=lambda params: check_items(resource_class(), items(), plural))

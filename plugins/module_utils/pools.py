@@ -187,6 +187,9 @@ class Pools(Resource):
         self.osd_dump = None
         self.mon_options = None
 
+    def check_input(self, items):
+        finite_numbers(items)
+
     def read(self, runner, items):
         current, rules = read_pools(runner, set(i["name"] for i in items))
         self.current = current

@@ -190,7 +190,7 @@ def run_state_module():
     try:
         state = declared_state(module.params)
     except CephError as exc:
-        module.fail_json(commands=[], **exc.fail_kwargs())
+        module.fail_json(changed=False, commands=[], **exc.fail_kwargs())
     if not state:
         module.exit_json(**empty_result())
     run_module(module, lambda runner: apply_state(runner, state))

@@ -102,6 +102,9 @@ class Resource:
         """Options besides the key that place the item (e.g. its fs and group): added to its result."""
         return {}
 
+    def check_input(self, items):
+        """Raise CephInputError for input no cluster could take (checked before any connection)."""
+
     def read(self, runner, items):
         raise NotImplementedError
 
@@ -189,13 +192,15 @@ def module_spec(item_spec, plural, extra=None):
 
 
 def check_items(resource, items, plural):
-    """Raise CephInputError for an item without its key or an item listed twice (no cluster needed)."""
+    """Raise CephInputError for an item without its key, an item listed twice or input the kind's
+    ``check_input`` refuses (no cluster needed)."""
     if any(item.get(resource.key) in (None, "") for item in items):
         raise CephInputError("every %s needs %s" % (resource.kind, resource.key))
     names = [resource.item_id(item) for item in items]
     dupes = sorted(set(n for n in names if names.count(n) > 1))
     if dupes:
         raise CephInputError("%s listed more than once: %s" % (plural, ", ".join(str(d) for d in dupes)))
+    resource.check_input(items)
 
 
 class SetPlan:

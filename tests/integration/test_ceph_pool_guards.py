@@ -4,17 +4,9 @@ import time
 
 import pytest
 
-from conftest import house_cycle
+from conftest import assert_same_state, house_cycle
 
 PREFIX = "kg-"
-
-
-def state(lab):
-    """Pools with their fields, EC profiles and CRUSH rules: what a refused input must leave as it is."""
-    dump = lab.ceph("osd", "dump")
-    pools = dict((p["pool_name"], dict((k, v) for k, v in p.items() if k not in ("last_change", "read_balance")))
-                 for p in dump["pools"])
-    return pools, dump["erasure_code_profiles"], lab.ceph("osd", "crush", "rule", "dump")
 
 
 @pytest.fixture
@@ -33,13 +25,13 @@ def warnings(result):
 
 def refused(lab, module, module_name, message, **options):
     """The input is refused with ``message`` in check mode and for real, and the cluster is unchanged."""
-    before = state(lab)
+    before = lab.state()
     for check_mode in (True, False):
         result = module(module_name, check_mode=check_mode, **options)
         assert result.get("failed") is True, result
         assert message in result["msg"], result["msg"]
         assert result["commands"] == []
-    assert state(lab) == before
+    assert_same_state(before, lab.state())
     return result
 
 
@@ -156,3 +148,13 @@ def test_a_profile_in_use_is_refused_even_with_consent(lab, module, clean):
         lab.ceph("osd", "pool", "rm", PREFIX + "ecpool", PREFIX + "ecpool", "--yes-i-really-really-mean-it")
         lab.ceph("osd", "erasure-code-profile", "rm", PREFIX + "used")
         lab.ceph("osd", "crush", "rule", "rm", PREFIX + "ecpool")
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+def test_a_non_finite_ratio_is_refused_before_any_connection(lab, module, value):
+    """No cluster is needed to refuse it: the message is the input's, not the unreachable cluster's."""
+    for module_name, options in (("ceph_pool", dict(name=PREFIX + "x", target_size_ratio=value)),
+                                 ("ceph_resource_set", dict(pools=[dict(name=PREFIX + "x", target_size_ratio=value)]))):
+        result = module(module_name, conf="/nonexistent/ceph.conf", **options)
+        assert result.get("failed") is True and result["changed"] is False, result
+        assert "target_size_ratio must be a finite number" in result["msg"], result["msg"]

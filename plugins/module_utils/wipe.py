@@ -3,13 +3,16 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Wiping disks for Rook the way Rook's cleanup guide does, behind every safety check.
 
-Order: check the input and the confirmation, discover the host once, refuse the whole run
-if any listed device is unsafe (nothing is written before every device passed; a device that
-a process has open, such as a running ceph-osd, is unsafe: disks.open_devices), then per
-device: remove ceph-* device-mapper leftovers on it, wipe its partitions' signatures,
-``sgdisk --zap-all``, ``wipefs --all --force``, 200 KiB of zeros at 0, 1, 10, 100 and 1000 GiB
-(where within the device), ``blkdiscard`` where the device supports discard, and a
-re-read of its partition table. Devices that are already clean are left alone.
+Order: check the input and the confirmation, discover the host, refuse the whole run if any
+listed device is unsafe (mounted in any mount namespace, swap, an external journal or log, held,
+open in a process, in a volume group spanning unlisted disks: see disks.classify). Then every
+device is opened exclusively (O_EXCL; EBUSY is a refusal naming the holder) and held until its
+partition table has been re-read; with the devices held the host is read and checked again, so a
+device mounted after the first look is refused. Check mode does the same, read-only. The writes go
+through the held descriptor: zeros over each signature wipefs reports, 200 KiB at 0, 1, 10, 100
+and 1000 GiB (the BlueStore label copies, the MBR and primary GPT), the last MiB (the backup GPT),
+BLKDISCARD where the device supports discard, then BLKRRPART. Clean devices are left alone. A
+write that fails marks the error as having written (the module reports changed).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -340,12 +343,15 @@ def _wipe_held(host, params, check_mode, hostname, held):
         again = _index(_disks.discover(host))
         dirty = [r["path"] for r, c in plan if not is_clean(again[r["path"]])]
         if dirty:
-            raise DiskCommandError("%s still carry signatures after the wipe: %s"
-                                   % (", ".join(dirty), "; ".join("%s %s" % (p, state_of(again[p])) for p in dirty)))
+            error = DiskCommandError("%s still carry signatures after the wipe: %s"
+                                     % (", ".join(dirty), "; ".join("%s %s" % (p, state_of(again[p])) for p in dirty)))
+            error.commands, error.wrote = commands, True
+            raise error
     return result
 
 
 def _failed(text, exc, record, commands):
     error = DiskCommandError("%s failed: %s; wiping %s stopped there" % (text, exc, record["path"]), cmd=text)
     error.commands = commands
+    error.wrote = True  # the steps before it ran, and the failed one may have written part of its range
     return error

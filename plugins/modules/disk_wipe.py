@@ -137,6 +137,8 @@ def main():
     except DiskError as exc:
         kwargs = exc.fail_kwargs()
         kwargs["commands"] = getattr(exc, "commands", [])
+        # a wipe that failed part way has written: say so
+        kwargs["changed"] = bool(getattr(exc, "wrote", False)) and not module.check_mode
         module.fail_json(**kwargs)
     module.exit_json(**result)
 

@@ -14,7 +14,7 @@ import struct
 import pytest
 
 from ansible_collections.koor.ceph.plugins.module_utils import disks, wipe
-from ansible_collections.koor.ceph.plugins.module_utils.errors import DiskInputError, DiskRefusedError
+from ansible_collections.koor.ceph.plugins.module_utils.errors import DiskCommandError, DiskInputError, DiskRefusedError
 
 FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures', 'disks')
 MOUNTINFO_NODE = ('118 53 7:5 / /mnt/t rw,relatime - ext4 /dev/loop5 rw\n'
@@ -258,3 +258,26 @@ def test_volume_group_spanning_unlisted_disks_is_refused(monkeypatch):
         'is in LVM volume group vg0, which also spans /dev/loop12 (not listed): remove the volume group (vgremove) '
         'or list every disk of it']}
     assert host.log == []
+
+
+class FailingHost(Host):
+    """A host double whose second zero write fails (an I/O error part way through a wipe)."""
+
+    def write_zeros(self, fd, offset, length):
+        super(FailingHost, self).write_zeros(fd, offset, length)
+        if sum(1 for e in self.log if e[0] == 'zero') == 2:
+            raise OSError(errno.EIO, 'Input/output error')
+
+
+def test_a_wipe_that_fails_part_way_says_it_wrote(monkeypatch):
+    """The first range is zeroed, the second fails: the error carries the steps run and that it wrote, and the
+    descriptor is closed."""
+    record = _records()['/dev/loop10']
+    host = FailingHost([[record], [record]])
+    _use(monkeypatch, host)
+    with pytest.raises(DiskCommandError) as err:
+        wipe.apply(host, PARAMS, False)
+    assert err.value.wrote is True
+    assert 'wiping /dev/loop10 stopped there' in err.value.msg and 'Input/output error' in err.value.msg
+    assert len(err.value.commands) == 2 and err.value.commands[0].startswith('zero /dev/loop10')
+    assert host.log[-1][0] == 'close'

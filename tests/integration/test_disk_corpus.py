@@ -494,6 +494,7 @@ def test_wipe_refuses_a_disk_in_use_as_swap(swap, check_mode):
     node, dev = swap["node"], swap["dev"]
     # The kernel itself writes swapped-out pages anywhere on the disk: the swap header (the first page, what a
     # wipe would zero first) is the witness here.
+
     def header():
         with open(dev, "rb") as handle:
             return hashlib.sha256(handle.read(4096)).hexdigest()
@@ -533,18 +534,17 @@ def test_role_refuses_a_disk_mounted_after_its_discovery(node_lab, tmp_path):  #
     _safety_reset(node, [dev])
     _ext4_with_data(node, dev)
     before = _image_sums(node, [dev])
-    play = [{"hosts": node.name, "gather_facts": False, "become": False, "vars": {
-        "disk_prep_devices": [dev], "disk_prep_allow_loop_devices": True, "disk_prep_wipe": True,
-        "disk_prep_wipe_allow": [dev], "disk_prep_wipe_confirm": CONFIRM},
-        "tasks": [
-            {"name": "Discovery", "ansible.builtin.include_role": {"name": "koor.ceph.disk_prep",
-                                                                   "tasks_from": "discover.yml"}},
-            {"name": "Preflight", "ansible.builtin.include_role": {"name": "koor.ceph.disk_prep",
-                                                                   "tasks_from": "preflight.yml"}},
-            {"name": "The disk is mounted meanwhile", "ansible.builtin.command":
-                "mount -o ro %s /mnt/koor-safety-late" % dev, "changed_when": True},
-            {"name": "Wipe", "ansible.builtin.include_role": {"name": "koor.ceph.disk_prep", "tasks_from": "wipe.yml"}},
-        ]}]
+    role = "koor.ceph.disk_prep"
+    tasks = [
+        {"name": "Discovery", "ansible.builtin.include_role": {"name": role, "tasks_from": "discover.yml"}},
+        {"name": "Preflight", "ansible.builtin.include_role": {"name": role, "tasks_from": "preflight.yml"}},
+        {"name": "The disk is mounted meanwhile", "changed_when": True,
+         "ansible.builtin.command": "mount -o ro %s /mnt/koor-safety-late" % dev},
+        {"name": "Wipe", "ansible.builtin.include_role": {"name": role, "tasks_from": "wipe.yml"}},
+    ]
+    variables = {"disk_prep_devices": [dev], "disk_prep_allow_loop_devices": True, "disk_prep_wipe": True,
+                 "disk_prep_wipe_allow": [dev], "disk_prep_wipe_confirm": CONFIRM}
+    play = [{"hosts": node.name, "gather_facts": False, "become": False, "vars": variables, "tasks": tasks}]
     node.sh("mkdir -p /mnt/koor-safety-late")
     playbook = tmp_path / "late-mount.yml"
     playbook.write_text(yaml.safe_dump(play))

@@ -321,5 +321,5 @@ def test_quotas_radosgw_refuses_or_mangles_are_refused_before_any_write(quota, m
     with pytest.raises(CephInputError) as info:
         plan([{"uid": "rgw-new", "display_name": "New", "user_quota": quota}])
     assert "user 'rgw-new': " + message in info.value.msg
-    plan([{"uid": "rgw-new", "display_name": "New", "user_quota": {"max_size": 2 ** 63 // 1024 * 1024 - 1024,
-                                                                    "max_objects": 2 ** 63 - 1}}])
+    largest = {"max_size": 2 ** 63 // 1024 * 1024 - 1024, "max_objects": 2 ** 63 - 1}
+    plan([{"uid": "rgw-new", "display_name": "New", "user_quota": largest}])

@@ -18,7 +18,7 @@ from ansible_collections.koor.ceph.plugins.module_utils.errors import CephInputE
 from ansible_collections.koor.ceph.plugins.module_utils.pools import ITEM_SPEC, Pools, normalise, odd_values
 from ansible_collections.koor.ceph.plugins.module_utils.resources import apply_set, list_items
 
-from test_resource_set import OSD_DUMP, LabRunner  # pylint: disable=import-error
+from ansible_collections.koor.ceph.tests.unit.plugins.module_utils.test_resource_set import OSD_DUMP, LabRunner
 
 RULES = {0: 'replicated_rule'}
 

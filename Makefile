@@ -23,7 +23,7 @@ TEST_LAB  ?= ci
 export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
 export PATH := $(VENV)/bin:$(PATH)
 
-.PHONY: help deps venv demo demo-plain test unit sanity units lint changelog-lint integration molecule bench lab-up lab-down build clean
+.PHONY: help deps venv rook-files demo demo-plain test unit sanity units lint changelog-lint integration molecule bench lab-up lab-down build clean
 
 help:
 	@echo "make demo    start the lab and run the collection's main playbook against it"
@@ -51,6 +51,11 @@ $(COLL_LINK):
 build: deps venv
 	$(VENV)/bin/ansible-galaxy collection build --force --output-path $(ROOT)/.cache/dist $(ROOT)
 
+# Rook's release files (lab/rook-files.json) into ~/.cache/koor-lab/rook, every checksum checked: from
+# KOOR_ROOK_MIRROR, the mirror folder beside the checkout (CI), or Rook's release tag (lab/koorlab/rookfiles.py).
+rook-files:
+	$(LAB) rook-files --version all >/dev/null
+
 lab-up: deps
 	$(LAB) up --name $(DEMO_LAB) >/dev/null
 	@mkdir -p inventories/lab/group_vars/ceph_admin
@@ -61,7 +66,7 @@ lab-down:
 	$(LAB) down --name $(ROOK_LAB)
 
 # site.yml in Rook mode: disk_prep on the lab's nodes, Rook, the CephCluster, block/object/file.
-demo: deps venv
+demo: deps venv rook-files
 	$(LAB) up --rook --name $(ROOK_LAB) >/dev/null
 	ansible-playbook $(ROOK_INV) playbooks/site.yml
 
@@ -69,13 +74,13 @@ demo: deps venv
 demo-plain: deps venv lab-up
 	ansible-playbook -i inventories/lab/hosts.yml playbooks/health.yml
 
-unit: venv
+unit: venv rook-files
 	$(PY) -m pytest tests/unit -q
 
 sanity: deps venv
 	scripts/sanity.sh
 
-units: deps venv
+units: deps venv rook-files
 	scripts/units.sh
 
 lint: venv

@@ -29,6 +29,7 @@ stage() {
 
 # The lab image is built (or taken from ~/.cache) first: the slowest thing on a new machine.
 stage "lab image" "$ROOT/lab/koor-lab" build
+stage "Rook release files" "$ROOT/lab/koor-lab" rook-files --version all
 stage "changelog" scripts/changelog-lint.sh
 stage "ansible-lint" scripts/lint.sh
 stage "ansible-test sanity" scripts/sanity.sh

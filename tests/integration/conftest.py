@@ -15,8 +15,12 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 KOOR_LAB = os.path.join(ROOT, "lab", "koor-lab")
 COLLECTIONS = os.path.join(ROOT, ".cache", "collections")
-# Rook's release manifests live beside the repository (../shared/rook), in a fresh clone as here.
-ROOK_EXAMPLES = os.path.join(os.path.dirname(ROOT), "shared", "rook", "v1.20.6", "deploy", "examples")
+sys.path.insert(0, os.path.join(ROOT, "lab"))
+
+from koorlab import rookfiles  # noqa: E402  pylint: disable=wrong-import-position
+
+# Rook v1.20.6's release manifests from the lab's cache, every checksum checked (lab/rook-files.json).
+ROOK_EXAMPLES = rookfiles.examples("v1.20.6")
 
 
 class Lab:

@@ -11,8 +11,7 @@ sys.path.insert(0, os.path.join(ROOT, "lab"))
 
 from koorlab.kube import cli as kube_cli  # noqa: E402  pylint: disable=wrong-import-position
 
-# Rook's release manifests live beside the repository (../shared/rook).
-EXAMPLES = os.path.join(os.path.dirname(ROOT), "shared", "rook", "v1.20.6", "deploy", "examples")
+from conftest import ROOK_EXAMPLES as EXAMPLES  # noqa: E402  pylint: disable=wrong-import-position
 ROOK_MANIFESTS = ["crds.yaml", "common.yaml", "csi-operator.yaml", "operator.yaml"]
 
 

@@ -14,7 +14,7 @@ import signal
 import subprocess
 import time
 
-from .. import nodes
+from .. import nodes, rookfiles
 from ..util import LabError, log, pid_alive
 from . import ceph as cephlib
 
@@ -109,6 +109,13 @@ def up(lab, count=None, disks=None):
     return env(lab)
 
 
+def rook_files():
+    """The cache folder of Rook's release files (<it>/<version>/deploy/...), every pinned version in it."""
+    for version in rookfiles.versions():
+        rookfiles.ensure(version)
+    return rookfiles.CACHE_ROOT
+
+
 def write_inventory(lab, kubeconfig):
     os.makedirs(nodes.INVENTORY_DIR, exist_ok=True)
     shutil.copy(kubeconfig, kubeconfig_copy(lab))
@@ -118,7 +125,9 @@ def write_inventory(lab, kubeconfig):
         "vars": {"koor_lab_name": lab,
                  "koor_ceph_connection": {"transport": "kubectl_exec", "kubeconfig": kubeconfig_copy(lab),
                                           "namespace": "rook-ceph", "toolbox": "deploy/rook-ceph-tools"},
-                 "k8s_kubeconfig": kubeconfig_copy(lab), "koor_lab_kubeconfig": kubeconfig_copy(lab)}}}}}
+                 "k8s_kubeconfig": kubeconfig_copy(lab), "koor_lab_kubeconfig": kubeconfig_copy(lab),
+                 # Rook's release files, checked into the cache: <this>/<version>/deploy/...
+                 "koor_lab_rook_files": rook_files()}}}}}
     with open(inventory_path(lab), "w") as handle:
         handle.write("# Written by lab/koor-lab up --rook for lab %r. Do not edit.\n" % lab)
         json.dump(inventory, handle, indent=2, sort_keys=True)

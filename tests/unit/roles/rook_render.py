@@ -1,8 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, koor.ceph contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What the unit tests of the Rook roles share: Rook v1.20.6's manifests beside the repository
-(../shared/rook), the schemas a rendered object is validated against (Rook's CRDs, ceph-csi-operator's,
+"""What the unit tests of the Rook roles share: Rook v1.20.6's manifests (from the lab's cache of
+Rook's release files), the schemas a rendered object is validated against (Rook's CRDs, ceph-csi-operator's,
 the CSI snapshot CRD, Kubernetes 1.34's own), and a role's variables and templates rendered with
 Ansible's own templating."""
 
@@ -11,6 +11,7 @@ __metaclass__ = type
 
 import copy
 import os
+import sys
 
 import pytest
 import yaml
@@ -20,24 +21,19 @@ from ansible.template import Templar, trust_as_template
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
-EXAMPLES_REL = os.path.join('shared', 'rook', 'v1.20.6', 'deploy', 'examples')
 K8S_VERSION = '1.34.0'
 
 
 def find_examples():
-    """Rook's manifests beside the repository (../shared/rook); ansible-test runs a copy of the tree further
-    down, so look in every ancestor. KOOR_ROOK_CRDS (the path of crds.yaml) overrides."""
-    if os.environ.get('KOOR_ROOK_CRDS'):
-        return os.path.dirname(os.environ['KOOR_ROOK_CRDS'])
-    here = HERE
-    while True:
-        candidate = os.path.join(here, EXAMPLES_REL)
-        if os.path.exists(os.path.join(candidate, 'crds.yaml')):
-            return candidate
-        parent = os.path.dirname(here)
-        if parent == here:
-            pytest.fail('Rook v1.20.6 manifests not found beside the repository (set KOOR_ROOK_CRDS)')
-        here = parent
+    """Rook v1.20.6's deploy/examples from the lab's cache (lab/koor-lab rook-files; every checksum
+    checked against lab/rook-files.json). ansible-test runs a copy of the tree, lab/ included."""
+    sys.path.insert(0, os.path.join(ROOT, 'lab'))
+    from koorlab import rookfiles  # pylint: disable=import-error,import-outside-toplevel
+    from koorlab.util import LabError  # pylint: disable=import-error,import-outside-toplevel
+    try:
+        return rookfiles.examples('v1.20.6')
+    except LabError as exc:
+        pytest.fail(str(exc))
 
 
 def load_yaml(path):

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The rook_operator and rook_cluster roles: their templates and the manifests they apply, rendered with
 Ansible's own templating from the roles' defaults and vars (and a few variable sets), validated against
-Rook v1.20.6's CRD schemas (../shared/rook) and Kubernetes 1.34's schemas (kubernetes-validate)."""
+Rook v1.20.6's CRD schemas (the lab's cache of Rook's release files) and Kubernetes 1.34's schemas (kubernetes-validate)."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type

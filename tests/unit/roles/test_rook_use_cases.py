@@ -2,8 +2,8 @@
 # Copyright: (c) 2026, koor.ceph contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The Rook use-case roles (rook_block, rook_object, rook_file): their templates rendered with Ansible's
-templating for every profile and validated against Rook v1.20.6's CRDs (../shared/rook) and Kubernetes' own
-schemas (kubernetes-validate); profile merging; the preflight checks (filters rook_use_case_problems and
+templating for every profile and validated against Rook v1.20.6's CRDs (the lab's cache of Rook's files)
+and Kubernetes' own schemas (kubernetes-validate); profile merging; the preflight checks (filters rook_use_case_problems and
 rook_resource_problems) on a CRUSH map recorded from a 3-host Rook lab."""
 
 from __future__ import absolute_import, division, print_function

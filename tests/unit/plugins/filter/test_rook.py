@@ -15,27 +15,9 @@ import yaml
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.koor.ceph.plugins.filter.rook import FilterModule, rook_storage_nodes
+from ansible_collections.koor.ceph.tests.unit.roles.rook_render import find_examples
 
-CRDS_REL = os.path.join('shared', 'rook', 'v1.20.6', 'deploy', 'examples', 'crds.yaml')
-
-
-def _find_crds():
-    """The project keeps Rook's manifests beside the repository (../shared/rook); ansible-test runs a copy of
-    the tree further down, so look in every ancestor. KOOR_ROOK_CRDS overrides."""
-    if os.environ.get('KOOR_ROOK_CRDS'):
-        return os.environ['KOOR_ROOK_CRDS']
-    here = os.path.dirname(os.path.abspath(__file__))
-    while True:
-        candidate = os.path.join(here, CRDS_REL)
-        if os.path.exists(candidate):
-            return candidate
-        parent = os.path.dirname(here)
-        if parent == here:
-            return os.path.join('..', CRDS_REL)
-        here = parent
-
-
-CRDS = _find_crds()
+CRDS = os.path.join(find_examples(), 'crds.yaml')
 
 
 def disk(path, eligible=True, kind='hdd', by_id=None, rotational=True):
@@ -113,8 +95,6 @@ def test_not_disk_facts():
 
 
 def _storage_schema():
-    if not os.path.exists(CRDS):
-        pytest.fail('Rook CRDs not found at %s (set KOOR_ROOK_CRDS)' % CRDS)
     with open(CRDS) as handle:
         for doc in yaml.safe_load_all(handle):
             if doc and doc.get('kind') == 'CustomResourceDefinition' and doc['spec']['names']['kind'] == 'CephCluster':

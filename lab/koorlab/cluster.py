@@ -21,7 +21,7 @@ import urllib.request
 import uuid
 
 from . import images, nodes
-from .util import LabError, clean_env, log, mounts_under, pid_alive, pids_matching, port_in_use, run, wait_for
+from .util import LabError, clean_env, cmdline, log, mounts_under, pid_alive, pids_matching, port_in_use, run, wait_for
 
 LAB_HOME = os.environ.get("KOOR_LAB_HOME", "/var/lib/koor-lab")
 NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
@@ -292,7 +292,7 @@ class Lab:
         """Names (mon.a, osd.1, client.rgw.lab, ...) of the lab's daemons that have a process."""
         names = set()
         for pid in self.pids():
-            argv = _cmdline(pid)
+            argv = cmdline(pid)
             if not argv:
                 continue
             kind = os.path.basename(argv[0]).replace("ceph-", "")
@@ -427,20 +427,9 @@ def _ansible_vars(lab):
     }
 
 
-def _cmdline(pid):
-    try:
-        with open("/proc/%d/cmdline" % pid, "rb") as handle:
-            return [a.decode(errors="replace") for a in handle.read().split(b"\0") if a]
-    except OSError:
-        return []
-
-
 def _daemon(pid):
-    try:
-        with open("/proc/%d/cmdline" % pid, "rb") as handle:
-            return os.path.basename(handle.read().split(b"\0")[0].decode())
-    except OSError:
-        return None
+    argv = cmdline(pid)
+    return os.path.basename(argv[0]) if argv else None
 
 
 def _pg_clean(state_name):

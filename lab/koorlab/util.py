@@ -88,20 +88,19 @@ def pid_alive(pid):
         return False
 
 
+def cmdline(pid):
+    """A process's argv ([] when it is gone or unreadable)."""
+    try:
+        with open("/proc/%d/cmdline" % int(pid), "rb") as handle:
+            return [arg.decode(errors="replace") for arg in handle.read().split(b"\0") if arg]
+    except OSError:
+        return []
+
+
 def pids_matching(token):
     """Pids whose command line contains token (used to find a lab's daemons)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit() or int(entry) == os.getpid():
-            continue
-        try:
-            with open("/proc/%s/cmdline" % entry, "rb") as handle:
-                cmdline = handle.read().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if token in cmdline:
-            found.append(int(entry))
-    return found
+    return [int(entry) for entry in os.listdir("/proc")
+            if entry.isdigit() and int(entry) != os.getpid() and token in " ".join(cmdline(entry))]
 
 
 def mounts_under(path):

@@ -5,6 +5,7 @@ import socket
 import subprocess
 
 from conftest import KOOR_LAB
+from koorlab.util import cmdline
 
 
 def koor_lab(*args, check=True):
@@ -12,11 +13,7 @@ def koor_lab(*args, check=True):
 
 
 def _cmdline(pid):
-    try:
-        with open("/proc/%d/cmdline" % pid, "rb") as handle:
-            return handle.read().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        return ""
+    return " ".join(cmdline(pid))
 
 
 def test_taken_port_is_a_clear_error_not_a_hang(lab):
@@ -78,12 +75,7 @@ def test_second_lab_runs_beside_the_first_and_down_leaves_nothing(lab):
     conf = "/var/lib/koor-lab/%s/ceph.conf" % name
     for entry in os.listdir("/proc"):
         if entry.isdigit():
-            try:
-                with open("/proc/%s/cmdline" % entry, "rb") as handle:
-                    cmdline = handle.read().decode(errors="replace")
-            except OSError:
-                continue
-            assert conf not in cmdline, "a daemon survived down: %s" % cmdline
+            assert conf not in _cmdline(entry), "a daemon survived down: %s" % _cmdline(entry)
     with open("/proc/self/mounts") as handle:
         assert "/var/lib/koor-lab/%s " % name not in handle.read()
     assert not os.path.exists("/var/lib/koor-lab/%s" % name)

@@ -22,7 +22,7 @@ import urllib.error
 import urllib.request
 import ssl
 
-from ..util import LabError, log, pid_alive, port_in_use, run
+from ..util import LabError, cmdline, log, pid_alive, port_in_use, run
 
 LAB_HOME = os.environ.get("KOOR_LAB_HOME", "/var/lib/koor-lab")
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
@@ -156,11 +156,7 @@ def status(name):
 
 
 def _is_ours(pid, directory):
-    try:
-        with open("/proc/%d/cmdline" % pid, "rb") as handle:
-            return os.path.join(directory, "state.json").encode() in handle.read()
-    except OSError:
-        return False
+    return os.path.join(directory, "state.json") in " ".join(cmdline(pid))
 
 
 def up(name, port=None):

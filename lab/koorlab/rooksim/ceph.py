@@ -33,7 +33,7 @@ import urllib.request
 import uuid
 
 from .. import images, nodes
-from ..util import LabError, clean_env, log, mounts_under, pid_alive, run, wait_for
+from ..util import LabError, clean_env, cmdline, log, mounts_under, pid_alive, pids_matching, run, wait_for
 
 try:  # the collection's runner: one librados connection (its agent in the image chroot)
     from ansible_collections.koor.ceph.plugins.module_utils.errors import CephError
@@ -603,7 +603,7 @@ class CephCluster:
                 pid = int(handle.read().strip() or 0)
         except (FileNotFoundError, ValueError):
             return None
-        if pid and pid_alive(pid) and self.conf in _cmdline(pid):
+        if pid and pid_alive(pid) and self.conf in " ".join(cmdline(pid)):
             return pid
         return None
 
@@ -789,7 +789,7 @@ class CephCluster:
                         self.wipe_device(self.node(osd["node"]), osd["device"])
                     except LabError as exc:
                         log("rooksim: could not wipe %s on %s: %s" % (osd["device"], osd["node"], exc))
-        leftovers = list(_pids_with(self.conf))
+        leftovers = pids_matching(self.conf)
         for pid in leftovers:
             try:
                 os.kill(pid, signal.SIGKILL)
@@ -839,22 +839,6 @@ def pg_clean_all(status):
     pgmap = status.get("pgmap", {})
     clean = sum(s["count"] for s in pgmap.get("pgs_by_state", []) if pg_clean(s["state_name"]))
     return clean == pgmap.get("num_pgs", 0)
-
-
-def _cmdline(pid):
-    try:
-        with open("/proc/%d/cmdline" % pid, "rb") as handle:
-            return handle.read().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        return ""
-
-
-def _pids_with(token):
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit() and int(entry) != os.getpid() and token in _cmdline(int(entry)):
-            found.append(int(entry))
-    return found
 
 
 def build(lab, osd_devices=None, suite="sid", mgr_count=1, timeout=300):

@@ -15,7 +15,7 @@ import subprocess
 import time
 
 from .. import nodes, rookfiles
-from ..util import LabError, log, pid_alive
+from ..util import LabError, cmdline, log, pid_alive
 from . import ceph as cephlib
 
 LAB_HOME = os.environ.get("KOOR_LAB_HOME", "/var/lib/koor-lab")
@@ -43,11 +43,7 @@ def operator_pid(lab):
             pid = int(handle.read().strip())
     except (FileNotFoundError, ValueError):
         return None
-    try:
-        with open("/proc/%d/cmdline" % pid, "rb") as handle:
-            ours = b"koorlab.rooksim.operator" in handle.read()
-    except OSError:
-        ours = False
+    ours = "koorlab.rooksim.operator" in " ".join(cmdline(pid))
     return pid if ours and pid_alive(pid) else None
 
 

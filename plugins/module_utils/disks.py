@@ -207,15 +207,7 @@ def _bluestore_fields(data):
 
 def parse_mountinfo(text):
     """/proc/self/mountinfo -> [(mount point, (major, minor), source)]."""
-    mounts = []
-    for line in (text or "").splitlines():
-        fields = line.split()
-        if len(fields) < 10 or "-" not in fields:
-            continue
-        major, minor = fields[2].split(":")
-        sep = fields.index("-")
-        mounts.append((fields[4].replace("\\040", " "), (int(major), int(minor)), fields[sep + 2]))
-    return mounts
+    return [(e["mountpoint"], e["devno"], e["source"]) for e in parse_mountinfo_entries(text) if e["devno"]]
 
 
 def parse_mountinfo_entries(text):

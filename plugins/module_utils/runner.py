@@ -406,7 +406,7 @@ class CephRunner:
         self.commands.append(line)
         if self.check_mode:
             return None
-        reply = self._written(line, self._sent(line, lambda: self.mon_raw(cmd, inbuf, timeout)), ok_rcs, atomic=True)
+        reply = self._send_write(line, lambda: self.mon_raw(cmd, inbuf, timeout), ok_rcs, atomic=True)
         if reply["rc"] not in ok_rcs:
             raise self._command_error(line, reply)
         out = reply["out"].strip()
@@ -427,7 +427,7 @@ class CephRunner:
                 return None
         request = {"op": "exec", "argv": list(argv), "inbuf": inbuf}
         if write:
-            reply = self._written(line, self._sent(line, lambda: self._request(request, timeout)), ok_rcs, atomic=False)
+            reply = self._send_write(line, lambda: self._request(request, timeout), ok_rcs, atomic=False)
         else:
             reply = self._request(request, timeout)
         if reply["rc"] not in ok_rcs:
@@ -486,7 +486,7 @@ class CephRunner:
             return None
         spec = {"path": path, "content": content, "mode": mode, "owner": owner, "group": group}
         request = {"op": "files", "action": "remove" if content is None else "put", "files": [spec]}
-        reply = self._written(display, self._sent(display, lambda: self._request(request)), (0,), atomic=True)
+        reply = self._send_write(display, lambda: self._request(request), (0,), atomic=True)
         if reply["rc"] != 0:
             raise self._command_error(display, reply)
         return self._parse(display, reply["out"])[0]
@@ -505,17 +505,15 @@ class CephRunner:
             raise self._command_error(line, reply)
         return self._parse(line, reply["out"])
 
-    def _sent(self, line, send):
-        """Send a write; one that got no answer (a timeout, the agent gone) may have been applied."""
+    def _send_write(self, line, send, ok_rcs, atomic):
+        """Send a write and record it: applied, or the one that failed (``atomic``: a refusal changed
+        nothing, as for a mon command or a file put by rename). A write that got no answer (a timeout,
+        the agent gone) may have been applied. Returns the reply."""
         try:
-            return send()
+            reply = send()
         except CephError:
             self.failed = (line, False)
             raise
-
-    def _written(self, line, reply, ok_rcs, atomic):
-        """Record a write that ran: applied, or the one that failed (``atomic``: a failure changed
-        nothing, as for a mon command or a file put by rename). Returns the reply."""
         if reply["rc"] in ok_rcs:
             self.applied.append(line)
         else:

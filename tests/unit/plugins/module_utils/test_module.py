@@ -24,7 +24,7 @@ def test_no_runner_no_change():
 def test_a_refused_mon_write_alone_changed_nothing():
     runner = _runner()
     runner.commands.append("ceph osd pool create a")
-    runner._written("ceph osd pool create a", {"rc": 1}, (0,), atomic=True)  # pylint: disable=protected-access
+    runner._send_write("ceph osd pool create a", lambda: {"rc": 1}, (0,), atomic=True)  # pylint: disable=protected-access
     kwargs = failure(runner, {"msg": "'ceph osd pool create a' failed (EPERM)"})
     assert kwargs["changed"] is False and "applied" not in kwargs
     assert kwargs["commands"] == ["ceph osd pool create a"]
@@ -34,7 +34,7 @@ def test_writes_before_the_failure_are_changed_and_named():
     runner = _runner()
     for line, rc in (("ceph osd pool create a", 0), ("ceph osd pool create b", 0), ("ceph osd pool set b size 9", 22)):
         runner.commands.append(line)
-        runner._written(line, {"rc": rc}, (0,), atomic=True)  # pylint: disable=protected-access
+        runner._send_write(line, lambda rc=rc: {"rc": rc}, (0,), atomic=True)  # pylint: disable=protected-access
     kwargs = failure(runner, {"msg": "'ceph osd pool set b size 9' failed (EINVAL)"})
     assert kwargs["changed"] is True
     assert kwargs["applied"] == ["ceph osd pool create a", "ceph osd pool create b"]
@@ -44,7 +44,7 @@ def test_writes_before_the_failure_are_changed_and_named():
 def test_a_failed_tool_write_may_have_changed_something():
     runner = _runner()
     line = "radosgw-admin user create --uid u"
-    runner._written(line, {"rc": 5}, (0,), atomic=False)  # pylint: disable=protected-access
+    runner._send_write(line, lambda: {"rc": 5}, (0,), atomic=False)  # pylint: disable=protected-access
     kwargs = failure(runner, {"msg": "failed"})
     assert kwargs["changed"] is True and line in kwargs["msg"]
 
@@ -55,5 +55,5 @@ def test_a_write_that_got_no_answer_may_have_changed_something():
     def no_answer():
         raise runner._command_error("ceph osd pool create a", {"rc": 110, "err": ""})  # pylint: disable=protected-access
     with pytest.raises(CephTimeoutError):
-        runner._sent("ceph osd pool create a", no_answer)  # pylint: disable=protected-access
+        runner._send_write("ceph osd pool create a", no_answer, (0,), atomic=True)  # pylint: disable=protected-access
     assert failure(runner, {"msg": "timed out"})["changed"] is True

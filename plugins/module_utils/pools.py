@@ -142,11 +142,12 @@ def read_pools(runner, names=None):
 def read_mon_options(runner):
     """The values the leading mon runs with (its config file included) for :data:`MON_OPTIONS`."""
     leader = runner.mon("quorum_status").get("quorum_leader_name")
+    # every option set for the mon, from any source; one it leaves out runs at its default
+    shown = runner.mon("config show", who="mon.%s" % leader) if leader else []
+    running = dict((entry.get("name"), entry.get("value")) for entry in shown or [] if isinstance(entry, dict))
     values = {}
     for option, default in MON_OPTIONS:
-        value = runner.mon("config show", who="mon.%s" % leader, key=option, parse=False) if leader else None
-        if isinstance(value, dict):
-            value = value.get("value")
+        value = running.get(option)
         value = str(value).strip() if value is not None else ""
         if value == "":
             values[option] = default
@@ -200,13 +201,12 @@ class Pools(Resource):
             self.osd_dump = runner.mon("osd dump")
             self.mon_options = read_mon_options(runner)
         wanted_profiles = set(i.get("erasure_profile") for i in items if i.get("erasure_profile"))
-        for name in wanted_profiles:
-            if name in runner.mon("osd erasure-code-profile ls"):
-                self.profiles[name] = runner.mon("osd erasure-code-profile get", name=name)
-        if any(i.get("erasure_profile") or i.get("pool_type") == "erasure" for i in items):
-            tree = runner.mon("osd tree")
-            self.osds = sum(1 for n in tree["nodes"] if n["type"] == "osd")
-            self.hosts = sum(1 for n in tree["nodes"] if n["type"] == "host")
+        existing = runner.mon("osd erasure-code-profile ls") if wanted_profiles else []
+        for name in sorted(wanted_profiles & set(existing)):
+            self.profiles[name] = runner.mon("osd erasure-code-profile get", name=name)
+        if self.crush is not None:  # an erasure-coded pool created needs this many OSDs or hosts
+            self.osds = len(self.crush.devices)
+            self.hosts = sum(1 for name, b in self.crush.buckets.items() if b.get("type_name") == "host" and "~" not in name)
         if any(i.get("state") == "absent" and i["name"] in current for i in items):
             # the mgr's usage statistics lag behind writes: ask the pool itself
             self.holds_data = lambda pool: bool(runner.list_objects(pool, limit=1))

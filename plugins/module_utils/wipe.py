@@ -294,14 +294,16 @@ def _wipe_held(host, params, check_mode, hostname, held):
                                   "refusing to wipe on %s (checked again with the disks held exclusively)" % hostname, 1)
         raise
     plan, before, after = [], {}, {}
+    dirty = [record for _path, record in chosen if not is_clean(record)]
+    # one look for every signature of the dirty disks and their partitions (zero_ranges keeps each disk's own)
+    names = [n for record in dirty for n in [record["path"]] + [p["path"] for p in record["partitions"]]]
+    signatures = parse_wipefs(host.run(["wipefs", "--no-act", "--json"] + names)[0]) if names else []
     for path, record in chosen:
         before[record["path"]] = state_of(record)
         if is_clean(record):
             after[record["path"]] = state_of(record)
             continue
         after[record["path"]] = {"signatures": [], "partitions": [], "bluestore": False, "ceph_dm": []}
-        names = [record["path"]] + [p["path"] for p in record["partitions"]]
-        signatures = parse_wipefs(host.run(["wipefs", "--no-act", "--json"] + names)[0])
         starts = {}
         for part in record["partitions"]:
             try:

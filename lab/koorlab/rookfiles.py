@@ -4,8 +4,9 @@ The project pins, for each Rook version it uses, every file it needs with its sh
 (lab/rook-files.json, paths as at Rook's release tag). ``ensure`` puts them under
 ``$KOOR_LAB_CACHE/rook/<version>/`` (default ~/.cache/koor-lab/rook), checking every checksum.
 Sources, in order: a mirror directory with the same layout (``<version>/deploy/...``) named by
-``KOOR_ROOK_MIRROR``, else ../shared/rook beside the checkout when it exists; then the file's URL
-at Rook's tag (``KOOR_ROOK_URL`` replaces the URL template, ``{version}`` and ``{path}`` in it). A file is written under a temporary name and renamed once its checksum matches,
+``KOOR_ROOK_MIRROR``, else ../shared/rook beside the checkout when it exists; then the file's
+URL at Rook's tag (``KOOR_ROOK_URL`` replaces the URL template, ``{version}`` and ``{path}`` in it).
+A file is written under a temporary name and renamed once its checksum matches,
 so the cache never holds a half-written or unchecked file. Everything that reads Rook's files
 (the lab inventory, molecule, the unit and integration tests) reads them from this cache.
 """

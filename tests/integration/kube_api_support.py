@@ -11,7 +11,9 @@ sys.path.insert(0, os.path.join(ROOT, "lab"))
 
 from koorlab.kube import cli as kube_cli  # noqa: E402  pylint: disable=wrong-import-position
 
-from conftest import ROOK_EXAMPLES as EXAMPLES  # noqa: E402  pylint: disable=wrong-import-position
+from conftest import ROOK_EXAMPLES  # noqa: E402  pylint: disable=wrong-import-position
+
+EXAMPLES = ROOK_EXAMPLES  # Rook v1.20.6's deploy/examples, from the lab's cache
 ROOK_MANIFESTS = ["crds.yaml", "common.yaml", "csi-operator.yaml", "operator.yaml"]
 
 

@@ -54,14 +54,17 @@ class Lab:
         return json.loads(out) if out.startswith(("{", "[")) else out
 
     def state(self):
-        """What a refused input must leave as it was, read with Ceph's own CLI: pools (their settings),
-        erasure-code profiles, CRUSH rules, auth entities (caps, a digest of each key), the config
-        database, filesystems and RGW users (caps, quotas, a digest of their keys)."""
+        """What a refused input must leave as it was, read with Ceph's own CLI: pools (their settings and
+        flags, less the transient "creating"), erasure-code profiles, CRUSH rules, auth entities (caps,
+        a digest of each key), the config database, filesystems and RGW users (caps, quotas, a digest
+        of their keys)."""
         pools = {}
         for pool in self.ceph("osd", "pool", "ls", "detail"):
             pools[pool["pool_name"]] = dict((k, pool.get(k)) for k in (
                 "type", "size", "min_size", "crush_rule", "pg_num_target", "pg_autoscale_mode", "options",
-                "application_metadata", "quota_max_bytes", "quota_max_objects", "erasure_code_profile", "flags_names"))
+                "application_metadata", "quota_max_bytes", "quota_max_objects", "erasure_code_profile"))
+            # "creating" is the mon's own transient flag: it goes once the new pool's PGs exist
+            pools[pool["pool_name"]]["flags"] = sorted(set(pool.get("flags_names", "").split(",")) - {"creating", ""})
         profiles = dict((name, self.ceph("osd", "erasure-code-profile", "get", name))
                         for name in self.ceph("osd", "erasure-code-profile", "ls"))
         rules = self.ceph("osd", "crush", "rule", "dump")

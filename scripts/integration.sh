@@ -16,6 +16,20 @@ LAB="$ROOT/lab/koor-lab"
 PYTEST=("$ROOT/.venv/bin/python" -m pytest -p no:cacheprovider -q)
 cd "$ROOT"
 
+# part NAME CMD...: run one part, its time to $KOOR_STAGE_TIMES (scripts/test.sh prints them).
+part() {
+    local name=$1; shift
+    local start=$SECONDS rc=0
+    echo "--- $name"
+    "$@" || rc=$?
+    if [ -n "${KOOR_STAGE_TIMES:-}" ]; then
+        printf '%s\t%s\t%s\t%s\n' "$((SECONDS - start))" "${KOOR_STAGE:-}" "$name" \
+            "$([ "$rc" -eq 0 ] && echo ok || echo "FAILED (exit $rc)")" >>"$KOOR_STAGE_TIMES"
+    fi
+    echo "--- $name: $([ "$rc" -eq 0 ] && echo ok || echo "FAILED (exit $rc)") in $((SECONDS - start))s"
+    return "$rc"
+}
+
 cleanup() {
     for lab in "$NAME" "$SITE"; do
         "$LAB" down --name "$lab" || echo "warning: 'koor-lab down --name $lab' failed" >&2
@@ -29,8 +43,8 @@ if [ $# -gt 0 ]; then
     KOOR_LAB_NAME=$NAME KOOR_SITE_LAB=$SITE "${PYTEST[@]}" "$@"
     exit 0
 fi
-echo "--- pytest tests/integration (lab '$NAME')"
-KOOR_LAB_NAME=$NAME "${PYTEST[@]}" tests/integration --ignore=tests/integration/test_site.py
-echo "--- site.yml end to end (Rook lab '$SITE')"
-KOOR_SITE_LAB=$SITE KOOR_SITE_LAB_KEEP=1 "${PYTEST[@]}" tests/integration/test_site.py
-KOOR_ROOK_LAB=$SITE "$ROOT/scripts/molecule.sh" "$NAME"
+part "pytest tests/integration (lab '$NAME')" \
+    env KOOR_LAB_NAME="$NAME" "${PYTEST[@]}" tests/integration --ignore=tests/integration/test_site.py
+part "site.yml end to end (Rook lab '$SITE')" \
+    env KOOR_SITE_LAB="$SITE" KOOR_SITE_LAB_KEEP=1 "${PYTEST[@]}" tests/integration/test_site.py
+part "molecule scenarios" env KOOR_ROOK_LAB="$SITE" "$ROOT/scripts/molecule.sh" "$NAME"

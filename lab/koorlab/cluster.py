@@ -21,7 +21,7 @@ import urllib.request
 import uuid
 
 from . import images, nodes
-from .util import LabError, clean_env, cmdline, log, mounts_under, pid_alive, pids_matching, port_in_use, run, wait_for
+from .util import LabError, choice_lock, clean_env, cmdline, log, mounts_under, pid_alive, pids_matching, port_in_use, run, wait_for
 
 LAB_HOME = os.environ.get("KOOR_LAB_HOME", "/var/lib/koor-lab")
 NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
@@ -451,11 +451,13 @@ def up(name, suite="sid", port=None, timeout=240):
     started = time.monotonic()
     root = images.ensure_root(suite)
     if state is None:
-        base = choose_base(port)
-        state = {"name": name, "suite": suite, "root": root, "port": base, "fsid": str(uuid.uuid4()),
-                 "image": images.image_key(suite), "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-        os.makedirs(data_dir(name))
-        _save_state(state)
+        with choice_lock(LAB_HOME):
+            base = choose_base(port)
+            state = {"name": name, "suite": suite, "root": root, "port": base, "fsid": str(uuid.uuid4()),
+                     "image": images.image_key(suite),
+                     "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+            os.makedirs(data_dir(name))
+            _save_state(state)
         lab = Lab(state)
         log("creating lab %r (Ceph %s) on ports %d-%d"
             % (name, images.SUITES[suite]["ceph"], base, base + PORT_BLOCK - 1))

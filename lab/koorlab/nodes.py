@@ -29,7 +29,7 @@ import socket
 import subprocess
 import time
 
-from .util import LabError, log, pid_alive, run, wait_for
+from .util import LabError, choice_lock, log, pid_alive, run, wait_for
 
 LAB_HOME = os.environ.get("KOOR_LAB_HOME", "/var/lib/koor-lab")
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -192,10 +192,11 @@ def up(lab, count, disks_spec=None):
 
 def _create(lab, count, disks_spec, sizes):
     os.makedirs(os.path.join(nodes_dir(lab), "ssh"), exist_ok=True)
-    k = _choose_subnet()
-    state = {"lab": lab, "count": count, "disks_spec": disks_spec, "sizes": sizes, "subnet": k,
-             "nodes": {}}
-    _save_state(state)  # first: a half-made state is found and removed by down()
+    with choice_lock(LAB_HOME):
+        k = _choose_subnet()
+        state = {"lab": lab, "count": count, "disks_spec": disks_spec, "sizes": sizes, "subnet": k,
+                 "nodes": {}}
+        _save_state(state)  # first: a half-made state is found and removed by down()
     log("creating %d node(s) for lab %r on 10.251.%d.0/24, disks %s" % (count, lab, k, disks_spec))
     ssh = os.path.join(nodes_dir(lab), "ssh")
     run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "koor-lab-%s" % lab, "-f", os.path.join(ssh, "id_ed25519")])

@@ -1,6 +1,8 @@
 """Small helpers shared by the lab's commands."""
 
+import contextlib
 import errno
+import fcntl
 import os
 import socket
 import subprocess
@@ -111,3 +113,16 @@ def mounts_under(path):
             if target == path or target.startswith(path.rstrip("/") + "/"):
                 found.append(target)
     return sorted(found, key=len, reverse=True)
+
+
+@contextlib.contextmanager
+def choice_lock(home):
+    """Held while a lab chooses its ports or its nodes' subnet and records the choice in its state:
+    two labs started at the same moment never take the same block."""
+    os.makedirs(home, exist_ok=True)
+    with open(os.path.join(home, ".choice.lock"), "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -13,7 +13,7 @@ NAME=${1:-ci}
 shift || true
 SITE=$NAME-site
 LAB="$ROOT/lab/koor-lab"
-PYTEST=("$ROOT/.venv/bin/python" -m pytest -p no:cacheprovider -q)
+PYTEST=("$ROOT/.venv/bin/python" -m pytest -p no:cacheprovider -q --durations=20)
 cd "$ROOT"
 
 # part NAME CMD...: run one part, its time to $KOOR_STAGE_TIMES (scripts/test.sh prints them).

@@ -123,6 +123,8 @@ def _used_subnets():
     used = set()
     if os.path.isdir(LAB_HOME):
         for other in os.listdir(LAB_HOME):
+            if not os.path.isdir(os.path.join(LAB_HOME, other)):
+                continue
             state = load_state(other)
             if state:
                 used.add(state["subnet"])

@@ -4,7 +4,7 @@
 """CRUSH rules: rule parsing, topology counting and plans, on JSON recorded from the lab.
 
 The recordings (``ceph_crush_rule_osd_crush_dump.json`` and ``ceph_ec_profile_osd_dump.json``,
-taken together) hold the lab's replicated_rule plus rec-hdd (create-replicated default osd hdd),
+taken together, answered by the recording set ``resources`` of the agent fake) hold the lab's replicated_rule plus rec-hdd (create-replicated default osd hdd),
 rec-host (default host) and rec-erasure (create-erasure from profile rec-ec: k=2 m=1, failure
 domain osd, class hdd), which the pool rec-ecpool uses.
 """
@@ -26,7 +26,7 @@ from ansible_collections.koor.ceph.plugins.module_utils.crush_rules import (
 )
 from ansible_collections.koor.ceph.plugins.module_utils.errors import CephInputError
 from ansible_collections.koor.ceph.plugins.module_utils.resources import apply_set
-from ansible_collections.koor.ceph.plugins.module_utils.runner import describe
+from ansible_collections.koor.ceph.tests.unit.plugins.module_utils.agent_fake import fake_runner
 
 FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures', 'lab')
 
@@ -40,26 +40,6 @@ CRUSH = fixture('ceph_crush_rule_osd_crush_dump.json')
 OSD_DUMP = fixture('ceph_ec_profile_osd_dump.json')
 
 
-class FakeRunner:
-    """Answers reads from the recordings; records writes as the real runner does in check mode."""
-
-    check_mode = True
-
-    def __init__(self, answers):
-        self.answers = answers
-        self.reads = []
-        self.commands = []
-
-    def mon(self, prefix, inbuf='', timeout=None, ok_rcs=(0,), parse=True, **args):
-        self.reads.append(prefix)
-        return copy.deepcopy(self.answers[prefix])
-
-    def write(self, prefix, inbuf='', timeout=None, ok_rcs=(0,), **args):
-        cmd = dict(prefix=prefix, format='json')
-        cmd.update((k, v) for k, v in args.items() if v is not None)
-        self.commands.append(describe(cmd))
-
-
 def item(**options):
     base = dict(name=None, state='present', rule_type=None, root=None, failure_domain=None, device_class=None,
                 profile=None, recreate=False)
@@ -68,7 +48,7 @@ def item(**options):
 
 
 def run(*items):
-    runner = FakeRunner({'osd crush dump': CRUSH, 'osd dump': OSD_DUMP})
+    runner = fake_runner('resources')
     result = apply_set(runner, CrushRules(), list(items), 'rules')
     return runner, result
 
@@ -134,7 +114,7 @@ def test_create_plans_and_reads_only_twice():
     runner, result = run(item(name='fast', failure_domain='host', device_class='hdd'),
                          item(name='plain'),
                          item(name='ec', profile='rec-jer'))
-    assert runner.reads == ['osd crush dump', 'osd dump']
+    assert runner.read_prefixes() == ['osd crush dump', 'osd dump']
     assert runner.commands == ['ceph osd crush rule create-replicated fast default host hdd',
                                'ceph osd crush rule create-replicated plain default host',
                                'ceph osd crush rule create-erasure ec rec-jer']
@@ -172,7 +152,7 @@ def test_recreate_an_unused_rule():
     ([item(name='ok'), item(name='x', device_class='nvme')], "rule 'x': device class 'nvme' does not exist"),
 ])
 def test_bad_input_is_refused_before_any_write(items, message):
-    runner = FakeRunner({'osd crush dump': CRUSH, 'osd dump': OSD_DUMP})
+    runner = fake_runner('resources')
     with pytest.raises(CephInputError) as info:
         apply_set(runner, CrushRules(), items, 'rules')
     assert message in info.value.msg

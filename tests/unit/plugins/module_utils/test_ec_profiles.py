@@ -6,12 +6,12 @@
 ``ceph_ec_profile_osd_dump.json`` holds the profiles default (k=2 m=2 isa, no CRUSH keys),
 rec-ec (k=2 m=1, failure domain osd, class hdd, stripe_unit 8K; used by the pool rec-ecpool)
 and rec-jer (jerasure cauchy_good, failure domain osd; unused). The lab has one host with 3 OSDs.
+The agent fake answers from the recording set ``resources``.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import copy
 import json
 import os
 
@@ -20,7 +20,7 @@ import pytest
 from ansible_collections.koor.ceph.plugins.module_utils.ec_profiles import EcProfiles, normalise, profile_words
 from ansible_collections.koor.ceph.plugins.module_utils.errors import CephInputError
 from ansible_collections.koor.ceph.plugins.module_utils.resources import apply_set
-from ansible_collections.koor.ceph.plugins.module_utils.runner import describe
+from ansible_collections.koor.ceph.tests.unit.plugins.module_utils.agent_fake import fake_runner
 
 FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures', 'lab')
 
@@ -35,26 +35,6 @@ OSD_DUMP = fixture('ceph_ec_profile_osd_dump.json')
 PROFILES = OSD_DUMP['erasure_code_profiles']
 
 
-class FakeRunner:
-    """Answers reads from the recordings; records writes as the real runner does in check mode."""
-
-    check_mode = True
-
-    def __init__(self, answers):
-        self.answers = answers
-        self.reads = []
-        self.commands = []
-
-    def mon(self, prefix, inbuf='', timeout=None, ok_rcs=(0,), parse=True, **args):
-        self.reads.append(prefix)
-        return copy.deepcopy(self.answers[prefix])
-
-    def write(self, prefix, inbuf='', timeout=None, ok_rcs=(0,), **args):
-        cmd = dict(prefix=prefix, format='json')
-        cmd.update((k, v) for k, v in args.items() if v is not None)
-        self.commands.append(describe(cmd))
-
-
 def item(**options):
     base = dict(name=None, state='present', k=None, m=None, plugin=None, technique=None, crush_root=None,
                 crush_failure_domain=None, crush_device_class=None, stripe_unit=None, force=False)
@@ -63,7 +43,7 @@ def item(**options):
 
 
 def run(*items):
-    runner = FakeRunner({'osd crush dump': CRUSH, 'osd dump': OSD_DUMP})
+    runner = fake_runner('resources')
     result = apply_set(runner, EcProfiles(), list(items), 'profiles')
     return runner, result
 
@@ -88,7 +68,7 @@ def test_profile_words_put_managed_keys_first_then_the_rest_sorted():
 def test_create_writes_only_the_declared_keys_and_reads_twice():
     runner, result = run(item(name='new', k=2, m=1, crush_failure_domain='osd', stripe_unit='64K'),
                          item(name='gone', state='absent'))
-    assert runner.reads == ['osd crush dump', 'osd dump']
+    assert runner.read_prefixes() == ['osd crush dump', 'osd dump']
     assert runner.commands == ['ceph osd erasure-code-profile set new k=2 m=1 crush-failure-domain=osd '
                                'stripe_unit=65536']
     assert result['profiles'][0] == {'name': 'new', 'state': 'present', 'changed': True, 'k': 2, 'm': 1,
@@ -151,7 +131,7 @@ def test_a_new_plugin_drops_the_old_plugins_keys_and_technique():
     ([item(name='bad/name', k=2, m=1)], 'invalid name'),
 ])
 def test_validation(items, message):
-    runner = FakeRunner({'osd crush dump': CRUSH, 'osd dump': OSD_DUMP})
+    runner = fake_runner('resources')
     if message is None:
         apply_set(runner, EcProfiles(), items, 'profiles')
         assert len(runner.commands) == 1

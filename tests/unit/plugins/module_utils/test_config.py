@@ -8,14 +8,14 @@ osd osd_memory_target 5G, osd/class:hdd osd_max_backfills 3, osd.1 osd_scrub_aut
 mon mon_warn_on_pool_no_app_grace 1h, osd osd_scrub_interval_randomize_ratio 0.25, osd.0
 debug_osd 5, mgr mgr/balancer/sleep_interval 2m, mgr mgr_module_load_delay 2000,
 osd/host:vm/class:hdd osd_max_backfills 2, global osd_pool_default_pg_autoscale_mode warn.
-``ceph_config_help.json`` maps option names to their `ceph config help <option>` output.
+``ceph_config_help.json`` maps option names to their `ceph config help <option>` output. The agent fake
+answers from the recording set ``config`` (an option Ceph does not know: ENOENT, as Ceph answers).
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
-import errno
 import json
 import os
 
@@ -32,8 +32,8 @@ from ansible_collections.koor.ceph.plugins.module_utils.config import (
 )
 from ansible_collections.koor.ceph.plugins.module_utils.errors import CephInputError
 from ansible_collections.koor.ceph.plugins.module_utils.resources import apply_set
-from ansible_collections.koor.ceph.plugins.module_utils.runner import describe
 from ansible_collections.koor.ceph.plugins.module_utils.units import UnitError
+from ansible_collections.koor.ceph.tests.unit.plugins.module_utils.agent_fake import fake_runner, mon
 
 FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures', 'lab')
 
@@ -50,36 +50,14 @@ HELP.update(fixture('ceph_config_help_disruptive.json'))
 CRUSH = fixture('ceph_crush_rule_osd_crush_dump.json')
 
 
-class FakeRunner:
-    """Answers reads from the recordings (config help: ENOENT for unknown options, as Ceph)."""
-
-    check_mode = True
-
-    def __init__(self):
-        self.reads = []
-        self.commands = []
-
-    def mon(self, prefix, inbuf='', timeout=None, ok_rcs=(0,), parse=True, **args):
-        self.reads.append(' '.join([prefix] + [str(v) for v in args.values()]))
-        if prefix == 'config dump':
-            return copy.deepcopy(DUMP)
-        if prefix == 'osd crush dump':
-            return copy.deepcopy(CRUSH)
-        if prefix == 'config help':
-            if args['key'] in HELP:
-                return copy.deepcopy(HELP[args['key']])
-            assert errno.ENOENT in ok_rcs
-            return ''
-        raise AssertionError('unexpected read %s' % prefix)
-
-    def write(self, prefix, inbuf='', timeout=None, ok_rcs=(0,), **args):
-        cmd = dict(prefix=prefix, format='json')
-        cmd.update((k, v) for k, v in args.items() if v is not None)
-        self.commands.append(describe(cmd))
+def reads(runner):
+    """The reads as 'prefix value...' (config help: the option asked)."""
+    return [' '.join([prefix] + [str(v) for v in args.values()]) for prefix, args in runner.mon_reads()]
 
 
 def run(*settings):
-    runner = FakeRunner()
+    runner = fake_runner('config')
+    runner.agent.answer(mon('config dump'), copy.deepcopy(DUMP))  # DUMP as the test holds it
     items = [dict(dict(value=None, state='present'), **s) for s in settings]
     result = apply_set(runner, ConfigSettings(), prepare(items), 'settings')
     return runner, result
@@ -223,7 +201,7 @@ def test_check_value_bounds_and_choices(option, value, message):
 def test_a_no_op_rerun_in_cephs_own_form_reads_once():
     runner, result = run(*[dict(who=e['section'] + ('/' + e['mask'] if e['mask'] else ''), option=e['name'],
                                 value=e['value']) for e in DUMP])
-    assert runner.reads == ['config dump']
+    assert reads(runner) == ['config dump']
     assert result['changed'] is False and runner.commands == []
 
 
@@ -234,7 +212,7 @@ def test_a_no_op_rerun_in_other_forms_asks_help_once_per_option():
                          dict(who='osd.1', option='osd_scrub_auto_repair', value=True),
                          dict(who='mon', option='mon_warn_on_pool_no_app_grace', value='1h'),
                          dict(who='osd.0', option='debug_osd', value=5))
-    assert runner.reads == ['config dump', 'config help debug_osd', 'config help mon_warn_on_pool_no_app_grace',
+    assert reads(runner) == ['config dump', 'config help debug_osd', 'config help mon_warn_on_pool_no_app_grace',
                             'config help osd_memory_target']
     assert result['changed'] is False and runner.commands == []
 

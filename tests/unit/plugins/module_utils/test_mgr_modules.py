@@ -6,7 +6,6 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import copy
 import json
 import os
 
@@ -21,7 +20,7 @@ from ansible_collections.koor.ceph.plugins.module_utils.mgr_modules import (
     wait_for_restart,
 )
 from ansible_collections.koor.ceph.plugins.module_utils.resources import apply_set
-from ansible_collections.koor.ceph.plugins.module_utils.runner import describe
+from ansible_collections.koor.ceph.tests.unit.plugins.module_utils.agent_fake import fake_runner, key, mon, reply
 
 FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures', 'lab')
 
@@ -29,32 +28,21 @@ with open(os.path.join(FIXTURES, 'ceph_mgr_module_ls.json')) as _handle:
     LISTING = json.load(_handle)
 
 
-class FakeRunner:
-    check_mode = True
-
-    def __init__(self, listing=None, dumps=None):
-        self.listing = listing if listing is not None else LISTING
-        # successive `mgr dump` answers (active gid, available): the last one repeats
-        self.dumps = list(dumps or [(4100, True)])
-        self.reads = []
-        self.commands = []
-
-    def mon(self, prefix, **args):
-        self.reads.append(prefix)
-        if prefix == 'mgr dump':
-            gid, available = self.dumps.pop(0) if len(self.dumps) > 1 else self.dumps[0]
-            return {'active_gid': gid, 'available': available, 'active_name': 'x'}
-        assert prefix == 'mgr module ls'
-        return copy.deepcopy(self.listing)
-
-    def write(self, prefix, inbuf='', **args):
-        cmd = dict(prefix=prefix, format='json')
-        cmd.update(args)
-        self.commands.append(describe(cmd))
+def mgr_runner(listing=None, dumps=None, check_mode=True):
+    """The real runner on the agent fake (recording set mgr); ``dumps``: successive `mgr dump`
+    answers (active gid, available), the last one repeats."""
+    runner = fake_runner('mgr', check_mode=check_mode)
+    if listing is not None:
+        runner.agent.answer(mon('mgr module ls'), listing)
+    if dumps:
+        runner.agent.answer(mon('mgr dump'), *[{'active_gid': gid, 'available': available, 'active_name': 'x'}
+                                               for gid, available in dumps])
+    runner.agent.answer(mon('mgr module enable', module='stats'), reply())  # a real run's write: Ceph answers ''
+    return runner
 
 
 def run(*items, **kwargs):
-    runner = FakeRunner(**kwargs)
+    runner = mgr_runner(**kwargs)
     result = apply_set(runner, MgrModules(), [dict(dict(state='present'), **i) for i in items], 'modules')
     return runner, result
 
@@ -85,7 +73,7 @@ def test_force_disabled_modules_count_as_disabled():
 def test_plans_touch_only_what_differs_with_one_read():
     runner, result = run(dict(name='stats'), dict(name='iostat'), dict(name='balancer'),
                          dict(name='nfs', state='absent'), dict(name='insights', state='absent'))
-    assert runner.reads == ['mgr module ls', 'mgr dump']  # the active mgr, known before the change
+    assert runner.read_prefixes() == ['mgr module ls', 'mgr dump']  # the active mgr, known before the change
     assert runner.commands == ['ceph mgr module enable stats', 'ceph mgr module disable nfs']
     assert [m['changed'] for m in result['modules']] == [True, False, False, True, False]
     assert result['modules'][0] == {'name': 'stats', 'state': 'present', 'always_on': False, 'changed': True}
@@ -100,7 +88,7 @@ def test_plans_touch_only_what_differs_with_one_read():
     ([dict(name='stats'), dict(name='stats', state='absent')], 'modules listed more than once: stats'),
 ])
 def test_bad_input_is_refused_before_any_write(items, message):
-    runner = FakeRunner()
+    runner = mgr_runner()
     with pytest.raises(CephInputError) as info:
         apply_set(runner, MgrModules(), [dict(dict(state='present'), **i) for i in items], 'modules')
     assert message in info.value.msg
@@ -109,22 +97,20 @@ def test_bad_input_is_refused_before_any_write(items, message):
 
 def test_a_no_op_reads_only_the_module_list():
     runner, result = run(dict(name='iostat'), dict(name='volumes'), dict(name='stats', state='absent'))
-    assert runner.reads == ['mgr module ls'] and result['changed'] is False
+    assert runner.read_prefixes() == ['mgr module ls'] and result['changed'] is False
 
 
 def test_wait_for_restart_returns_when_a_new_active_mgr_is_available():
-    runner = FakeRunner(dumps=[(4100, True), (4100, True), (0, False), (4300, False), (4300, True)])
-    runner.check_mode = False
+    runner = mgr_runner(dumps=[(4100, True), (4100, True), (0, False), (4300, False), (4300, True)], check_mode=False)
     resource = MgrModules()
     apply_set(runner, resource, [dict(name='stats', state='present')], 'modules')
     assert resource.active_gid == 4100
     wait_for_restart(runner, resource, timeout=5, interval=0)
-    assert runner.reads == ['mgr module ls', 'mgr dump'] + ['mgr dump'] * 4
+    assert runner.read_prefixes() == ['mgr module ls', 'mgr dump'] + ['mgr dump'] * 4
 
 
 def test_wait_for_restart_times_out_with_a_clear_error():
-    runner = FakeRunner(dumps=[(4100, True)])
-    runner.check_mode = False
+    runner = mgr_runner(dumps=[(4100, True)], check_mode=False)
     resource = MgrModules()
     apply_set(runner, resource, [dict(name='stats', state='present')], 'modules')
     with pytest.raises(CephTimeoutError, match='was not active again within 0s'):
@@ -133,8 +119,7 @@ def test_wait_for_restart_times_out_with_a_clear_error():
 
 @pytest.mark.parametrize('check_mode, dumps', [(True, [(4100, True)]), (False, [(0, False)])])
 def test_no_wait_in_check_mode_or_without_an_active_mgr(check_mode, dumps):
-    runner = FakeRunner(dumps=dumps)
-    runner.check_mode = check_mode
+    runner = mgr_runner(dumps=dumps, check_mode=check_mode)
     resource = MgrModules()
     apply_set(runner, resource, [dict(name='stats', state='present')], 'modules')
     reads = len(runner.reads)
@@ -142,49 +127,46 @@ def test_no_wait_in_check_mode_or_without_an_active_mgr(check_mode, dumps):
     assert len(runner.reads) == reads
 
 
-class ClientsRunner:
+def clients_runner(*clients, **options):
     """Successive `mgr dump` answers with the clients the mgr reported (the last one repeats)."""
+    runner = fake_runner('mgr', check_mode=options.get('check_mode', False))
+    runner.agent.answer(mon('mgr dump'), *[dict(active_gid=4100, available=True, active_clients=[
+        {'name': 'volumes', 'addrvec': [{'type': 'v2', 'addr': '127.0.0.1:0', 'nonce': n}]} for n in nonces])
+        for nonces in clients])
+    return runner
 
-    def __init__(self, *clients, check_mode=False):
-        self.answers = [dict(active_gid=4100, available=True, active_clients=[
-            {'name': 'volumes', 'addrvec': [{'type': 'v2', 'addr': '127.0.0.1:0', 'nonce': n}]} for n in nonces])
-            for nonces in clients]
-        self.check_mode = check_mode
-        self.reads = 0
 
-    def mon(self, prefix, **args):
-        assert prefix == 'mgr dump'
-        self.reads += 1
-        return self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+def dumps_read(runner):
+    return runner.read_prefixes().count('mgr dump')
 
 
 def test_wait_for_clients_returns_once_the_mgr_reported_a_new_client():
-    runner = ClientsRunner([1], [1], [1, 2], [1, 2])
+    runner = clients_runner([1], [1], [1, 2], [1, 2])
     resource = MgrModules()
     resource.clients = client_ids(runner.mon('mgr dump'))
     wait_for_clients(runner, resource, timeout=5, interval=0)
-    assert runner.reads == 3 and len(runner.answers) == 1
+    assert dumps_read(runner) == 3 and len(runner.agent.answers[key(mon('mgr dump'))]) == 1
 
 
 def test_wait_for_clients_gives_up_after_the_timeout_without_failing():
-    runner = ClientsRunner([1, 2])
+    runner = clients_runner([1, 2])
     resource = MgrModules()
     resource.clients = client_ids(runner.mon('mgr dump'))
     wait_for_clients(runner, resource, timeout=0.05, interval=0.01)
-    assert runner.reads > 2
+    assert dumps_read(runner) > 2
 
 
 @pytest.mark.parametrize('check_mode, clients', [(True, set()), (False, None)])
 def test_no_wait_for_clients_in_check_mode_or_without_a_change(check_mode, clients):
-    runner = ClientsRunner([1], check_mode=check_mode)
+    runner = clients_runner([1], check_mode=check_mode)
     resource = MgrModules()
     resource.clients = clients
     wait_for_clients(runner, resource, timeout=5, interval=0)
-    assert runner.reads == 0
+    assert dumps_read(runner) == 0
 
 
 def test_a_change_records_the_clients_of_the_mgr():
-    runner = FakeRunner()
+    runner = mgr_runner()
     resource = MgrModules()
     apply_set(runner, resource, [dict(name='stats', state='present')], 'modules')
     assert resource.clients == set()  # the recorded dump reports none

@@ -5,7 +5,6 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import copy
 import json
 import os
 
@@ -14,8 +13,8 @@ import pytest
 from ansible_collections.koor.ceph.plugins.module_utils import cephfs
 from ansible_collections.koor.ceph.plugins.module_utils.errors import CephInputError
 from ansible_collections.koor.ceph.plugins.module_utils.resources import apply_set
-from ansible_collections.koor.ceph.plugins.module_utils.runner import describe
 from ansible_collections.koor.ceph.plugins.module_utils.units import UnitError
+from ansible_collections.koor.ceph.tests.unit.plugins.module_utils.agent_fake import fake_runner, mon
 
 FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures', 'lab')
 
@@ -25,46 +24,18 @@ def fixture(name):
         return json.load(f)
 
 
-class FakeRunner:
-    """Answers reads from recorded lab JSON; records writes as the real runner does in check mode."""
-
-    check_mode = True
-
-    def __init__(self, answers):
-        self.answers = answers
-        self.commands = []
-        self.reads = []
-
-    def mon(self, prefix, parse=True, **args):
-        self.reads.append((prefix, args))
-        answer = self.answers[prefix]
-        return copy.deepcopy(answer(**args) if callable(answer) else answer)
-
-    def write(self, prefix, inbuf="", **args):
-        cmd = dict(prefix=prefix, format="json")
-        cmd.update((k, v) for k, v in args.items() if v is not None)
-        self.commands.append(describe(cmd))
+CONFIG_GET = mon("config get", who="mon", key="mon_allow_pool_delete")
+SV_INFO = mon("fs subvolume info", vol_name="cephfs", sub_name="sv", group_name="res3g")
+SV_SNAPS = mon("fs subvolume snapshot ls", vol_name="cephfs", sub_name="sv", group_name="res3g")
 
 
-def lab_answers(**extra):
-    info = {("cephfs", "res3g"): fixture("fs_subvolumegroup_info.json")}
-    subvolumes = {("cephfs", "res3g", "sv"): fixture("fs_subvolume_info_isolated.json"),
-                  ("cephfs", None, "sv2"): fixture("fs_subvolume_info_nogroup.json")}
-    answers = {
-        "fs ls": fixture("fs_ls.json"),
-        "fs dump": fixture("fs_dump.json"),
-        "fs subvolumegroup ls": lambda vol_name: [{"name": "res3g"}, {"name": "g1"}],
-        "fs subvolumegroup info": lambda vol_name, group_name: info[(vol_name, group_name)],
-        "fs subvolume ls": lambda vol_name, group_name=None: [
-            {"name": n} for (v, g, n) in subvolumes if v == vol_name and g == group_name],
-        "fs subvolume info": lambda vol_name, sub_name, group_name=None: subvolumes[(vol_name, group_name, sub_name)],
-        "fs subvolume snapshot ls": lambda **args: [],
-        "osd pool ls": ["cephfs.cephfs.meta", "cephfs.cephfs.data", ".mgr", "fsmeta", "fsdata"],
-        "df": {"pools": [{"name": "fsmeta", "stats": {"objects": 0}}, {"name": "fsdata", "stats": {"objects": 0}}]},
-        "config get": True,
-    }
-    answers.update(extra)
-    return answers
+def fs_runner(*answers):
+    """The real runner on the agent fake, recording set cephfs; ``answers``: (request, reply) pairs that
+    replace or add to it."""
+    runner = fake_runner("cephfs")
+    for request, value in answers:
+        runner.agent.answer(request, value)
+    return runner
 
 
 def group_item(**kw):
@@ -121,7 +92,7 @@ def test_size_arg():
 
 
 def test_read_filesystems_from_lab_json():
-    current = cephfs.read_filesystems(FakeRunner(lab_answers()))
+    current = cephfs.read_filesystems(fs_runner())
     assert current["cephfs"] == {"metadata_pool": "cephfs.cephfs.meta", "data_pool": "cephfs.cephfs.data",
                                  "data_pools": ["cephfs.cephfs.data"], "max_mds": 1, "id": 1}
 
@@ -141,7 +112,7 @@ def test_normalise_subvolume_from_lab_json():
 
 # --- filesystems -----------------------------------------------------------------------
 def test_fs_create_with_and_without_pools():
-    runner = FakeRunner(lab_answers())
+    runner = fs_runner()
     result = apply_set(runner, cephfs.Filesystems(), [
         fs_item(name="a"), fs_item(name="b", metadata_pool="fsmeta", data_pool="fsdata", max_mds=2)], "filesystems")
     assert runner.commands == ["ceph fs volume create a", "ceph fs new b fsmeta fsdata", "ceph fs set b max_mds 2"]
@@ -150,7 +121,7 @@ def test_fs_create_with_and_without_pools():
 
 
 def test_fs_unchanged_and_max_mds_update():
-    runner = FakeRunner(lab_answers())
+    runner = fs_runner()
     result = apply_set(runner, cephfs.Filesystems(), [fs_item(name="cephfs", max_mds=1)], "filesystems")
     assert result["changed"] is False and runner.commands == []
     result = apply_set(runner, cephfs.Filesystems(), [fs_item(name="cephfs", max_mds=3)], "filesystems")
@@ -158,46 +129,46 @@ def test_fs_unchanged_and_max_mds_update():
 
 
 def test_fs_delete_keeps_or_deletes_pools():
-    runner = FakeRunner(lab_answers())
+    runner = fs_runner()
     apply_set(runner, cephfs.Filesystems(), [fs_item(name="cephfs", state="absent", allow_delete=True)], "fs")
     assert runner.commands == ["ceph fs fail cephfs --yes-i-really-mean-it", "ceph fs rm cephfs --yes-i-really-mean-it"]
-    runner = FakeRunner(lab_answers())
+    runner = fs_runner()
     apply_set(runner, cephfs.Filesystems(),
               [fs_item(name="cephfs", state="absent", allow_delete=True, delete_pools=True)], "fs")
     assert runner.commands == ["ceph fs volume rm cephfs --yes-i-really-mean-it"]
 
 
 @pytest.mark.parametrize("item, extra, message", [
-    (dict(name="cephfs", state="absent"), {}, "needs allow_delete: true"),
-    (dict(name="cephfs", state="absent", allow_delete=True, delete_pools=True), {"config get": False},
+    (dict(name="cephfs", state="absent"), [], "needs allow_delete: true"),
+    (dict(name="cephfs", state="absent", allow_delete=True, delete_pools=True), [(CONFIG_GET, False)],
      "mon_allow_pool_delete is false"),
-    (dict(name="bad name"), {}, "invalid name"),
-    (dict(name="x", metadata_pool="fsmeta"), {}, "give both metadata_pool and data_pool"),
-    (dict(name="x", metadata_pool="nope", data_pool="fsdata"), {}, "pool 'nope' does not exist"),
-    (dict(name="x", metadata_pool="cephfs.cephfs.meta", data_pool="fsdata"), {}, "used by filesystem 'cephfs'"),
-    (dict(name="x", metadata_pool="fsmeta", data_pool="fsmeta"), {}, "must be different pools"),
-    (dict(name="cephfs", data_pool="fsdata"), {}, "fixed at creation"),
-    (dict(name="cephfs", max_mds=0), {}, "max_mds must be at least 1"),
-    (dict(name="cephfs", state="absent"), {}, "needs allow_delete: true"),
+    (dict(name="bad name"), [], "invalid name"),
+    (dict(name="x", metadata_pool="fsmeta"), [], "give both metadata_pool and data_pool"),
+    (dict(name="x", metadata_pool="nope", data_pool="fsdata"), [], "pool 'nope' does not exist"),
+    (dict(name="x", metadata_pool="cephfs.cephfs.meta", data_pool="fsdata"), [], "used by filesystem 'cephfs'"),
+    (dict(name="x", metadata_pool="fsmeta", data_pool="fsmeta"), [], "must be different pools"),
+    (dict(name="cephfs", data_pool="fsdata"), [], "fixed at creation"),
+    (dict(name="cephfs", max_mds=0), [], "max_mds must be at least 1"),
+    (dict(name="cephfs", state="absent"), [], "needs allow_delete: true"),
     (dict(name="x", metadata_pool="fsmeta", data_pool="fsdata"),
-     {"df": {"pools": [{"name": "fsmeta", "stats": {"objects": 3}}]}}, "holds 3 objects"),
+     [(mon("df"), {"pools": [{"name": "fsmeta", "stats": {"objects": 3}}]})], "holds 3 objects"),
 ])
 def test_fs_bad_input(item, extra, message):
-    runner = FakeRunner(lab_answers(**extra))
+    runner = fs_runner(*extra)
     with pytest.raises(CephInputError, match=message.replace("(", r"\(")):
         apply_set(runner, cephfs.Filesystems(), [fs_item(**item)], "filesystems")
     assert runner.commands == []
 
 
 def test_fs_volume_create_refuses_taken_default_pools():
-    runner = FakeRunner(lab_answers(**{"osd pool ls": ["cephfs.x.meta"]}))
+    runner = fs_runner((mon("osd pool ls"), ["cephfs.x.meta"]))
     with pytest.raises(CephInputError, match="cephfs.x.meta exist already"):
         apply_set(runner, cephfs.Filesystems(), [fs_item(name="x")], "filesystems")
 
 
 # --- groups ----------------------------------------------------------------------------
 def test_group_update_passes_every_attribute():
-    runner = FakeRunner(lab_answers())
+    runner = fs_runner()
     result = apply_set(runner, cephfs.SubvolumeGroups(), [group_item(fs="cephfs", name="res3g", mode="0750", size="1G")],
                        "groups")
     # uid/gid/pool_layout are the current ones: a re-issued create would otherwise reset them
@@ -208,7 +179,7 @@ def test_group_update_passes_every_attribute():
 
 
 def test_group_unchanged_and_create():
-    runner = FakeRunner(lab_answers())
+    runner = fs_runner()
     result = apply_set(runner, cephfs.SubvolumeGroups(), [
         group_item(fs="cephfs", name="res3g", mode=0o700, uid=1000, size="infinite"),
         group_item(fs="cephfs", name="new", uid=5)], "groups")
@@ -227,7 +198,7 @@ def test_group_unchanged_and_create():
     (dict(fs="cephfs", name="res3g", state="absent"), "holds subvolumes (sv)"),
 ])
 def test_group_bad_input(item, message):
-    runner = FakeRunner(lab_answers())
+    runner = fs_runner()
     with pytest.raises(CephInputError, match=message.replace("(", r"\(").replace(")", r"\)")):
         apply_set(runner, cephfs.SubvolumeGroups(), [group_item(**item)], "groups")
     assert runner.commands == []
@@ -235,7 +206,7 @@ def test_group_bad_input(item, message):
 
 # --- subvolumes ------------------------------------------------------------------------
 def test_subvolume_same_name_in_two_groups_is_two_items():
-    runner = FakeRunner(lab_answers())
+    runner = fs_runner()
     result = apply_set(runner, cephfs.Subvolumes(), [
         subvolume_item(fs="cephfs", group="res3g", name="sv"),
         subvolume_item(fs="cephfs", name="sv", size="1G", namespace_isolated=True)], "subvolumes")
@@ -247,13 +218,13 @@ def test_subvolume_same_name_in_two_groups_is_two_items():
 
 def test_subvolume_listed_twice_is_refused():
     with pytest.raises(CephInputError, match="listed more than once: cephfs/_nogroup/a"):
-        apply_set(FakeRunner(lab_answers()), cephfs.Subvolumes(),
+        apply_set(fs_runner(), cephfs.Subvolumes(),
                   [subvolume_item(fs="cephfs", name="a"), subvolume_item(fs="cephfs", name="a", group="_nogroup")],
                   "subvolumes")
 
 
 def test_subvolume_update_resize_and_attributes():
-    runner = FakeRunner(lab_answers())
+    runner = fs_runner()
     apply_set(runner, cephfs.Subvolumes(), [subvolume_item(fs="cephfs", group="res3g", name="sv", size="infinite",
                                                            mode="0700", uid=1000)], "subvolumes")
     assert runner.commands == ["ceph fs subvolume create cephfs sv res3g 1000 1000 0700",
@@ -261,11 +232,11 @@ def test_subvolume_update_resize_and_attributes():
 
 
 def test_subvolume_reads_are_one_per_item_plus_a_few():
-    runner = FakeRunner(lab_answers())
+    runner = fs_runner()
     apply_set(runner, cephfs.Subvolumes(), [subvolume_item(fs="cephfs", group="res3g", name="sv"),
                                             subvolume_item(fs="cephfs", name="sv2"),
                                             subvolume_item(fs="cephfs", name="new")], "subvolumes")
-    prefixes = [p for p, a in runner.reads]
+    prefixes = runner.read_prefixes()
     assert prefixes.count("fs subvolume info") == 2 and prefixes.count("fs subvolume ls") == 2
     assert len(prefixes) == 7
 
@@ -280,7 +251,7 @@ def test_subvolume_reads_are_one_per_item_plus_a_few():
     (dict(fs="cephfs", name="a", mode="rw"), "not an octal mode"),
 ])
 def test_subvolume_bad_input(item, message):
-    runner = FakeRunner(lab_answers())
+    runner = fs_runner()
     with pytest.raises(CephInputError, match=message):
         apply_set(runner, cephfs.Subvolumes(), [subvolume_item(**item)], "subvolumes")
     assert runner.commands == []
@@ -289,16 +260,13 @@ def test_subvolume_bad_input(item, message):
 def test_subvolume_delete_with_data_and_snapshots():
     used = fixture("fs_subvolume_info_isolated.json")
     used["bytes_used"] = 4096
-    answers = lab_answers(**{"fs subvolume info": lambda **a: used})
     item = subvolume_item(fs="cephfs", group="res3g", name="sv", state="absent", allow_delete=True)
     with pytest.raises(CephInputError, match="holds 4096 bytes"):
-        apply_set(FakeRunner(answers), cephfs.Subvolumes(), [item], "subvolumes")
+        apply_set(fs_runner((SV_INFO, used)), cephfs.Subvolumes(), [item], "subvolumes")
     item["allow_delete_with_data"] = True
-    answers["fs subvolume snapshot ls"] = lambda **a: [{"name": "s1"}]
     with pytest.raises(CephInputError, match=r"has snapshots \(s1\)"):
-        apply_set(FakeRunner(answers), cephfs.Subvolumes(), [item], "subvolumes")
-    answers["fs subvolume snapshot ls"] = lambda **a: []
-    runner = FakeRunner(answers)
+        apply_set(fs_runner((SV_INFO, used), (SV_SNAPS, [{"name": "s1"}])), cephfs.Subvolumes(), [item], "subvolumes")
+    runner = fs_runner((SV_INFO, used), (SV_SNAPS, []))
     apply_set(runner, cephfs.Subvolumes(), [item], "subvolumes")
     assert runner.commands == ["ceph fs subvolume rm cephfs sv res3g"]
 
@@ -307,12 +275,12 @@ def test_subvolume_shrink_below_usage_is_refused():
     used = fixture("fs_subvolume_info_isolated.json")
     used["bytes_used"] = 50 * 2 ** 20
     with pytest.raises(CephInputError, match="is less than that"):
-        apply_set(FakeRunner(lab_answers(**{"fs subvolume info": lambda **a: used})), cephfs.Subvolumes(),
+        apply_set(fs_runner((SV_INFO, used)), cephfs.Subvolumes(),
                   [subvolume_item(fs="cephfs", group="res3g", name="sv", size="10M")], "subvolumes")
 
 
 def test_subvolume_info_lists_every_group():
-    subs = cephfs.subvolume_info(FakeRunner(lab_answers()), "cephfs")
+    subs = cephfs.subvolume_info(fs_runner(), "cephfs")
     assert [(s["group"], s["name"]) for s in subs] == [("_nogroup", "sv2"), ("res3g", "sv")]
     with pytest.raises(CephInputError, match="does not exist"):
-        cephfs.subvolume_info(FakeRunner(lab_answers()), "cephfs", group="nope")
+        cephfs.subvolume_info(fs_runner(), "cephfs", group="nope")

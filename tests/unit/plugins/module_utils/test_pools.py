@@ -5,7 +5,7 @@
 recorded from the lab (one host, failure domain osd, 3 OSDs up and in; mon_max_pg_per_osd 250,
 osd_pool_default_size 3, osd_pool_default_pg_num 8, mon_allow_pool_size_one false).
 
-The fake runner is test_resource_set's LabRunner (the recordings of every kind's reads)."""
+The runner is test_resource_set's lab_runner (the agent fake with the recordings of every kind's reads)."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -18,19 +18,19 @@ from ansible_collections.koor.ceph.plugins.module_utils.errors import CephInputE
 from ansible_collections.koor.ceph.plugins.module_utils.pools import ITEM_SPEC, Pools, normalise, odd_values
 from ansible_collections.koor.ceph.plugins.module_utils.resources import apply_set, list_items
 
-from ansible_collections.koor.ceph.tests.unit.plugins.module_utils.test_resource_set import OSD_DUMP, LabRunner
+from ansible_collections.koor.ceph.tests.unit.plugins.module_utils.test_resource_set import OSD_DUMP, lab_runner
 
 RULES = {0: 'replicated_rule'}
 
 
 def run(*items):
-    runner = LabRunner()
+    runner = lab_runner()
     result = apply_set(runner, Pools(), list_items(items, ITEM_SPEC), 'pools')
     return runner, result
 
 
 def refused(message, *items):
-    runner = LabRunner()
+    runner = lab_runner()
     with pytest.raises(CephInputError) as info:
         apply_set(runner, Pools(), list_items(items, ITEM_SPEC), 'pools')
     assert message in info.value.msg
@@ -81,7 +81,7 @@ def test_size_one_with_consent_passes_cephs_flag_when_the_config_step_allows_it(
     from ansible_collections.koor.ceph.plugins.module_utils.resources import World
     world = World()
     world.record('config', {'global mon_allow_pool_size_one': {'value': True}})
-    runner = LabRunner()
+    runner = lab_runner()
     from ansible_collections.koor.ceph.plugins.module_utils.resources import plan_set, run_plan
     items = list_items([dict(name='p', size=1, allow_size_one=True, pg_autoscale_mode='off'),
                         dict(name='.mgr', size=1, allow_size_one=True)], ITEM_SPEC)
@@ -108,4 +108,4 @@ def test_the_pg_budget_counts_the_pools_of_the_rule_and_refuses_the_whole_set():
 def test_a_no_op_re_run_reads_no_placement():
     runner, result = run(dict(name='.mgr', size=3))
     assert result['changed'] is False
-    assert not [prefix for prefix, _args in runner.reads if prefix in ('osd dump', 'quorum_status', 'config show')]
+    assert not [prefix for prefix, _args in runner.mon_reads() if prefix in ('osd dump', 'quorum_status', 'config show')]

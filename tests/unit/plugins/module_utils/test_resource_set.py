@@ -8,7 +8,7 @@ sees of the kinds planned before it (resources.World), on JSON recorded from the
 The recordings: ``ceph_crush_rule_osd_crush_dump.json`` + ``ceph_ec_profile_osd_dump.json`` hold the
 rules replicated_rule, rec-hdd, rec-host, rec-erasure (from profile rec-ec), the EC pool rec-ecpool
 (rule rec-erasure, profile rec-ec) and the lab's other pools; ``fs_*.json`` the filesystem cephfs
-with the group res3g and its subvolume sv.
+with the group res3g and its subvolume sv. The agent fake answers from the recording set ``resources``.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -25,7 +25,7 @@ from ansible_collections.koor.ceph.plugins.module_utils import resource_set
 from ansible_collections.koor.ceph.plugins.module_utils.crush_rules import pool_users
 from ansible_collections.koor.ceph.plugins.module_utils.errors import CephInputError
 from ansible_collections.koor.ceph.plugins.module_utils.resources import Resource, World, Write, item_list_spec
-from ansible_collections.koor.ceph.plugins.module_utils.runner import describe
+from ansible_collections.koor.ceph.tests.unit.plugins.module_utils.agent_fake import fake_runner, mon
 
 FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures', 'lab')
 ROLE = os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', 'roles', 'ceph_resources')
@@ -40,74 +40,14 @@ CRUSH = fixture('ceph_crush_rule_osd_crush_dump.json')
 OSD_DUMP = fixture('ceph_ec_profile_osd_dump.json')
 
 
-class LabRunner:
-    """Answers the reads of every kind from the recordings; records writes as the runner does.
-
-    ``check_mode`` False: a write is recorded too, and a test asserts which ran.
-    """
-
-    params = {'client': 'client.admin'}
-    timeout = 30
-    mode = 'cli'
-
-    def __init__(self, check_mode=True, allow_pool_delete=True, objects=0):
-        self.check_mode = check_mode
-        self.allow_pool_delete = allow_pool_delete
-        self.objects = objects
-        self.commands = []
-        self.reads = []
-
-    def mon(self, prefix, inbuf='', timeout=None, ok_rcs=(0,), parse=True, **args):
-        self.reads.append((prefix, args))
-        pools = OSD_DUMP['pools']
-        subvolume_groups = {'cephfs': [{'name': 'res3g'}]}
-        answers = {
-            'osd crush dump': lambda: CRUSH,
-            'osd dump': lambda: OSD_DUMP,
-            'osd crush rule dump': lambda: CRUSH['rules'],
-            'osd pool ls': lambda: pools if args.get('detail') else [p['pool_name'] for p in pools],
-            'osd erasure-code-profile ls': lambda: sorted(OSD_DUMP['erasure_code_profiles']),
-            'osd erasure-code-profile get': lambda: OSD_DUMP['erasure_code_profiles'][args['name']],
-            'config get': lambda: self.allow_pool_delete,
-            'config dump': lambda: [],
-            'config help': lambda: {'name': args['key'], 'type': 'bool'},
-            'quorum_status': lambda: fixture('quorum_status.json'),
-            'config show': lambda: fixture('config_show_mon.json'),
-            'fs ls': lambda: fixture('fs_ls.json'),
-            'fs dump': lambda: fixture('fs_dump.json'),
-            'df': lambda: {'pools': [{'name': p['pool_name'], 'stats': {'objects': 0}} for p in pools]},
-            'fs subvolumegroup ls': lambda: subvolume_groups[args['vol_name']],
-            'fs subvolumegroup info': lambda: fixture('fs_subvolumegroup_info.json'),
-            'fs subvolume ls': lambda: [{'name': 'sv'}] if args.get('group_name') == 'res3g' else [],
-            'fs subvolume info': lambda: fixture('fs_subvolume_info_isolated.json'),
-            'fs subvolume snapshot ls': lambda: [],
-        }
-        return copy.deepcopy(answers[prefix]())
-
-    def write(self, prefix, inbuf='', timeout=None, ok_rcs=(0,), display=None, **args):
-        cmd = dict(prefix=prefix, format='json')
-        cmd.update((k, v) for k, v in args.items() if v is not None)
-        self.commands.append(display or describe(cmd))
-
-    def tool(self, argv, write=False, inbuf='', timeout=None, parse=True, ok_rcs=(0,), display=None):
-        if write:
-            self.commands.append(display or ' '.join(argv))
-            return None
-        self.reads.append((' '.join(argv[:3]), {}))
-        if argv[:3] == ['radosgw-admin', 'zone', 'get']:
-            return fixture('rgw_zone_get.json')
-        raise AssertionError(argv)
-
-    def rados_read_objects(self, pool, namespace='', names=None):
-        self.reads.append(('rados_read', {'pool': pool}))
-        return dict((name, None) for name in names or [])
-
-    def rbd_images(self, pool, namespace='', names=None, timeout=None):
-        self.reads.append(('rbd_ls', {'pool': pool}))
-        return {'namespace': True, 'images': []}
-
-    def list_objects(self, pool, limit=1):
-        return ['obj'] * self.objects
+def lab_runner(check_mode=True, allow_pool_delete=True):
+    """The real runner on the agent fake, answering every kind's reads from the recording set
+    ``resources``. ``check_mode`` False: the writes are sent too (Ceph answers them with nothing),
+    and a test asserts which ran."""
+    runner = fake_runner('resources', check_mode=check_mode)
+    if not allow_pool_delete:
+        runner.agent.answer(mon('config get', who='mon', key='mon_allow_pool_delete'), False)
+    return runner
 
 
 def declared(**lists):
@@ -185,7 +125,7 @@ class Box(Resource):
     store = None
 
     def read(self, runner, items):
-        runner.reads.append(self.store)
+        runner.box_reads.append(self.store)
         return dict((n, {'size': s}) for n, s in runner.boxes[self.store].items())
 
     def validate(self, runner, items, current):
@@ -226,12 +166,15 @@ class Blue(Box):
     store = 'blue'
 
 
-class BoxRunner:
-    def __init__(self, check_mode=False):
-        self.check_mode = check_mode
-        self.boxes = {'red': {'r1': 1}, 'blue': {'b1': 1, 'b2': 2}}
-        self.reads = []
-        self.commands = []
+BOXES = {'red': {'r1': 1}, 'blue': {'b1': 1, 'b2': 2}}
+
+
+def box_runner(check_mode=False):
+    """The real runner (no Ceph request expected: the stand-in kinds keep their items in ``boxes``)."""
+    runner = fake_runner(check_mode=check_mode)
+    runner.boxes = copy.deepcopy(BOXES)
+    runner.box_reads = []
+    return runner
 
 
 FINISHED = []
@@ -249,33 +192,33 @@ def boxes(**lists):
 
 
 def test_a_no_op_reads_each_step_once_and_writes_nothing():
-    runner = BoxRunner()
+    runner = box_runner()
     state = boxes(red=[{'name': 'r1', 'size': 1}], blue=[{'name': 'b1', 'size': 1}])
     result = resource_set.apply_state(runner, state, BOX_KINDS)
-    assert runner.reads == ['red', 'blue'] and runner.commands == []
+    assert runner.box_reads == ['red', 'blue'] and runner.commands == []
     assert result['changed'] is False
     assert result['summary'] == {'red': {'applied': True, 'changed': False, 'commands': []},
                                  'blue': {'applied': True, 'changed': False, 'commands': []}}
 
 
 def test_a_bad_item_in_the_last_step_refuses_the_whole_state_before_any_write():
-    runner = BoxRunner()
+    runner = box_runner()
     state = boxes(red=[{'name': 'r2', 'size': 5}], blue=[{'name': 'b1', 'state': 'absent'}, {'name': 'b9', 'size': -1}])
     with pytest.raises(CephInputError, match='blue b9: negative size'):
         resource_set.apply_state(runner, state, BOX_KINDS)
-    assert runner.commands == [] and runner.boxes == BoxRunner().boxes
+    assert runner.commands == [] and runner.boxes == BOXES
 
 
 def test_after_a_write_every_later_step_is_read_again():
     del FINISHED[:]
     del BEFORE[:]
-    runner = BoxRunner()
+    runner = box_runner()
     state = boxes(red=[{'name': 'r2', 'size': 5}, {'name': 'r1', 'state': 'absent'}],
                   blue=[{'name': 'b2', 'state': 'absent'}, {'name': 'b1', 'size': 3}])
     result = resource_set.apply_state(runner, state, BOX_KINDS)
     # planned: red present, blue present, blue absent, red absent (nothing written yet);
     # then red present writes, so blue present, blue absent and red absent are read again
-    assert runner.reads == ['red', 'blue', 'blue', 'red', 'blue', 'blue', 'red']
+    assert runner.box_reads == ['red', 'blue', 'blue', 'red', 'blue', 'blue', 'red']
     assert runner.commands == ['red r2 5', 'blue b1 3', 'blue b2 None', 'red r1 None']
     assert runner.boxes == {'red': {'r2': 5}, 'blue': {'b1': 3}}
     assert FINISHED == ['red', 'red']  # after each step of the kind that wrote
@@ -294,12 +237,12 @@ def test_after_a_write_every_later_step_is_read_again():
 def test_check_mode_plans_once_and_reports_what_a_real_run_writes():
     state = boxes(red=[{'name': 'r2', 'size': 5}, {'name': 'r1', 'state': 'absent'}],
                   blue=[{'name': 'b2', 'state': 'absent'}, {'name': 'b1', 'size': 3}])
-    check = BoxRunner(check_mode=True)
+    check = box_runner(check_mode=True)
     del BEFORE[:]
     checked = resource_set.apply_state(check, copy.deepcopy(state), BOX_KINDS)
     assert BEFORE == []  # nothing is written in check mode
-    assert check.reads == ['red', 'blue', 'blue', 'red'] and check.boxes == BoxRunner().boxes
-    real = BoxRunner()
+    assert check.box_reads == ['red', 'blue', 'blue', 'red'] and check.boxes == BOXES
+    real = box_runner()
     applied = resource_set.apply_state(real, copy.deepcopy(state), BOX_KINDS)
     assert check.commands == real.commands
     assert checked['diff'] == applied['diff'] and checked['summary'] == applied['summary']
@@ -307,7 +250,7 @@ def test_check_mode_plans_once_and_reports_what_a_real_run_writes():
 
 # --- what each kind sees of the steps before it (recorded lab state) --------------------------
 def test_a_new_rule_profile_and_pools_and_an_image_on_them_validate_together():
-    runner = LabRunner()
+    runner = lab_runner()
     result = apply(runner,
                    ec_profiles=[{'name': 'ec21', 'k': 2, 'm': 1, 'crush_failure_domain': 'osd'}],
                    crush_rules=[{'name': 'ssd-ish', 'device_class': 'hdd', 'failure_domain': 'osd'},
@@ -328,7 +271,7 @@ def test_a_new_rule_profile_and_pools_and_an_image_on_them_validate_together():
         'rbd create --size 1073741824B --data-pool data --pool meta disk']
     assert result['crush_rules'][1]['failure_domain'] == 'osd'  # the placement of the new profile
     # the image's pools were not there to read: no rbd_ls of a pool that does not exist yet
-    assert ('rbd_ls', {'pool': 'meta'}) not in runner.reads
+    assert not [r for r in runner.reads if r['op'] == 'rbd_ls' and r['pool'] == 'meta']
 
 
 @pytest.mark.parametrize('lists, message', [
@@ -352,14 +295,14 @@ def test_a_new_rule_profile_and_pools_and_an_image_on_them_validate_together():
      "pool 'fsdata' does not exist"),
 ])
 def test_references_to_what_neither_the_cluster_nor_an_earlier_step_has_are_refused(lists, message):
-    runner = LabRunner()
+    runner = lab_runner()
     with pytest.raises(CephInputError, match=re.escape(message)):
         apply(runner, **lists)
     assert runner.commands == []
 
 
 def test_a_new_filesystem_with_its_group_and_subvolume():
-    runner = LabRunner()
+    runner = lab_runner()
     result = apply(runner, filesystems=[{'name': 'shared'}],
                    subvolume_groups=[{'fs': 'shared', 'name': 'homes', 'mode': '0750'}],
                    subvolumes=[{'fs': 'shared', 'group': 'homes', 'name': 'alice', 'size': '1G'}])
@@ -367,11 +310,11 @@ def test_a_new_filesystem_with_its_group_and_subvolume():
                                'ceph fs subvolume create shared alice 1073741824 homes']
     assert result['subvolume_groups'][0]['pool_layout'] == 'cephfs.shared.data'
     # nothing of the new filesystem was read: it is not there yet
-    assert not [args for prefix, args in runner.reads if args.get('vol_name') == 'shared']
+    assert not [args for prefix, args in runner.mon_reads() if args.get('vol_name') == 'shared']
 
 
 def test_rules_and_profiles_are_deleted_with_the_pools_that_use_them():
-    runner = LabRunner()
+    runner = lab_runner()
     result = apply(runner, ec_profiles=[{'name': 'rec-ec', 'state': 'absent'}],
                    crush_rules=[{'name': 'rec-erasure', 'state': 'absent'}, {'name': 'rec-hdd', 'state': 'absent'}],
                    pools=[{'name': 'rec-ecpool', 'state': 'absent', 'allow_delete': True}])
@@ -380,25 +323,25 @@ def test_rules_and_profiles_are_deleted_with_the_pools_that_use_them():
                                'ceph osd crush rule rm rec-hdd', 'ceph osd erasure-code-profile rm rec-ec']
     assert [(r['name'], r['changed']) for r in result['crush_rules']] == [('rec-erasure', False), ('rec-hdd', True)]
     with pytest.raises(CephInputError, match=r"CRUSH rule 'rec-erasure' is used by pool\(s\) rec-ecpool"):
-        apply(LabRunner(), crush_rules=[{'name': 'rec-erasure', 'state': 'absent'}])
+        apply(lab_runner(), crush_rules=[{'name': 'rec-erasure', 'state': 'absent'}])
     with pytest.raises(CephInputError, match=r"profile 'rec-ec' is used by pool\(s\) rec-ecpool"):
-        apply(LabRunner(), ec_profiles=[{'name': 'rec-ec', 'state': 'absent'}])
+        apply(lab_runner(), ec_profiles=[{'name': 'rec-ec', 'state': 'absent'}])
 
 
 def test_an_erasure_rule_another_pool_uses_stays():
     world = World()
     state = declared(pools=[{'name': 'newec', 'erasure_profile': 'rec-ec', 'crush_rule': 'rec-erasure'},
                             {'name': 'rec-ecpool', 'state': 'absent', 'allow_delete': True}])
-    resource_set.plan_steps(LabRunner(), state, world)
+    resource_set.plan_steps(lab_runner(), state, world)
     assert 'rec-erasure' not in world.planned('crush_rules')
     world = World()
-    resource_set.plan_steps(LabRunner(), declared(pools=[{'name': 'rec-ecpool', 'state': 'absent',
+    resource_set.plan_steps(lab_runner(), declared(pools=[{'name': 'rec-ecpool', 'state': 'absent',
                                                           'allow_delete': True}]), world)
     assert world.planned('crush_rules') == {'rec-erasure': None}
 
 
 def test_a_rule_a_new_pool_will_use_cannot_be_deleted_in_the_same_state():
-    runner = LabRunner()
+    runner = lab_runner()
     with pytest.raises(CephInputError, match=r"CRUSH rule 'rec-hdd' is used by pool\(s\) newpool"):
         apply(runner, pools=[{'name': 'newpool', 'crush_rule': 'rec-hdd'}],
               crush_rules=[{'name': 'rec-hdd', 'state': 'absent'}])
@@ -406,34 +349,34 @@ def test_a_rule_a_new_pool_will_use_cannot_be_deleted_in_the_same_state():
 
 
 def test_a_group_is_deleted_with_its_subvolumes():
-    runner = LabRunner()
+    runner = lab_runner()
     apply(runner, subvolume_groups=[{'fs': 'cephfs', 'name': 'res3g', 'state': 'absent'}],
           subvolumes=[{'fs': 'cephfs', 'group': 'res3g', 'name': 'sv', 'state': 'absent', 'allow_delete': True,
                        'allow_delete_with_data': True}])
     assert runner.commands == ['ceph fs subvolume rm cephfs sv res3g', 'ceph fs subvolumegroup rm cephfs res3g']
     with pytest.raises(CephInputError, match=r"holds subvolumes \(sv\)"):
-        apply(LabRunner(), subvolume_groups=[{'fs': 'cephfs', 'name': 'res3g', 'state': 'absent'}])
+        apply(lab_runner(), subvolume_groups=[{'fs': 'cephfs', 'name': 'res3g', 'state': 'absent'}])
 
 
 def test_the_mons_permission_to_delete_pools_may_come_from_the_config_step():
     bad = dict(pools=[{'name': 'rec-ecpool', 'state': 'absent', 'allow_delete': True}])
     with pytest.raises(CephInputError, match='mon_allow_pool_delete is false'):
-        apply(LabRunner(allow_pool_delete=False), **bad)
-    runner = LabRunner(allow_pool_delete=False)
+        apply(lab_runner(allow_pool_delete=False), **bad)
+    runner = lab_runner(allow_pool_delete=False)
     apply(runner, config=[{'who': 'mon', 'option': 'mon_allow_pool_delete', 'value': True}], **bad)
     assert runner.commands == ['ceph config set mon mon_allow_pool_delete true',
                                'ceph osd pool rm rec-ecpool rec-ecpool --yes-i-really-really-mean-it']
 
 
 def test_a_filesystem_deleted_with_its_pools_leaves_no_pool_to_delete():
-    runner = LabRunner()
+    runner = lab_runner()
     apply(runner, filesystems=[{'name': 'cephfs', 'state': 'absent', 'allow_delete': True, 'delete_pools': True}],
           pools=[{'name': 'cephfs.cephfs.data', 'state': 'absent', 'allow_delete': True}])
     assert runner.commands == ['ceph fs volume rm cephfs --yes-i-really-mean-it']
 
 
 def test_a_bad_rgw_user_refuses_the_state_with_nothing_written():
-    runner = LabRunner(check_mode=False)
+    runner = lab_runner(check_mode=False)
     with pytest.raises(CephInputError, match="user 'u': user_quota max_size -5"):
         apply(runner, crush_rules=[{'name': 'r', 'device_class': 'hdd', 'failure_domain': 'osd'}],
               pools=[{'name': 'p', 'crush_rule': 'r'}],

@@ -5,7 +5,6 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import copy
 import errno
 import json
 import os
@@ -18,6 +17,7 @@ from ansible_collections.koor.ceph.plugins.module_utils import agent, rbd_images
 from ansible_collections.koor.ceph.plugins.module_utils.errors import CephInputError
 from ansible_collections.koor.ceph.plugins.module_utils.resources import apply_set
 from ansible_collections.koor.ceph.plugins.module_utils.units import UnitError
+from ansible_collections.koor.ceph.tests.unit.plugins.module_utils.agent_fake import fake_runner
 
 FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures', 'lab')
 
@@ -27,47 +27,18 @@ def fixture(name):
         return json.load(f)
 
 
-class FakeRunner:
-    """Reads from recorded lab JSON; records writes as the real runner does in check mode."""
+def rbd_runner(images=None, cli=False, names=("img1",)):
+    """The real runner on the agent fake, recording set rbd; ``images`` replaces the rbd_ls reply of
+    pool rbdt for the images ``names``; ``cli``: an agent without librados (rbd_ls refused, the rbd
+    CLI answers)."""
+    runner = fake_runner("rbd", mode="cli" if cli else "librados")
+    if images is not None:
+        runner.agent.answer({"op": "rbd_ls", "pool": "rbdt", "namespace": "", "names": list(names)}, images)
+    return runner
 
-    check_mode = True
 
-    def __init__(self, images=None, pools=None, cli=False):
-        self.images = images if images is not None else {("rbdt", ""): fixture("rbd_ls_agent.json")}
-        self.pools = pools if pools is not None else fixture("rbd_osd_pool_ls_detail.json")
-        self.cli = cli
-        self.commands = []
-        self.tools = []
-
-    def mon(self, prefix, **args):
-        if prefix == "osd pool ls" and args.get("detail"):
-            return copy.deepcopy(self.pools)
-        if prefix == "osd pool ls":
-            return [p["pool_name"] for p in self.pools]
-        raise AssertionError(prefix)
-
-    def rbd_images(self, pool, namespace="", names=None):
-        if self.cli:
-            return None
-        answer = copy.deepcopy(self.images.get((pool, namespace), {"namespace": False, "images": []}))
-        if names:
-            answer["images"] = [i for i in answer["images"] if i["name"] in names]
-        return answer
-
-    def tool(self, argv, write=False, inbuf="", parse=True):
-        if write:
-            self.commands.append(" ".join(argv))
-            return None
-        self.tools.append(argv)
-        if argv[:2] == ["rbd", "ls"]:
-            return ["i1"]
-        if argv[:2] == ["rbd", "info"]:
-            return fixture("rbd_info.json")
-        if argv[:2] == ["rbd", "status"]:
-            return fixture("rbd_status.json")
-        if argv[:3] == ["rbd", "namespace", "ls"]:
-            return [{"name": "res3ns"}]
-        raise AssertionError(argv)
+def tools_run(runner):
+    return [r["argv"] for r in runner.reads if r["op"] == "exec"]
 
 
 def item(**kw):
@@ -106,14 +77,14 @@ def test_cli_info_gives_what_the_agent_gives():
 
 # --- plans -----------------------------------------------------------------------------
 def test_unchanged_image_is_no_op():
-    runner = FakeRunner()
+    runner = rbd_runner()
     result = run(runner, item(pool="rbdt", name="img1", size="1Mi",
                               features=["layering", "exclusive-lock", "object-map", "fast-diff", "deep-flatten"]))
     assert result["changed"] is False and runner.commands == []
 
 
 def test_create_in_new_namespace_once_for_the_set():
-    runner = FakeRunner()
+    runner = rbd_runner()
     result = run(runner, item(pool="rbdt", namespace="ns9", name="a", size="10M", features=["layering"]),
                  item(pool="rbdt", namespace="ns9", name="b", size=4096, data_pool="rbdt"))
     assert runner.commands == [
@@ -126,13 +97,13 @@ def test_create_in_new_namespace_once_for_the_set():
 
 
 def test_grow_shrink_and_features():
-    runner = FakeRunner()
+    runner = rbd_runner()
     run(runner, item(pool="rbdt", name="img1", size="2M", features=["layering", "exclusive-lock", "journaling"]))
     assert runner.commands == [
         "rbd resize --size 2097152B --pool rbdt img1",
         "rbd feature disable --pool rbdt img1 fast-diff object-map deep-flatten",
         "rbd feature enable --pool rbdt img1 journaling"]
-    runner = FakeRunner()
+    runner = rbd_runner()
     run(runner, item(pool="rbdt", name="img1", size=4096, allow_shrink=True))
     assert runner.commands == ["rbd resize --size 4096B --allow-shrink --pool rbdt img1"]
 
@@ -140,7 +111,7 @@ def test_grow_shrink_and_features():
 def test_enabling_object_map_rebuilds_it():
     images = {("rbdt", ""): {"namespace": True, "images": [
         {"name": "x", "id": "1", "size": 1024, "features": 5, "data_pool": None, "snapshots": 0, "watchers": 0}]}}
-    runner = FakeRunner(images=images)
+    runner = rbd_runner(images=images["rbdt", ""], names=["x"])
     run(runner, item(pool="rbdt", name="x", features=["layering", "exclusive-lock", "object-map", "fast-diff"]))
     assert runner.commands == ["rbd feature enable --pool rbdt x object-map fast-diff",
                                "rbd object-map rebuild --pool rbdt x"]
@@ -149,7 +120,7 @@ def test_enabling_object_map_rebuilds_it():
 def test_delete_with_snapshots():
     images = fixture("rbd_ls_agent.json")
     images["images"][0]["snapshots"] = 2
-    runner = FakeRunner(images={("rbdt", ""): images})
+    runner = rbd_runner(images=images)
     with pytest.raises(CephInputError, match="has 2 snapshot"):
         run(runner, item(pool="rbdt", name="img1", state="absent", allow_delete=True))
     run(runner, item(pool="rbdt", name="img1", state="absent", allow_delete=True, purge_snapshots=True))
@@ -172,7 +143,7 @@ def test_delete_with_snapshots():
 ])
 def test_bad_input(options, message):
     options.setdefault("pool", "rbdt")
-    runner = FakeRunner()
+    runner = rbd_runner()
     with pytest.raises(CephInputError, match=message):
         run(runner, item(**options))
     assert runner.commands == []
@@ -182,23 +153,23 @@ def test_image_in_use_is_not_deleted():
     images = fixture("rbd_ls_agent.json")
     images["images"][0]["watchers"] = 1
     with pytest.raises(CephInputError, match="in use"):
-        run(FakeRunner(images={("rbdt", ""): images}), item(pool="rbdt", name="img1", state="absent",
+        run(rbd_runner(images=images), item(pool="rbdt", name="img1", state="absent",
                                                             allow_delete=True))
 
 
 def test_cli_fallback_reads_the_same():
-    runner = FakeRunner(cli=True)
+    runner = rbd_runner(cli=True)
     images = rbd_images.list_images(runner, "rbdt", "res3ns", ["i1"])
     assert images["i1"]["features"] == ["exclusive-lock", "fast-diff", "layering", "object-map"]
-    assert [a[:3] for a in runner.tools] == [["rbd", "namespace", "ls"], ["rbd", "ls", "--pool"],
+    assert [a[:3] for a in tools_run(runner)] == [["rbd", "namespace", "ls"], ["rbd", "ls", "--pool"],
                                              ["rbd", "info", "--format"], ["rbd", "status", "--format"]]
-    assert rbd_images.list_images(FakeRunner(cli=True), "rbdt", "other") is None
+    assert rbd_images.list_images(rbd_runner(cli=True), "rbdt", "other") is None
 
 
 def test_image_info():
-    assert [i["name"] for i in rbd_images.image_info(FakeRunner(), "rbdt")] == ["img1"]
+    assert [i["name"] for i in rbd_images.image_info(rbd_runner(), "rbdt")] == ["img1"]
     with pytest.raises(CephInputError, match="does not exist"):
-        rbd_images.image_info(FakeRunner(), "rbdt", namespace="nope")
+        rbd_images.image_info(rbd_runner(), "rbdt", namespace="nope")
 
 
 # --- the agent's rbd_ls op, with stand-ins for librados and the rbd binding -------------

@@ -8,6 +8,7 @@ import pytest
 from ansible_collections.koor.ceph.plugins.module_utils import agent, auth, runner
 from ansible_collections.koor.ceph.plugins.module_utils.errors import CephInputError
 from ansible_collections.koor.ceph.plugins.module_utils.resources import apply_set, items_from_params
+from ansible_collections.koor.ceph.tests.unit.plugins.module_utils.agent_fake import exec_, fake_runner, mon, reply
 
 LAB = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "lab")
 
@@ -72,22 +73,12 @@ def test_files_op_reports_errors_as_rc(tmp_path):
 
 # --- the runner records a display line instead of a secret -------------------------------
 
-class FakeRunner(runner.CephRunner):
-    """A runner whose agent answers from a list, recording the requests."""
-
-    def __init__(self, replies, check_mode=False):
-        super(FakeRunner, self).__init__({}, check_mode=check_mode)
-        self.replies = list(replies)
-        self.requests = []
-
-    def _request(self, req, timeout=None):
-        self.requests.append(req)
-        return self.replies.pop(0)
-
-
 def test_write_display_replaces_the_recorded_line_and_the_error():
-    fake = FakeRunner([{"rc": 0, "out": "", "err": ""}, {"rc": 22, "out": "", "err": "bad key"}])
-    fake.write("auth import", inbuf="[client.a]\n\tkey = SECRET\n", display="ceph auth import -i <keyring of client.a>")
+    fake = fake_runner(check_mode=False)
+    keyring = "[client.a]\n\tkey = SECRET\n"
+    fake.agent.answer(dict(mon("auth import"), inbuf=keyring), reply())
+    fake.agent.answer(exec_(["radosgw-admin", "key", "create", "--secret-key", "SECRET"]), reply(rc=22, err="bad key"))
+    fake.write("auth import", inbuf=keyring, display="ceph auth import -i <keyring of client.a>")
     assert fake.commands == ["ceph auth import -i <keyring of client.a>"]
     assert fake.requests[0]["inbuf"].endswith("SECRET\n")
     with pytest.raises(runner.CephCommandError) as err:
@@ -98,7 +89,7 @@ def test_write_display_replaces_the_recorded_line_and_the_error():
 
 
 def test_put_file_records_and_skips_in_check_mode():
-    fake = FakeRunner([], check_mode=True)
+    fake = fake_runner(check_mode=True)
     assert fake.put_file("/etc/ceph/k", "SECRET") is None
     assert fake.put_file("/etc/ceph/k", None) is None
     assert fake.commands == ["install -m 0600 /etc/ceph/k", "rm -f /etc/ceph/k"] and fake.requests == []
@@ -152,17 +143,24 @@ def test_keyring_text_is_what_ceph_auth_get_prints():
 
 # --- plans from the recorded 'auth ls' -----------------------------------------------------
 
+ENTRIES = dict((e["entity"], e) for e in load("auth_ls.json")["auth_dump"])
+
+
 def plan(params, check_mode=True, file_status=None, folders=None):
-    """apply_set in check mode against the recorded auth ls; returns (result, runner). ``folders``: the
-    status of the keyring files' directories (default: they exist when a keyring file is asked)."""
-    replies = [{"rc": 0, "out": json.dumps(load("auth_ls.json")), "err": ""}]
+    """apply_set in check mode against the recorded auth ls (recording set auth); returns (result, runner).
+    ``folders``: the status of the keyring files' directories (default: they exist when a keyring file is
+    asked); ``file_status``: the status of the keyring file of the entity ``params`` names."""
+    fake = fake_runner("auth", check_mode=check_mode)
     if folders is None and file_status is not None:
         folders = [{"path": "/etc/ceph", "exists": True, "changed": True}]
     if folders is not None:
-        replies.append({"rc": 0, "out": json.dumps(folders), "err": ""})
+        fake.agent.answer({"op": "files", "action": "status",
+                           "files": [{"path": f["path"], "content": None} for f in folders]}, folders)
     if file_status is not None:
-        replies.append({"rc": 0, "out": json.dumps(file_status), "err": ""})
-    fake = FakeRunner(replies, check_mode=check_mode)
+        entry = ENTRIES[params["name"]]
+        spec = {"path": params["keyring_path"], "content": auth.keyring_text(params["name"], entry["key"], entry["caps"]),
+                "mode": int(params.get("keyring_mode") or "0600", 8), "owner": None, "group": None}
+        fake.agent.answer({"op": "files", "action": "status", "files": [spec]}, file_status)
     items = items_from_params(params, auth.ITEM_SPEC, "clients")
     return apply_set(fake, auth.Entities(), items, "clients"), fake
 

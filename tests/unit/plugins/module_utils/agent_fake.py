@@ -224,7 +224,9 @@ def fake_runner(*sets, **options):
     ``params`` (the runner's connection parameters).
     """
     agent = FakeAgent(*sets, mode=options.pop("mode", "librados"))
-    return AgentRunner(agent, check_mode=options.pop("check_mode", True), params=options.pop("params", None))
+    runner = AgentRunner(agent, check_mode=options.pop("check_mode", True), params=options.pop("params", None))
+    runner.start()  # as a module's ``with CephRunner(...)``: the agent's mode is known from here on
+    return runner
 
 
 def _record(argv):

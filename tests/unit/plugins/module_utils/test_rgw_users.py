@@ -8,7 +8,7 @@ import pytest
 from ansible_collections.koor.ceph.plugins.module_utils import agent, rgw_users
 from ansible_collections.koor.ceph.plugins.module_utils.errors import CephInputError
 from ansible_collections.koor.ceph.plugins.module_utils.resources import apply_set, items_from_params
-from ansible_collections.koor.ceph.plugins.module_utils.runner import CephRunner
+from ansible_collections.koor.ceph.tests.unit.plugins.module_utils.agent_fake import exec_, fake_runner, lab_file, reply
 
 LAB = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "lab")
 
@@ -134,53 +134,48 @@ def test_quota_sizes_and_caps_normalise():
 
 # --- plans: one zone get and one object read for the whole set -----------------------------
 
-class FakeRunner(CephRunner):
-    def __init__(self, objects, check_mode=True, owners=None, mode=None, root=None):
-        super(FakeRunner, self).__init__({}, check_mode=check_mode)
-        self.objects = objects
-        self.owners = owners or {}
-        self.requests = []
-        self.mode = mode
-        self.root = root  # .rgw.root: {name: bytes}, or None when the pool does not exist
-        self.made_keys = []  # access keys radosgw-admin made (user create, key create) in a real run
+ROOT_LIST = {"op": "list_objects", "pool": ".rgw.root", "limit": rgw_users.ZONE_ROOT_LIMIT}
 
-    def _request(self, req, timeout=None):
-        self.requests.append(req)
-        if req["op"] == "list_objects" and req["pool"] == ".rgw.root":
-            if self.root is None:
-                return {"rc": 2, "out": "", "err": "error opening pool .rgw.root"}
-            return {"rc": 0, "out": json.dumps(sorted(self.root)[:req["limit"]]), "err": ""}
-        if req["op"] == "rados_read" and req["pool"] == ".rgw.root":
-            return {"rc": 0, "out": json.dumps(dict(
-                (n, base64.b64encode(self.root[n]).decode() if n in self.root else None) for n in req["names"])),
-                "err": ""}
-        if req["op"] == "exec" and req["argv"][1:3] == ["zone", "get"]:
-            return {"rc": 0, "out": json.dumps(load("rgw_zone_get.json")), "err": ""}
-        if req["op"] == "exec" and req["argv"][1:3] == ["metadata", "get"]:
-            uid = req["argv"][3].split(":", 1)[1]
-            keys = [{"user": uid, "access_key": a, "secret_key": "generated-secret"} for a in self.made_keys]
-            return {"rc": 0, "out": json.dumps({"key": "user:" + uid, "data": {"user_id": uid, "keys": keys}}),
-                    "err": ""}
-        if req["op"] == "exec" and req["argv"][1:3] in (["user", "create"], ["key", "create"]):
-            self.made_keys.append(req["argv"][req["argv"].index("--access-key") + 1])
-            return {"rc": 0, "out": "", "err": ""}
-        if req["op"] == "exec" and req["argv"][1:3] == ["metadata", "put"]:
-            return {"rc": 0, "out": "", "err": ""}
-        if req["op"] == "exec" and req["argv"][1:3] == ["bucket", "list"]:
-            return {"rc": 0, "out": json.dumps(["b1"]), "err": ""}
-        if req["op"] == "rados_read" and req["namespace"] == "users.uid":
-            return {"rc": 0, "out": json.dumps(dict((n, self.objects.get(n)) for n in req["names"])), "err": ""}
-        if req["op"] == "rados_read":
-            return {"rc": 0, "out": json.dumps(dict(
-                (n, base64.b64encode(b"%s%s" % (len(self.owners[n]).to_bytes(4, "little"), self.owners[n].encode()))
-                    .decode() if n in self.owners else None) for n in req["names"])), "err": ""}
-        raise AssertionError("unexpected request %r" % req)
+
+def b64(data):
+    return base64.b64encode(data).decode()
+
+
+def rgw_runner(users=(), objects=None, owners=None, check_mode=True, mode="librados", root=None):
+    """The real runner on the agent fake, with the replies a set of ``users`` asks for: .rgw.root
+    (``root``: {name: bytes}, None: the pool does not exist, as before the first radosgw starts), the
+    zone radosgw-admin reports (recorded), the users.uid objects (``objects``: {uid: base64}), the
+    owners of the declared access keys and emails (``owners``: {key or email: uid})."""
+    fake = fake_runner(check_mode=check_mode, mode=mode)
+    agent = fake.agent
+    agent.answer(exec_(["radosgw-admin", "zone", "get"]), lab_file("rgw_zone_get.json"))
+    if root is None:
+        agent.answer(ROOT_LIST, reply(rc=2, err="error opening pool .rgw.root"))
+    else:
+        agent.answer(ROOT_LIST, sorted(root)[:rgw_users.ZONE_ROOT_LIMIT])
+        zones = [n for n in sorted(root) if n.startswith("zone_info.")]
+        agent.answer({"op": "rados_read", "pool": ".rgw.root", "namespace": "", "names": zones},
+                     dict((n, b64(root[n])) for n in zones))
+    objects, owners = objects or {}, owners or {}
+    uids = [u["uid"] for u in users]
+    for uid in uids:
+        agent.answer(exec_(["radosgw-admin", "bucket", "list", "--uid", uid]), ["b1"])
+        agent.answer(exec_(["radosgw-admin", "user", "info", "--uid", uid]),
+                     reply(rc=2, err="could not fetch user info: no user info saved"))
+    agent.answer({"op": "rados_read", "pool": "default.rgw.meta", "namespace": "users.uid", "names": uids},
+                 dict((uid, objects.get(uid)) for uid in uids))
+    for namespace, field in (("users.keys", "access_key"), ("users.email", "email")):
+        names = sorted(set(u[field] for u in users if u.get(field)))
+        agent.answer({"op": "rados_read", "pool": "default.rgw.meta", "namespace": namespace, "names": names},
+                     dict((n, b64(len(owners[n]).to_bytes(4, "little") + owners[n].encode()) if n in owners else None)
+                          for n in names))
+    return fake
 
 
 def plan(users, owners=None):
     objects = {"rgw-rec-full": load("rgw_user_object_full.json")["base64"],
                "rgw-rec-plain": load("rgw_user_object_plain.json")["base64"]}
-    fake = FakeRunner(objects, owners=owners)
+    fake = rgw_runner(users, objects, owners)
     params = dict((k, v.get("default")) for k, v in rgw_users.ITEM_SPEC.items())
     params["users"] = users
     return apply_set(fake, rgw_users.Users(), items_from_params(params, rgw_users.ITEM_SPEC, "users"), "users"), fake
@@ -189,9 +184,9 @@ def plan(users, owners=None):
 def test_a_set_reads_with_one_zone_get_and_one_object_read():
     users = [{"uid": "rgw-rec-full"}, {"uid": "rgw-rec-plain"}] + [{"uid": "u%d" % i, "display_name": "U"}
                                                                    for i in range(50)]
-    result, fake = plan(users)
-    assert [r["op"] for r in fake.requests] == ["exec", "rados_read"]
-    assert len(fake.requests[1]["names"]) == 52
+    result, fake = plan(users)  # no .rgw.root to read the zone from: radosgw-admin zone get
+    assert [r["op"] for r in fake.requests] == ["list_objects", "exec", "rados_read"]
+    assert len(fake.requests[2]["names"]) == 52
     assert [u["changed"] for u in result["users"][:2]] == [False, False]
     assert fake.commands[:1] == ["radosgw-admin user create --uid u0 --display-name U"] and len(fake.commands) == 50
 
@@ -261,7 +256,7 @@ def test_decode_zone_refuses_what_it_does_not_know(data):
 
 
 def read_with(root, mode="librados"):
-    fake = FakeRunner({}, mode=mode, root=root)
+    fake = rgw_runner([dict(uid="u1")], mode=mode, root=root)
     users = rgw_users.Users()
     users.read(fake, [dict(uid="u1", state="present")])
     return users, [(r["op"], r.get("pool")) for r in fake.requests]
@@ -290,10 +285,17 @@ def test_anything_else_asks_radosgw_admin(root, mode):
 
 def test_a_given_secret_key_never_goes_on_a_command_line():
     """A real run (not check mode): the secret reaches radosgw-admin only on stdin of metadata put."""
-    fake = FakeRunner({}, check_mode=False)
+    users = [{"uid": "rgw-new", "display_name": "New", "access_key": "NEWKEY01", "secret_key": "never-on-argv-42"}]
+    fake = rgw_runner(users, check_mode=False)
+    create = "radosgw-admin user create --uid rgw-new --display-name New --access-key NEWKEY01 --gen-secret".split()
+    fake.agent.answer(exec_(create), reply())
+    meta = {"key": "user:rgw-new", "data": {"user_id": "rgw-new", "keys": [
+        {"user": "rgw-new", "access_key": "NEWKEY01", "secret_key": "generated-secret"}]}}
+    fake.agent.answer(exec_(["radosgw-admin", "metadata", "get", "user:rgw-new"]), meta)
+    meta["data"]["keys"][0]["secret_key"] = "never-on-argv-42"
+    fake.agent.answer(exec_(["radosgw-admin", "metadata", "put", "user:rgw-new"], inbuf=json.dumps(meta)), reply())
     params = dict((k, v.get("default")) for k, v in rgw_users.ITEM_SPEC.items())
-    params["users"] = [{"uid": "rgw-new", "display_name": "New", "access_key": "NEWKEY01",
-                        "secret_key": "never-on-argv-42"}]
+    params["users"] = users
     result = apply_set(fake, rgw_users.Users(), items_from_params(params, rgw_users.ITEM_SPEC, "users"), "users")
     execs = [r for r in fake.requests if r["op"] == "exec"]
     assert all("never-on-argv-42" not in " ".join(r["argv"]) for r in execs)

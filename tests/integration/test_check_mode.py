@@ -14,7 +14,7 @@ import uuid
 
 import yaml
 
-from conftest import ROOT, Lab, assert_same_state
+from conftest import ROOT, assert_same_state
 # node_lab is the session fixture the disk_prep test requests.
 from disk_lab import NodeLab, node_lab  # noqa: F401  pylint: disable=unused-import
 from rook_sim_support import play_recap
@@ -53,7 +53,7 @@ def changed_results(output):
 
 def changed_roles(results):
     """{(role, host)} of changed_results(): what changed, without the items."""
-    return set((role, host) for role, host, _ in results)
+    return set((role, host) for role, host, _item in results)
 
 
 def kube_objects(kubectl):
@@ -134,8 +134,8 @@ def test_resources_in_check_mode_tell_what_the_run_does(lab, tmp_path):
     declared = tmp_path / "declared.json"
     declared.write_text(json.dumps({
         "ceph_resources_pools": [{"name": name, "application": "rbd", "pg_autoscale_mode": "off", "pg_num": 8}],
-        "ceph_resources_clients": [{"name": "client." + name, "caps": {"mon": "profile rbd",
-                                                                      "osd": "profile rbd pool=%s" % name}}]}))
+        "ceph_resources_clients": [{"name": "client." + name,
+                                    "caps": {"mon": "profile rbd", "osd": "profile rbd pool=%s" % name}}]}))
     extra = ["-e", "@" + _vars_file(lab, tmp_path), "-e", "@" + str(declared)]
     try:
         before = lab.state()

@@ -63,7 +63,8 @@ def main():
           "discover,preflight), median of %d" % (name, NODES, DISKS, rounds))
     print("  hosts in parallel (forks=%d): %5.2f s wall" % (NODES, p))
     print("  one host at a time (forks=1): %5.2f s wall" % s)
-    print("  parallel/serial: %.2f (1/%d would be perfect overlap; 2 cores here)" % (p / s, NODES))
+    print("  parallel/serial: %.2f (1/%d would be perfect overlap; %d CPUs on this machine, load average %.2f)"
+          % (p / s, NODES, os.cpu_count(), os.getloadavg()[0]))
     return 0
 
 

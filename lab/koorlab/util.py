@@ -119,8 +119,8 @@ def mounts_under(path):
 def choice_lock(home):
     """Held while a lab chooses its ports or its nodes' subnet and records the choice in its state:
     two labs started at the same moment never take the same block."""
-    os.makedirs(home, exist_ok=True)
-    with open(os.path.join(home, ".choice.lock"), "w") as handle:
+    # beside the labs' folder, not in it: what is in it is a lab
+    with open(home.rstrip("/") + ".lock", "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield

@@ -35,10 +35,12 @@ import errno as _errno
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 
-# Argument names the ceph CLI reads as its own options: these go positionally.
+# Argument names the ceph CLI reads as its own options (``--name``, ``--id``, ``--key`` for
+# ``--keyring``, ...): given positionally only, never as ``--name=value``.
 CLI_RESERVED = frozenset(["key", "name", "id", "format", "cluster", "conf", "keyring", "user", "admin_daemon",
                           "status", "watch", "version", "verbose", "concise", "output_file", "setuser",
                           "setgroup", "connect_timeout", "block", "period", "in_file", "target"])
@@ -60,28 +62,184 @@ def conn_args(hello):
     return args
 
 
-def cli_argv(cmd, hello, timeout):
-    """Turn a mon/mgr JSON command into a ceph CLI command line.
+# --- command lines ----------------------------------------------------------------------
+# The one renderer of the commands the collection runs as the lines a person types: the
+# runner records them (``commands``, error messages), this agent runs them where the far side
+# has no librados (agent_mode cli), and the lab's Rook simulator uses them too. It lives in this
+# file because this file is standalone (its source is what runs on the far side).
 
-    Named arguments go as ``--name value`` except the names the CLI keeps for itself,
-    which go positionally in the order the command dict gives them.
-    """
-    argv = ["ceph"] + conn_args(hello) + ["--connect-timeout", str(int(max(1, timeout))), "--format", "json"]
-    argv += cmd["prefix"].split()
-    for key, value in cmd.items():
-        if key in ("prefix", "format") or value is None:
+# What a recorded line shows instead of a secret it does not give: written where the shell reads a
+# word (``printf %s <secret masked> | ceph auth add ... -i -``), it makes the line a syntax error,
+# so a masked line pasted as it is runs nothing. Replace it with the secret, quoted, to run it.
+SECRET = "<secret masked>"
+
+# The arguments of the mon/mgr commands the collection sends, in the order of Ceph's own command
+# descriptions (``get_command_descriptions``, the same in Reef and Tentacle); ``*`` marks one that
+# takes several values. Ceph's parser fills the arguments given positionally in this order, so a
+# line gives positionally the leading run of given arguments and the rest as ``--name=value``
+# (tests/integration/test_commands_runnable.py checks the table against the lab's cluster).
+SIGNATURES = {
+    "auth add": "entity caps* key_type",
+    "auth caps": "entity caps*",
+    "auth get-or-create": "entity caps* key_type",
+    "auth import": "",
+    "auth ls": "",
+    "auth rm": "entity",
+    "auth rotate": "entity key_type",
+    "auth wipe-rotating-service-keys": "",
+    "config dump": "",
+    "config get": "who key",
+    "config help": "key",
+    "config rm": "who name",
+    "config set": "who name value force",
+    "config show": "who key",
+    "df": "detail",
+    "fs dump": "epoch",
+    "fs fail": "fs_name yes_i_really_mean_it",
+    "fs ls": "",
+    "fs new": "fs_name metadata data force allow_dangerous_metadata_overlay fscid recover "
+              "yes_i_really_really_mean_it set*",
+    "fs rm": "fs_name yes_i_really_mean_it",
+    "fs set": "fs_name var val yes_i_really_mean_it yes_i_really_really_mean_it",
+    "fs subvolume create": "vol_name sub_name size group_name pool_layout uid gid mode namespace_isolated",
+    "fs subvolume getpath": "vol_name sub_name group_name",
+    "fs subvolume info": "vol_name sub_name group_name",
+    "fs subvolume ls": "vol_name group_name",
+    "fs subvolume resize": "vol_name sub_name new_size group_name no_shrink",
+    "fs subvolume rm": "vol_name sub_name group_name force retain_snapshots",
+    "fs subvolume snapshot ls": "vol_name sub_name group_name",
+    "fs subvolumegroup create": "vol_name group_name size pool_layout uid gid mode",
+    "fs subvolumegroup info": "vol_name group_name",
+    "fs subvolumegroup ls": "vol_name",
+    "fs subvolumegroup resize": "vol_name group_name new_size no_shrink",
+    "fs subvolumegroup rm": "vol_name group_name force",
+    "fs volume create": "name placement meta_pool data_pool",
+    "fs volume rm": "vol_name yes-i-really-mean-it",
+    "health": "detail",
+    "mds ok-to-stop": "ids*",
+    "mgr dump": "epoch",
+    "mgr module disable": "module",
+    "mgr module enable": "module force",
+    "mgr module ls": "",
+    "mon ok-to-stop": "ids*",
+    "mon set": "name value",
+    "osd crush class ls": "",
+    "osd crush dump": "",
+    "osd crush rule create-erasure": "name profile",
+    "osd crush rule create-replicated": "name root type class",
+    "osd crush rule dump": "name",
+    "osd crush rule rm": "name",
+    "osd crush tree": "show_shadow",
+    "osd dump": "epoch",
+    "osd erasure-code-profile get": "name",
+    "osd erasure-code-profile ls": "",
+    "osd erasure-code-profile rm": "name",
+    "osd erasure-code-profile set": "name profile* force yes_i_really_mean_it",
+    "osd ok-to-stop": "ids* max",
+    "osd pool application enable": "pool app yes_i_really_mean_it",
+    "osd pool create": "pool pg_num pgp_num pool_type erasure_code_profile rule expected_num_objects size "
+                       "pg_num_min pg_num_max autoscale_mode bulk target_size_bytes target_size_ratio "
+                       "yes_i_really_mean_it",
+    "osd pool ls": "detail",
+    "osd pool rm": "pool pool2 yes_i_really_really_mean_it yes_i_really_really_mean_it_not_faking",
+    "osd pool set": "pool var val yes_i_really_mean_it",
+    "osd pool set-quota": "pool field val",
+    "osd require-osd-release": "release yes_i_really_mean_it",
+    "osd set": "key yes_i_really_mean_it",
+    "osd set-group": "flags who*",
+    "osd stat": "",
+    "osd unset": "key",
+    "osd unset-group": "flags who*",
+    "quorum_status": "",
+    "status": "",
+    "versions": "",
+}
+
+# Values Ceph's parser takes positionally although they start with "--" (old confirmation flags).
+_DASHED_VALUES = frozenset(["--yes-i-really-mean-it", "--yes-i-really-really-mean-it",
+                            "--yes-i-really-really-mean-it-not-faking", "--force"])
+_NUMBER = re.compile(r"^-?[0-9][0-9.]*$")
+
+
+def _positional(value):
+    """Whether Ceph's parser reads value back as the same positional argument."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, list):
+        return bool(value) and all(_positional(v) for v in value)
+    text = _cli_str(value)
+    return not text.startswith("-") or text in _DASHED_VALUES or bool(_NUMBER.match(text))
+
+
+def _named(key, value):
+    flag = "--" + key.replace("_", "-")
+    if isinstance(value, bool):  # an absent bool is false in every Ceph command
+        return [flag] if value else []
+    words = []
+    for item in value if isinstance(value, list) else [value]:
+        text = _cli_str(item)
+        words += [flag + "=" + text] if text else [flag, text]
+    return words
+
+
+def mon_words(cmd):
+    """A mon/mgr JSON command as the ceph CLI's words after ``ceph``, which Ceph's parser reads
+    back into the same command: the leading run of the arguments its description lists (see
+    SIGNATURES) positionally, the others as ``--name=value``, a bool as ``--name`` (false: left out). The names the
+    CLI keeps for itself (CLI_RESERVED) can only go positionally: a command that would need one
+    named raises ValueError (a programming error, never the user's)."""
+    words = cmd["prefix"].split()
+    args = [(k, v) for k, v in cmd.items() if k not in ("prefix", "format") and v is not None]
+    given = dict(args)
+    signature = SIGNATURES.get(cmd["prefix"])
+    if signature is None:  # not described here: the CLI's own names first, in the order given
+        positional = [k for k, v in args if k in CLI_RESERVED]
+    else:
+        positional = []
+        for name in signature.split():
+            many = name.endswith("*")
+            name = name.rstrip("*")
+            if name not in given or not _positional(given[name]):
+                break
+            positional.append(name)
+            if many:  # a list takes every positional word after it
+                break
+    for name in positional:
+        value = given[name]
+        words += [_cli_str(v) for v in (value if isinstance(value, list) else [value])]
+    for key, value in args:
+        if key in positional:
             continue
-        values = value if isinstance(value, list) else [value]
-        if isinstance(value, bool):
-            if value:
-                argv.append("--" + key)
-            continue
-        values = [_cli_str(v) for v in values]
         if key in CLI_RESERVED:
-            argv += values
-        else:
-            argv += ["--" + key] + values
-    return argv
+            raise ValueError("'%s': the argument %r cannot be given by name on the ceph command line"
+                             % (cmd["prefix"], key))
+        words += _named(key, value)
+    return words
+
+
+def mon_argv(cmd, inbuf=""):
+    """The ceph CLI argv of a mon/mgr command (input, if any, read from stdin with ``-i -``)."""
+    return ["ceph"] + mon_words(cmd) + (["-i", "-"] if inbuf else [])
+
+
+def shell_line(argv, inbuf="", secret=False):
+    """argv as one shell line with the same effect: every word quoted, input given on stdin
+    (``printf %s ... |``), shown as SECRET where ``secret`` says it is one."""
+    line = " ".join(shlex.quote(_cli_str(word)) for word in argv)
+    if not inbuf and not secret:
+        return line
+    return "printf %%s %s | %s" % (SECRET if secret else shlex.quote(_text(inbuf)), line)
+
+
+def is_masked(line):
+    """Whether a recorded line stands for a secret it does not show (not runnable as it is)."""
+    return SECRET in line
+
+
+def cli_argv(cmd, hello, timeout, inbuf=""):
+    """A mon/mgr JSON command as the ceph CLI command line the agent runs without librados."""
+    argv = mon_argv(cmd, inbuf)
+    return argv[:1] + conn_args(hello) + ["--connect-timeout", str(int(max(1, timeout))), "--format", "json"] + argv[1:]
 
 
 CLI_CONNECT_ERROR = re.compile(r"\[errno (\d+)\] (.*)\(error connecting to the cluster\)")
@@ -211,7 +369,7 @@ class Agent:
         inbuf = _text(req.get("inbuf")).encode("utf-8")
         timeout = int(req.get("timeout") or self.timeout)
         if self.cluster is None:
-            return cli_reply(self.run(cli_argv(cmd, self.hello, timeout), inbuf, timeout))
+            return cli_reply(self.run(cli_argv(cmd, self.hello, timeout, inbuf), inbuf, timeout))
         ret, out, outs = self.cluster.mon_command(json.dumps(cmd), inbuf, timeout=timeout)
         return {"rc": abs(ret), "out": _text(out), "err": _text(outs)}
 

@@ -21,7 +21,6 @@ import struct
 
 from ansible_collections.koor.ceph.plugins.module_utils.errors import CephInputError
 from ansible_collections.koor.ceph.plugins.module_utils.resources import Resource, Write
-from ansible_collections.koor.ceph.plugins.module_utils.runner import describe
 
 ENTITY_TYPES = ("client", "mon", "osd", "mgr", "mds")
 DAEMON_TYPES = ("mon", "osd", "mgr", "mds")
@@ -406,9 +405,8 @@ class Entities(Resource):
         caps = caps_list(want.get("caps"))
         if item.get("key") is not None:
             self.keys[name] = item["key"]
-            cmd = dict(prefix="auth add", entity=name, caps=caps or None)
             writes = [Write("auth add", inbuf=keyring_text(name, item["key"], {}), entity=name, caps=caps or None,
-                            display=describe(cmd) + " -i <keyring with the given key>")]
+                            secret_input=True)]
         else:
             writes = [KeyWrite(self, name, "auth get-or-create", entity=name, caps=caps or None)]
         if item.get("keyring_path"):
@@ -427,12 +425,11 @@ class Entities(Resource):
         if "key" in changes:
             self.keys[name] = item["key"]
             if caps:
-                writes.append(Write("auth import", inbuf=keyring_text(name, item["key"], caps),
-                                    display="ceph auth import -i <keyring of %s with the given key and caps>" % name))
+                writes.append(Write("auth import", inbuf=keyring_text(name, item["key"], caps), secret_input=True))
             else:  # 'auth import' wants caps: a caps-less entity is re-added with the new key
                 writes += [Write("auth rm", entity=name),
                            Write("auth add", inbuf=keyring_text(name, item["key"], {}), entity=name,
-                                 display="ceph auth add %s -i <keyring with the given key>" % name)]
+                                 secret_input=True)]
         elif "caps" in changes:
             writes.append(Write("auth caps", entity=name, caps=caps_list(caps)))
         if item.get("keyring_path") and ("keyring" in changes or "key" in changes):

@@ -32,19 +32,23 @@ from ansible_collections.koor.ceph.plugins.module_utils.errors import CephInputE
 
 
 class Write:
-    """One planned write: a mon command or a tool (rados, rbd, radosgw-admin) argv."""
+    """One planned write: a mon command or a tool (rados, rbd, radosgw-admin) argv.
 
-    def __init__(self, prefix=None, argv=None, inbuf="", parse=True, **args):
+    ``secret_input``: ``inbuf`` holds a secret, shown masked in the recorded line."""
+
+    def __init__(self, prefix=None, argv=None, inbuf="", parse=True, secret_input=False, **args):
         self.prefix = prefix
         self.argv = argv
         self.inbuf = inbuf
         self.parse = parse
+        self.secret_input = secret_input
         self.args = args
 
     def run(self, runner):
         if self.argv is not None:
-            return runner.tool(self.argv, write=True, inbuf=self.inbuf, parse=self.parse)
-        return runner.write(self.prefix, inbuf=self.inbuf, **self.args)
+            return runner.tool(self.argv, write=True, inbuf=self.inbuf, parse=self.parse,
+                               secret_input=self.secret_input)
+        return runner.write(self.prefix, inbuf=self.inbuf, secret_input=self.secret_input, **self.args)
 
 
 class World:

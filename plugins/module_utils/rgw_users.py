@@ -29,7 +29,6 @@ __metaclass__ = type
 
 import json
 import re
-import shlex
 import struct
 
 from ansible_collections.koor.ceph.plugins.module_utils.errors import CephCommandError, CephInputError
@@ -292,18 +291,14 @@ def _admin(*words):
 
 
 class AdminWrite(Write):
-    """A radosgw-admin write whose recorded line masks the secret key; its output (which holds
-    the user's keys) is kept only for the access key ids."""
+    """A radosgw-admin write (never with a secret in its argv); its output (which holds the user's
+    keys) is kept only for the access key ids."""
 
-    def __init__(self, argv, secret=None):
-        display = None
-        if secret is not None:
-            display = " ".join(shlex.quote(a) if a != secret else MASK for a in argv)
+    def __init__(self, argv):
         super(AdminWrite, self).__init__(argv=argv)
-        self.display = display
 
     def run(self, runner):
-        out = runner.tool(self.argv, write=True, display=self.display)
+        out = runner.tool(self.argv, write=True)
         if isinstance(out, dict) and "keys" in out:
             return {"access_keys": sorted(k["access_key"] for k in out["keys"] if k.get("user") == out["user_id"])}
         return None
@@ -318,19 +313,17 @@ class SecretKeyWrite(Write):
         self.uid = uid
         self.access = access
         self.secret = secret
-        self.display = ("radosgw-admin metadata put user:%s < <the user's metadata with the given secret key of %s>"
-                        % (uid, access))
 
     def run(self, runner):
         if runner.check_mode:
-            return runner.tool(self.argv, write=True, display=self.display)
+            return runner.tool(self.argv, write=True, secret_input=True)
         meta = runner.tool(_admin("metadata", "get", "user:" + self.uid))
         keys = [k for k in (meta or {}).get("data", {}).get("keys", []) if k.get("access_key") == self.access]
         if len(keys) != 1:
             raise CephCommandError("user %r: key %s not found in its metadata to set the given secret key"
                                    % (self.uid, self.access), cmd="radosgw-admin metadata get user:" + self.uid)
         keys[0]["secret_key"] = self.secret
-        runner.tool(self.argv, write=True, inbuf=json.dumps(meta), display=self.display)
+        runner.tool(self.argv, write=True, inbuf=json.dumps(meta), secret_input=True)
         return None
 
 

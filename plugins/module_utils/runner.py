@@ -158,19 +158,15 @@ def make_transport(params):
     return transport
 
 
-def describe(cmd):
-    """A mon/mgr JSON command as the ceph CLI line a person would type."""
-    words = ["ceph"] + cmd["prefix"].split()
-    for key, value in cmd.items():
-        if key in ("prefix", "format") or value is None:
-            continue
-        if isinstance(value, bool):
-            if value:
-                words.append("--" + key.replace("_", "-"))
-            continue
-        values = value if isinstance(value, list) else [value]
-        words += [shlex.quote(str(v)) for v in values]
-    return " ".join(words)
+def describe(cmd, inbuf="", secret=False):
+    """A mon/mgr JSON command as the shell line a person would run (agent.mon_argv, quoted; its
+    input on stdin, masked where ``secret``): the same line the agent runs without librados."""
+    return _agent.shell_line(_agent.mon_argv(cmd, inbuf), inbuf, secret)
+
+
+def tool_line(argv, inbuf="", secret=False):
+    """A tool's argv (rados, rbd, radosgw-admin, ...) as the shell line a person would run."""
+    return _agent.shell_line(argv, inbuf, secret)
 
 
 def _agent_source():
@@ -394,15 +390,15 @@ class CephRunner:
             return reply["out"]
         return self._parse(describe(cmd), reply["out"])
 
-    def write(self, prefix, inbuf="", timeout=None, ok_rcs=(0,), display=None, **args):
+    def write(self, prefix, inbuf="", timeout=None, ok_rcs=(0,), secret_input=False, **args):
         """A command that changes the cluster: recorded, and skipped in check mode.
 
-        ``display`` replaces the recorded line (in ``commands`` and errors), e.g. to say what a
-        secret-carrying ``inbuf`` holds without showing it.
+        ``secret_input``: ``inbuf`` holds a secret (a key): the recorded line (in ``commands`` and
+        errors) shows it masked (agent.SECRET).
         """
         cmd = dict(prefix=prefix, format="json")
         cmd.update((k, v) for k, v in args.items() if v is not None)
-        line = display or describe(cmd)
+        line = describe(cmd, inbuf, secret_input)
         self.commands.append(line)
         if self.check_mode:
             return None
@@ -414,13 +410,13 @@ class CephRunner:
             return self._parse(line, out)
         return out
 
-    def tool(self, argv, write=False, inbuf="", timeout=None, parse=True, ok_rcs=(0,), display=None):
+    def tool(self, argv, write=False, inbuf="", timeout=None, parse=True, ok_rcs=(0,), secret_input=False):
         """Run rados, rbd or radosgw-admin next to the agent (connection options added).
 
-        ``display`` replaces the recorded line (in ``commands`` and errors): pass the argv with
-        any secret masked, e.g. ``--secret-key ********``.
+        ``secret_input``: ``inbuf`` holds a secret: the recorded line (in ``commands`` and errors)
+        shows it masked (agent.SECRET). Secrets never go in argv, where ``ps`` would show them.
         """
-        line = display or " ".join(shlex.quote(a) for a in argv)
+        line = tool_line(argv, inbuf, secret_input)
         if write:
             self.commands.append(line)
             if self.check_mode:
@@ -472,15 +468,20 @@ class CephRunner:
             raise self._command_error("stat " + " ".join(shlex.quote(f["path"]) for f in files), reply)
         return self._parse("stat", reply["out"])
 
-    def put_file(self, path, content, mode=0o600, owner=None, group=None, display=None):
+    def put_file(self, path, content, mode=0o600, owner=None, group=None):
         """Write (or with content None remove) a file on the far side of the transport, atomically
         and with its mode set before any content lands: recorded, skipped in check mode.
 
-        ``display`` is the recorded line; the content (often a secret) never is.
+        The recorded line is the ``install`` (or ``rm``) that does the same; the content (often a
+        secret) is never shown.
         """
-        if display is None:
-            display = ("rm -f %s" % shlex.quote(path) if content is None
-                       else "install -m %04o %s" % (mode, shlex.quote(path)))
+        if content is None:
+            display = tool_line(["rm", "-f", path])
+        else:
+            argv = ["install", "-m", "%04o" % mode]
+            argv += ["-o", str(owner)] if owner not in (None, "") else []
+            argv += ["-g", str(group)] if group not in (None, "") else []
+            display = tool_line(argv + ["/dev/stdin", path], secret=True)
         self.commands.append(display)
         if self.check_mode:
             return None

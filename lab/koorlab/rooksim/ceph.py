@@ -22,6 +22,7 @@ path inside each image root, so `chroot ROOT ceph -c HOME/etc/ceph.conf` works f
 (the host reaches the nodes through the lab's bridge).
 """
 
+import importlib.util
 import json
 import os
 import shutil
@@ -40,6 +41,25 @@ try:  # the collection's runner: one librados connection (its agent in the image
     from ansible_collections.koor.ceph.plugins.module_utils.runner import CephRunner
 except ImportError:  # run without the collection on sys.path: the ceph CLI for everything
     CephRunner = CephError = None
+
+
+def _collection_agent():
+    """The collection's agent module, whose mon_argv renders a mon command as the ceph CLI line the
+    collection records and runs: imported from the collection where it is on sys.path, else loaded
+    from this checkout's file (standalone by design: the runner sends its source to the far side)."""
+    try:
+        from ansible_collections.koor.ceph.plugins.module_utils import agent  # pylint: disable=import-outside-toplevel
+        return agent
+    except ImportError:
+        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "plugins",
+                            "module_utils", "agent.py")
+        spec = importlib.util.spec_from_file_location("koor_ceph_agent", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+
+_AGENT = _collection_agent()
 
 LAB_HOME = os.environ.get("KOOR_LAB_HOME", "/var/lib/koor-lab")
 MON_V2, MON_V1 = 3300, 6789
@@ -276,16 +296,7 @@ class CephCluster:
         return parsed
 
     def _mon_cli(self, cmd, check, timeout):
-        argv = ["ceph", "-c", self.conf, "--connect-timeout", "15", "--format", "json"] + cmd["prefix"].split()
-        for key, value in cmd.items():
-            if key in ("prefix", "format"):
-                continue
-            if value is True:
-                argv.append("--" + key.replace("_", "-"))
-            elif isinstance(value, list):
-                argv += [str(v) for v in value]
-            else:
-                argv.append(str(value))
+        argv = ["ceph", "-c", self.conf, "--connect-timeout", "15", "--format", "json"] + _AGENT.mon_words(cmd)
         proc = self.host(argv, timeout=timeout, check=check)
         out = proc.stdout.strip()
         parsed = json.loads(out) if out.startswith(("{", "[")) else out

@@ -71,19 +71,19 @@ def test_files_op_reports_errors_as_rc(tmp_path):
     assert result["rc"] != 0 and "no-such-user" in result["err"]
 
 
-# --- the runner records a display line instead of a secret -------------------------------
+# --- the runner records a masked line instead of a secret ---------------------------------
 
-def test_write_display_replaces_the_recorded_line_and_the_error():
+def test_secret_input_is_masked_in_the_recorded_line_and_the_error():
     fake = fake_runner(check_mode=False)
     keyring = "[client.a]\n\tkey = SECRET\n"
+    meta = '{"data": {"keys": [{"secret_key": "SECRET"}]}}'
     fake.agent.answer(dict(mon("auth import"), inbuf=keyring), reply())
-    fake.agent.answer(exec_(["radosgw-admin", "key", "create", "--secret-key", "SECRET"]), reply(rc=22, err="bad key"))
-    fake.write("auth import", inbuf=keyring, display="ceph auth import -i <keyring of client.a>")
-    assert fake.commands == ["ceph auth import -i <keyring of client.a>"]
+    fake.agent.answer(exec_(["radosgw-admin", "metadata", "put", "user:a"], inbuf=meta), reply(rc=22, err="bad key"))
+    fake.write("auth import", inbuf=keyring, secret_input=True)
+    assert fake.commands == ["printf %s <secret masked> | ceph auth import -i -"]
     assert fake.requests[0]["inbuf"].endswith("SECRET\n")
     with pytest.raises(runner.CephCommandError) as err:
-        fake.tool(["radosgw-admin", "key", "create", "--secret-key", "SECRET"], write=True,
-                  display="radosgw-admin key create --secret-key ********")
+        fake.tool(["radosgw-admin", "metadata", "put", "user:a"], write=True, inbuf=meta, secret_input=True)
     assert "SECRET" not in err.value.msg and "SECRET" not in err.value.cmd
     assert "SECRET" not in " ".join(fake.commands)
 
@@ -92,7 +92,8 @@ def test_put_file_records_and_skips_in_check_mode():
     fake = fake_runner(check_mode=True)
     assert fake.put_file("/etc/ceph/k", "SECRET") is None
     assert fake.put_file("/etc/ceph/k", None) is None
-    assert fake.commands == ["install -m 0600 /etc/ceph/k", "rm -f /etc/ceph/k"] and fake.requests == []
+    assert fake.commands == ["printf %s <secret masked> | install -m 0600 /dev/stdin /etc/ceph/k",
+                             "rm -f /etc/ceph/k"] and fake.requests == []
 
 
 # --- validation --------------------------------------------------------------------------
@@ -195,7 +196,7 @@ def test_plan_given_key_same_and_different():
     assert result["changed"] is False and fake.commands == []
     other = "AQBvaBFZAAAAABAA9VHgwCggS+3wT2xyzbYdEg=="
     result, fake = plan(params(name="client.rgw.lab", key=other))
-    assert fake.commands == ["ceph auth import -i <keyring of client.rgw.lab with the given key and caps>"]
+    assert fake.commands == ["printf %s <secret masked> | ceph auth import -i -"]
     assert result["diff"]["after"]["client.rgw.lab"]["key"] == "******** (replaced)"
     assert other not in json.dumps(result) and entry["key"] not in json.dumps(result)
 
@@ -211,7 +212,7 @@ def test_plan_keyring_file_follows_its_status():
     assert status_request["files"][0]["mode"] == 0o600
     result, fake = plan(params(name="client.rgw.lab", keyring_path="/etc/ceph/k", keyring_mode="0640"),
                         file_status=[{"path": "/etc/ceph/k", "exists": True, "changed": True}])
-    assert fake.commands == ["install -m 0640 /etc/ceph/k"]
+    assert fake.commands == ["printf %s <secret masked> | install -m 0640 /dev/stdin /etc/ceph/k"]
     assert result["diff"]["before"]["client.rgw.lab"]["keyring"] == "outdated"
     assert result["diff"]["after"]["client.rgw.lab"]["keyring"] == "current"
 

@@ -172,7 +172,8 @@ def test_group_update_passes_every_attribute():
     result = apply_set(runner, cephfs.SubvolumeGroups(), [group_item(fs="cephfs", name="res3g", mode="0750", size="1G")],
                        "groups")
     # uid/gid/pool_layout are the current ones: a re-issued create would otherwise reset them
-    assert runner.commands == ["ceph fs subvolumegroup create cephfs res3g cephfs.cephfs.data 1000 1001 0750",
+    assert runner.commands == ["ceph fs subvolumegroup create cephfs res3g --pool-layout=cephfs.cephfs.data --uid=1000 "
+                               "--gid=1001 --mode=0750",
                                "ceph fs subvolumegroup resize cephfs res3g 1073741824"]
     assert result["diff"]["before"]["cephfs/res3g"]["mode"] == "0700"
     assert result["groups"][0]["fs"] == "cephfs"
@@ -183,7 +184,7 @@ def test_group_unchanged_and_create():
     result = apply_set(runner, cephfs.SubvolumeGroups(), [
         group_item(fs="cephfs", name="res3g", mode=0o700, uid=1000, size="infinite"),
         group_item(fs="cephfs", name="new", uid=5)], "groups")
-    assert runner.commands == ["ceph fs subvolumegroup create cephfs new 5"]
+    assert runner.commands == ["ceph fs subvolumegroup create cephfs new --uid=5"]
     assert result["diff"]["after"]["cephfs/new"] == {"mode": "0755", "uid": 5, "gid": 0, "size": 0,
                                                      "pool_layout": "cephfs.cephfs.data", "state": "present"}
 
@@ -227,7 +228,7 @@ def test_subvolume_update_resize_and_attributes():
     runner = fs_runner()
     apply_set(runner, cephfs.Subvolumes(), [subvolume_item(fs="cephfs", group="res3g", name="sv", size="infinite",
                                                            mode="0700", uid=1000)], "subvolumes")
-    assert runner.commands == ["ceph fs subvolume create cephfs sv res3g 1000 1000 0700",
+    assert runner.commands == ["ceph fs subvolume create cephfs sv --group-name=res3g --uid=1000 --gid=1000 --mode=0700",
                                "ceph fs subvolume resize cephfs sv infinite res3g"]
 
 

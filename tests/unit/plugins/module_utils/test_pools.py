@@ -86,7 +86,8 @@ def test_size_one_with_consent_passes_cephs_flag_when_the_config_step_allows_it(
     items = list_items([dict(name='p', size=1, allow_size_one=True, pg_autoscale_mode='off'),
                         dict(name='.mgr', size=1, allow_size_one=True)], ITEM_SPEC)
     run_plan(runner, plan_set(runner, Pools(), items, 'pools', world))
-    assert runner.commands == ['ceph osd pool create p 8 replicated 1 --yes-i-really-mean-it off',
+    assert runner.commands == ['ceph osd pool create p 8 --pool-type=replicated --size=1 --yes-i-really-mean-it '
+                               '--autoscale-mode=off',
                                'ceph osd pool set .mgr size 1 --yes-i-really-mean-it']
 
 

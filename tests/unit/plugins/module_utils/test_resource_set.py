@@ -263,9 +263,9 @@ def test_a_new_rule_profile_and_pools_and_an_image_on_them_validate_together():
         'ceph osd erasure-code-profile set ec21 k=2 m=1 crush-failure-domain=osd',
         'ceph osd crush rule create-replicated ssd-ish default osd hdd',
         'ceph osd crush rule create-erasure ec21-rule ec21',
-        'ceph osd pool create meta replicated ssd-ish',
+        'ceph osd pool create meta --pool-type=replicated --rule=ssd-ish',
         'ceph osd pool application enable meta rbd',
-        'ceph osd pool create data erasure ec21',
+        'ceph osd pool create data --pool-type=erasure --erasure-code-profile=ec21',
         'ceph osd pool set data min_size 2',
         'ceph osd pool set data allow_ec_overwrites true',
         'rbd create --size 1073741824B --data-pool data --pool meta disk']
@@ -306,7 +306,7 @@ def test_a_new_filesystem_with_its_group_and_subvolume():
     result = apply(runner, filesystems=[{'name': 'shared'}],
                    subvolume_groups=[{'fs': 'shared', 'name': 'homes', 'mode': '0750'}],
                    subvolumes=[{'fs': 'shared', 'group': 'homes', 'name': 'alice', 'size': '1G'}])
-    assert runner.commands == ['ceph fs volume create shared', 'ceph fs subvolumegroup create shared homes 0750',
+    assert runner.commands == ['ceph fs volume create shared', 'ceph fs subvolumegroup create shared homes --mode=0750',
                                'ceph fs subvolume create shared alice 1073741824 homes']
     assert result['subvolume_groups'][0]['pool_layout'] == 'cephfs.shared.data'
     # nothing of the new filesystem was read: it is not there yet

@@ -206,7 +206,7 @@ def test_plan_updates_only_the_differences():
         "radosgw-admin user enable --uid rgw-rec-full",
         "radosgw-admin user modify --uid rgw-rec-plain --email plain@example.com",
         "radosgw-admin key create --uid rgw-rec-plain --key-type s3 --access-key PLAINNEW01 --gen-secret",
-        "radosgw-admin metadata put user:rgw-rec-plain < <the user's metadata with the given secret key of PLAINNEW01>",
+        "printf %s <secret masked> | radosgw-admin metadata put user:rgw-rec-plain",
         "radosgw-admin key rm --uid rgw-rec-plain --key-type s3 --access-key 4FL1ATOHPOK12RO077Y9"]
     diff = result["diff"]
     assert diff["before"]["rgw-rec-full"]["secret_key"] == diff["after"]["rgw-rec-full"]["secret_key"] == "********"
@@ -305,7 +305,7 @@ def test_a_given_secret_key_never_goes_on_a_command_line():
         {"user": "rgw-new", "access_key": "NEWKEY01", "secret_key": "never-on-argv-42"}]
     assert fake.commands == [
         "radosgw-admin user create --uid rgw-new --display-name New --access-key NEWKEY01 --gen-secret",
-        "radosgw-admin metadata put user:rgw-new < <the user's metadata with the given secret key of NEWKEY01>"]
+        "printf %s <secret masked> | radosgw-admin metadata put user:rgw-new"]
     assert "never-on-argv-42" not in json.dumps(result) and "generated-secret" not in json.dumps(result)
 
 

@@ -99,10 +99,10 @@ def test_cli_argv_keeps_reserved_names_positional():
     assert argv[-3:] == ["osd", "set", "noout"]
     assert argv[:9] == ["ceph", "--conf", "/c", "--keyring", "/k", "--name", "client.admin", "--cluster", "ceph"]
     argv = agent.cli_argv({"prefix": "config set", "who": "mon", "name": "x", "value": "1"}, hello, 10)
-    assert argv[-7:] == ["config", "set", "--who", "mon", "x", "--value", "1"]
+    assert argv[-5:] == ["config", "set", "mon", "x", "1"]
     argv = agent.cli_argv({"prefix": "auth get-or-create", "entity": "client.a", "caps": ["mon", "allow r"],
                            "force": True, "skip": False}, hello, 10)
-    assert argv[-8:] == ["auth", "get-or-create", "--entity", "client.a", "--caps", "mon", "allow r", "--force"]
+    assert argv[-6:] == ["auth", "get-or-create", "client.a", "mon", "allow r", "--force"]
 
 
 def test_transports_wrap_the_agent_command():

@@ -213,7 +213,7 @@ def test_a_no_op_rerun_in_other_forms_asks_help_once_per_option():
                          dict(who='mon', option='mon_warn_on_pool_no_app_grace', value='1h'),
                          dict(who='osd.0', option='debug_osd', value=5))
     assert reads(runner) == ['config dump', 'config help debug_osd', 'config help mon_warn_on_pool_no_app_grace',
-                            'config help osd_memory_target']
+                             'config help osd_memory_target']
     assert result['changed'] is False and runner.commands == []
 
 

@@ -153,8 +153,7 @@ def test_image_in_use_is_not_deleted():
     images = fixture("rbd_ls_agent.json")
     images["images"][0]["watchers"] = 1
     with pytest.raises(CephInputError, match="in use"):
-        run(rbd_runner(images=images), item(pool="rbdt", name="img1", state="absent",
-                                                            allow_delete=True))
+        run(rbd_runner(images=images), item(pool="rbdt", name="img1", state="absent", allow_delete=True))
 
 
 def test_cli_fallback_reads_the_same():
@@ -162,7 +161,7 @@ def test_cli_fallback_reads_the_same():
     images = rbd_images.list_images(runner, "rbdt", "res3ns", ["i1"])
     assert images["i1"]["features"] == ["exclusive-lock", "fast-diff", "layering", "object-map"]
     assert [a[:3] for a in tools_run(runner)] == [["rbd", "namespace", "ls"], ["rbd", "ls", "--pool"],
-                                             ["rbd", "info", "--format"], ["rbd", "status", "--format"]]
+                                                  ["rbd", "info", "--format"], ["rbd", "status", "--format"]]
     assert rbd_images.list_images(rbd_runner(cli=True), "rbdt", "other") is None
 
 

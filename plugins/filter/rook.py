@@ -7,7 +7,6 @@ spec; documented in the sidecar <name>.yml files."""
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import copy
 import functools
 import json
 import re
@@ -16,6 +15,7 @@ from ansible.errors import AnsibleFilterError
 from ansible.module_utils.six import string_types
 
 from ansible_collections.koor.ceph.plugins.module_utils import rook_storage as _rook_storage
+from ansible_collections.koor.ceph.plugins.module_utils.rook_use_cases import copy_data as _copy_data
 
 try:
     import yaml
@@ -166,7 +166,7 @@ def rook_manifest_overrides(docs, registry='', images=None, operator_config=None
     ConfigMap. Returns new documents; the input is not changed."""
     if not isinstance(docs, list) or not all(isinstance(d, dict) for d in docs):
         raise _fail('rook_manifest_overrides', 'expected a list of manifests (mappings)')
-    return _overrides(copy.deepcopy(docs), 'rook_manifest_overrides', registry, images, operator_config,
+    return _overrides(_copy_data(docs), 'rook_manifest_overrides', registry, images, operator_config,
                       operator_image)
 
 
@@ -340,7 +340,7 @@ def rook_storage_nodes_in_use(nodes, disks_by_node, cluster_fsid=None, current_n
     for name in sorted(names):
         index = _disk_index(disks_by_node.get(name))
         kept = dict((k, v) for k, v in (current.get(name) or {}).items() if k != 'devices')
-        entry = copy.deepcopy(given.get(name) or kept)
+        entry = _copy_data(given.get(name) or kept)
         entry['name'] = name
         devices = list(entry.get('devices') or [])
         taken = set(id(_lookup(index, d.get('name'))[1]) for d in devices if _lookup(index, d.get('name')))
@@ -350,7 +350,7 @@ def rook_storage_nodes_in_use(nodes, disks_by_node, cluster_fsid=None, current_n
             named = [d for d in (current.get(name) or {}).get('devices') or []
                      if _lookup(index, d.get('name')) and _lookup(index, d.get('name'))[1] is disk]
             path = disk.get('path', '')
-            devices.append(copy.deepcopy(named[0]) if named else
+            devices.append(_copy_data(named[0]) if named else
                            {'name': path[len('/dev/'):] if path.startswith('/dev/') and path.count('/') == 2 else path})
             taken.add(id(disk))
         entry['devices'] = sorted(devices, key=functools.partial(_position, index))

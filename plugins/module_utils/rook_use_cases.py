@@ -81,13 +81,31 @@ class UseCaseError(ValueError):
     """A declaration the roles cannot use; the message names the item."""
 
 
+_SCALARS = (str, bytes, int, float, bool, type(None))
+
+
+def copy_data(value):
+    """A copy of plain data (dicts, lists, scalars) as plain dicts and lists. copy.deepcopy is not used
+    for this: an Ansible variable handed to a filter may be a lazy container, whose deep copy copies
+    its templar with every variable of the host (seconds per call late in a play)."""
+    if isinstance(value, _SCALARS):
+        return value
+    if isinstance(value, dict):
+        return dict((key, copy_data(item)) for key, item in value.items())
+    if isinstance(value, list):
+        return [copy_data(item) for item in value]
+    if isinstance(value, tuple):
+        return tuple(copy_data(item) for item in value)
+    return copy.deepcopy(value)
+
+
 def deep_merge(base, override):
     """override on top of base: dicts merge key by key, anything else (lists, false) replaces."""
     if not isinstance(base, dict) or not isinstance(override, dict):
-        return copy.deepcopy(override)
-    merged = copy.deepcopy(base)
+        return copy_data(override)
+    merged = copy_data(base)
     for key, value in override.items():
-        merged[key] = deep_merge(merged[key], value) if key in merged else copy.deepcopy(value)
+        merged[key] = deep_merge(merged[key], value) if key in merged else copy_data(value)
     return merged
 
 
@@ -125,7 +143,7 @@ def _sub_list(item, key):
     """A list of sub-items (users, claims, groups, namespaces); a bare string is {name: string}."""
     result = []
     for sub in item.get(key) or []:
-        sub = {'name': sub} if isinstance(sub, str) else copy.deepcopy(sub)
+        sub = {'name': sub} if isinstance(sub, str) else copy_data(sub)
         if isinstance(sub, dict):
             sub.setdefault('state', 'present')
         result.append(sub)

@@ -16,6 +16,7 @@ import os
 import pytest
 import yaml
 
+from ansible_collections.koor.ceph.plugins.module_utils import rook_use_cases as rook_use_cases_utils
 from ansible_collections.koor.ceph.plugins.filter.rook_use_cases import (
     FilterModule, rook_resource_problems, rook_use_case_items, rook_use_case_problems)
 
@@ -300,6 +301,47 @@ def test_items_merge_over_their_profile_key_by_key():
     assert item == {'name': 'p', 'replicated': {'size': 2}, 'storage_class': {'name': 'fast'},
                     'quotas': {'max_size': '1Gi'}}, 'the declaration itself is left alone'
     assert PROFILES['base']['storage_class'] == {'reclaim_policy': 'Retain', 'fs_type': 'xfs'}
+
+
+def test_ansibles_lazy_variables_are_copied_without_their_templar(monkeypatch):
+    # A role's variables reach a filter as Ansible's lazy containers; a deep copy of one copies its
+    # templar and every variable of the host with it (seconds per call late in site.yml). The merge
+    # copies them as plain data instead. The filters are called from a template as Ansible calls them.
+    from ansible.parsing.dataloader import DataLoader
+    from ansible.template import Templar, trust_as_template
+    from ansible._internal._templating import _lazy_containers
+
+    def no_deepcopy(self, memo):
+        raise AssertionError('a lazy container was deep-copied')
+
+    monkeypatch.setattr(_lazy_containers._AnsibleLazyTemplateDict, '__deepcopy__', no_deepcopy)
+    monkeypatch.setattr(_lazy_containers._AnsibleLazyTemplateList, '__deepcopy__', no_deepcopy)
+    seen = []
+
+    def seeing(function):
+        return lambda items, *rest: seen.append(type(items).__name__) or function(items, *rest)
+
+    items = [{'name': 'p', 'rados_namespaces': ['a'], 'storage_class': {'name': 'fast'}},
+             {'name': 'q', 'compression': 'zip'}]
+    templar = Templar(loader=DataLoader(), variables={
+        'items': items, 'profiles': PROFILES, 'big': [{'n': n} for n in range(1000)],
+        'items_filter': seeing(rook_use_case_items), 'problems_filter': seeing(rook_use_case_problems)})
+    merged = templar.template(trust_as_template("{{ items_filter(items, 'block', profiles, 'base') }}"))
+    problems = templar.template(trust_as_template("{{ problems_filter(items, 'block', profiles, 'base') }}"))
+    assert seen == ['_AnsibleLazyTemplateList'] * 2, 'the filters saw no lazy container: %s' % seen
+    assert merged == rook_use_case_items(copy.deepcopy(items), 'block', copy.deepcopy(PROFILES), 'base')
+    assert merged[0]['storage_class'] == {'name': 'fast', 'reclaim_policy': 'Retain', 'fs_type': 'xfs'}
+    assert merged[0]['rados_namespaces'] == [{'name': 'a', 'state': 'present'}]
+    assert problems == rook_use_case_problems(copy.deepcopy(items), 'block', copy.deepcopy(PROFILES), 'base')
+    assert problems == ["pool q.compression must be one of none, passive, aggressive, force, not 'zip'"]
+
+
+def test_copy_data_copies_plain_data():
+    data = {'a': [1, {'b': (2, 3)}], 'c': None}
+    copied = rook_use_cases_utils.copy_data(data)
+    assert copied == data and copied is not data
+    assert copied['a'] is not data['a'] and copied['a'][1] is not data['a'][1]
+    assert copied['a'][1]['b'] == (2, 3)
 
 
 def test_false_switches_a_profile_part_off():

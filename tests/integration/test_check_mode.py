@@ -66,8 +66,9 @@ def kube_objects(kubectl):
 
 
 def _without_status(obj):
-    meta = dict((k, v) for k, v in obj["metadata"].items() if k not in ("resourceVersion", "managedFields"))
-    return dict((k, v) for k, v in obj.items() if k != "status"), meta
+    rest = dict((k, v) for k, v in obj.items() if k not in ("status", "metadata"))
+    rest["metadata"] = dict((k, v) for k, v in obj["metadata"].items() if k not in ("resourceVersion", "managedFields"))
+    return rest
 
 
 def assert_no_object_written(before, after):

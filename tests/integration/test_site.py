@@ -18,6 +18,9 @@ import pytest
 import yaml
 
 import rook_sim_support as support
+from conftest import Lab, assert_same_state
+from test_check_mode import (assert_no_object_written, changed_results, disk_checksums, files_of,
+                             kube_objects)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 KOOR_LAB = os.path.join(ROOT, "lab", "koor-lab")
@@ -57,6 +60,56 @@ def tail(proc):
     return "%s\n%s" % (proc.stdout[-6000:], proc.stderr[-2000:])
 
 
+def check_run(site):
+    """site.yml --check --diff, with what it must leave as it was read before and after: every object
+    of the lab API, the nodes' disks (whole images; only the first 4 KiB of a disk an OSD runs on)
+    and the files disk_prep keeps, and on a deployed lab the Ceph cluster (through the toolbox)."""
+    deployed = site.get("cephcluster", "rook-ceph") is not None
+    nodes = site.nodes()
+    osd_disks = site.osd_disks() if deployed else {}
+
+    def whole(node, device, _size):
+        return not osd_disks.get((node, device))
+    files = ["/var/lib/koor-lab/%s/nodes/%s-sysctl.conf" % (LAB, n["name"]) for n in nodes]
+    before = (kube_objects(site.kubectl), disk_checksums(nodes, whole), files_of(files),
+              _ceph_state(site) if deployed else None)
+    proc = playbook("site.yml", "--check", "--diff")
+    after = (kube_objects(site.kubectl), disk_checksums(nodes, whole), files_of(files),
+             _ceph_state(site) if deployed else None)
+    return proc, before, after
+
+
+def _ceph_state(site):
+    """conftest's Lab.state() of the Rook lab's cluster, read through the toolbox."""
+    class Toolbox:
+        ceph = staticmethod(site.ceph)
+
+        @staticmethod
+        def radosgw_admin(*args):
+            return json.loads(site.toolbox("radosgw-admin", "--format", "json", *args))
+    return Lab.state(Toolbox())
+
+
+def assert_check_wrote_nothing(before, after):
+    assert_no_object_written(before[0], after[0])
+    assert after[1] == before[1], "disks changed"
+    assert after[2] == before[2], "disk_prep's files changed"
+    if before[3] is not None:
+        assert_same_state(before[3], after[3])
+
+
+def test_check_mode_on_the_empty_lab(site):
+    """Before site.yml: the check run goes to the end, writes nothing and says what it would do."""
+    assert "first" not in RUNS, "runs before site.yml"
+    proc, before, after = check_run(site)
+    RUNS["check on the empty lab"] = proc
+    assert proc.returncode == 0, tail(proc)
+    assert_check_wrote_nothing(before, after)
+    assert "would wait up to" in proc.stdout and "would create CephCluster rook-ceph/rook-ceph" in proc.stdout
+    hosts = support.play_recap(proc.stdout)
+    assert all(h["failed"] == 0 for h in hosts.values()) and hosts["localhost"]["changed"] > 0, hosts
+
+
 def first_run(site):
     if "first" not in RUNS:
         RUNS["first"] = playbook()
@@ -72,6 +125,20 @@ def test_site_from_an_empty_lab(site):
     hosts = support.play_recap(proc.stdout)
     assert set(hosts) == {"localhost", "%s-node1" % LAB, "%s-node2" % LAB, "%s-node3" % LAB}, hosts
     assert all(h["failed"] == 0 and h["unreachable"] == 0 for h in hosts.values()), hosts
+
+
+def test_check_mode_on_the_empty_lab_reported_what_the_run_changed(site):
+    """Every result the real run changed (role, host, item) was reported changed by the check run."""
+    assert first_run(site).returncode == 0
+    assert "check on the empty lab" in RUNS, "test_check_mode_on_the_empty_lab runs first"
+    real = changed_results(RUNS["first"].stdout)
+    check = changed_results(RUNS["check on the empty lab"].stdout)
+    assert real, tail(RUNS["first"])
+    # An item the check run could not dry-run is reported by the task that says what would be
+    # created (same role, host and item label); a role's tasks without items by any changed task.
+    missing = set(r for r in real if r not in check
+                  and not (r[2] is None and any(c[:2] == r[:2] for c in check)))
+    assert not missing, missing
 
 
 def test_the_cluster_is_ready_with_an_osd_per_disk(site):
@@ -193,6 +260,17 @@ def test_second_run_changes_nothing(site):
     assert _generations(site, kinds) == before
     assert {sc["metadata"]["name"]: sc["metadata"]["resourceVersion"]
             for sc in site.items("storageclass")} == classes
+
+
+def test_check_mode_on_the_deployed_lab_changes_nothing(site):
+    assert first_run(site).returncode == 0
+    proc, before, after = check_run(site)
+    support.TIMINGS["site.yml --check --diff (deployed)"] = proc.wall
+    assert proc.returncode == 0, tail(proc)
+    hosts = support.play_recap(proc.stdout)
+    assert set(hosts) == {"localhost", "%s-node1" % LAB, "%s-node2" % LAB, "%s-node3" % LAB}, hosts
+    assert all(h["changed"] == 0 and h["failed"] == 0 for h in hosts.values()), tail(proc)
+    assert_check_wrote_nothing(before, after)
 
 
 def test_missing_kubeconfig_is_refused_before_anything(site):

@@ -158,13 +158,15 @@ clients:
   elements: dict
   sample: [{name: client.vms, state: present, changed: true, caps: {mon: profile rbd, osd: profile rbd pool=vms}}]
 commands:
-  description: The commands that changed (or in check mode would change) the cluster and the keyring files; keys are
-    never shown.
+  description:
+    - The commands that changed (or in check mode would change) the cluster and the keyring files, as shell lines with
+      the same effect; a key or keyring (given on standard input) shows as C(<secret masked>), which must be put back to
+      run the line.
   returned: always
   type: list
   elements: str
   sample: ["ceph auth get-or-create client.vms mon 'profile rbd' osd 'profile rbd pool=vms'",
-           "install -m 0640 /etc/ceph/ceph.client.vms.keyring"]
+           "printf %s <secret masked> | install -m 0640 /dev/stdin /etc/ceph/ceph.client.vms.keyring"]
 """
 
 from ansible_collections.koor.ceph.plugins.module_utils.auth import ITEM_SPEC, Entities

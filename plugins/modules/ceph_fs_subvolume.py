@@ -185,7 +185,7 @@ commands:
   returned: always
   type: list
   elements: str
-  sample: [ceph fs subvolume create cephfs builds 10737418240 team-a 1000 1000 0770 --namespace-isolated]
+  sample: [ceph fs subvolume create cephfs builds 10737418240 team-a --uid=1000 --gid=1000 --mode=0770 --namespace-isolated]
 """
 
 from ansible_collections.koor.ceph.plugins.module_utils.cephfs import SUBVOLUME_ITEM_SPEC, Subvolumes

@@ -138,7 +138,7 @@ commands:
   returned: always
   type: list
   elements: str
-  sample: [ceph fs subvolumegroup create cephfs team-a 107374182400 1000 1000 0750]
+  sample: [ceph fs subvolumegroup create cephfs team-a 107374182400 --uid=1000 --gid=1000 --mode=0750]
 """
 
 from ansible_collections.koor.ceph.plugins.module_utils.cephfs import GROUP_ITEM_SPEC, SubvolumeGroups

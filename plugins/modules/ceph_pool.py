@@ -241,7 +241,7 @@ commands:
   returned: always
   type: list
   elements: str
-  sample: [ceph osd pool create vms replicated 3, ceph osd pool application enable vms rbd]
+  sample: [ceph osd pool create vms --pool-type=replicated --size=3, ceph osd pool application enable vms rbd]
 """
 
 from ansible_collections.koor.ceph.plugins.module_utils.module import run_set_module

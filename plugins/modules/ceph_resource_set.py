@@ -569,7 +569,7 @@ summary:
     - Per kind whether it was applied (declared and selected), whether it changed and the commands it ran.
   returned: always
   type: dict
-  sample: {pools: {applied: true, changed: true, commands: [ceph osd pool create vms replicated]},
+  sample: {pools: {applied: true, changed: true, commands: [ceph osd pool create vms --pool-type=replicated]},
            rgw_users: {applied: true, changed: false, commands: []}, config: {applied: false, changed: false,
            commands: []}}
 commands:
@@ -577,7 +577,7 @@ commands:
   returned: always
   type: list
   elements: str
-  sample: [ceph osd crush rule create-replicated ssd-host default host ssd, ceph osd pool create db replicated]
+  sample: [ceph osd crush rule create-replicated ssd-host default host ssd, ceph osd pool create db --pool-type=replicated --rule=ssd-host]
 config:
   description: The configuration settings, as M(koor.ceph.ceph_config) returns them.
   returned: always

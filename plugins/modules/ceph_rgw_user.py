@@ -229,7 +229,9 @@ users:
             user_quota: {enabled: true, max_size: 2199023255552, max_objects: -1},
             bucket_quota: {enabled: false, max_size: -1, max_objects: -1}, access_keys: [0555b35654ad1656d804]}]
 commands:
-  description: The radosgw-admin commands that changed (or in check mode would change) the users; secrets show as C(********).
+  description:
+    - The radosgw-admin commands that changed (or in check mode would change) the users, as shell lines with the same
+      effect; a secret key (given on standard input) shows as C(<secret masked>), which must be put back to run the line.
   returned: always
   type: list
   elements: str

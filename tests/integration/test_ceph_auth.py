@@ -52,7 +52,7 @@ def test_client_with_keyring_file(lab, module, cleanup):
     caps = {"mon": "profile rbd", "osd": "profile rbd pool=vms"}
     check, apply = cycle(module, name=name, caps=caps, keyring_path=path)
     assert apply["commands"] == ["ceph auth get-or-create %s mon 'profile rbd' osd 'profile rbd pool=vms'" % name,
-                                 "install -m 0600 %s" % path]
+                                 "printf %%s <secret masked> | install -m 0600 /dev/stdin %s" % path]
     assert apply["diff"] == {"before": {name: {"state": "absent"}},
                              "after": {name: {"caps": caps, "keyring": "current", "state": "present"}}}
     assert apply["clients"] == [{"name": name, "state": "present", "caps": caps, "changed": True}]
@@ -67,7 +67,8 @@ def test_client_with_keyring_file(lab, module, cleanup):
     caps2 = {"mon": "profile rbd", "osd": "profile rbd pool=vms, profile rbd-read-only pool=images"}
     check, apply = cycle(module, name=name, caps=caps2, keyring_path=path)
     assert apply["commands"] == ["ceph auth caps %s mon 'profile rbd' osd 'profile rbd pool=vms, profile "
-                                 "rbd-read-only pool=images'" % name, "install -m 0600 %s" % path]
+                                 "rbd-read-only pool=images'" % name,
+                                 "printf %%s <secret masked> | install -m 0600 /dev/stdin %s" % path]
     assert apply["diff"]["before"][name]["caps"] == caps and apply["diff"]["after"][name]["caps"] == caps2
     assert apply["diff"]["after"][name]["keyring"] == "current"
     assert apply["diff"]["before"][name]["keyring"] == "outdated"
@@ -78,7 +79,7 @@ def test_client_with_keyring_file(lab, module, cleanup):
     # someone loosens the file's mode: only the file is rewritten
     os.chmod(path, 0o644)
     result = module("ceph_auth", name=name, caps=caps2, keyring_path=path)
-    assert result["changed"] is True and result["commands"] == ["install -m 0600 %s" % path]
+    assert result["changed"] is True and result["commands"] == ["printf %%s <secret masked> | install -m 0600 /dev/stdin %s" % path]
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
 
     # absent: the entity and its keyring file go
@@ -93,13 +94,13 @@ def test_given_key_is_never_shown_and_can_be_replaced(lab, module, cleanup):
     key1, key2 = new_key(lab), new_key(lab)
     caps = {"mon": "allow r"}
     check, apply = cycle(module, name=name, key=key1, caps=caps)
-    assert apply["commands"] == ["ceph auth add %s mon 'allow r' -i <keyring with the given key>" % name]
+    assert apply["commands"] == ["printf %%s <secret masked> | ceph auth add %s mon 'allow r' -i -" % name]
     assert apply["diff"]["after"][name] == {"caps": caps, "key": "********", "state": "present"}
     assert key_of(lab, name) == key1 and entities(lab)[name]["caps"] == caps
     no_secret([check, apply], key1)
 
     check, apply = cycle(module, name=name, key=key2)
-    assert apply["commands"] == ["ceph auth import -i <keyring of %s with the given key and caps>" % name]
+    assert apply["commands"] == ["printf %s <secret masked> | ceph auth import -i -"]
     assert apply["diff"] == {"before": {name: {"caps": caps, "key": "********", "state": "present"}},
                              "after": {name: {"caps": caps, "key": "******** (replaced)", "state": "present"}}}
     assert key_of(lab, name) == key2 and entities(lab)[name]["caps"] == caps  # caps kept

@@ -40,7 +40,8 @@ def test_create_resize_update_and_delete(lab, module, group):
     options = dict(fs=FS, group=GROUP, name=SUB, size="100Mi", mode="0770", uid=1000, gid=1000,
                    namespace_isolated=True)
     apply = cycle(module, "ceph_fs_subvolume", **options)
-    assert apply["commands"] == ["ceph fs subvolume create %s %s 104857600 %s 1000 1000 0770 --namespace-isolated"
+    assert apply["commands"] == ["ceph fs subvolume create %s %s 104857600 %s --uid=1000 --gid=1000 --mode=0770 "
+                                 "--namespace-isolated"
                                  % (FS, SUB, GROUP)]
     got = info(lab)
     assert (got["bytes_quota"], got["mode"] & 0o7777, got["uid"], got["gid"]) == (104857600, 0o770, 1000, 1000)
@@ -51,7 +52,7 @@ def test_create_resize_update_and_delete(lab, module, group):
     # grow, then remove the quota, and change the mode: uid/gid stay
     apply = cycle(module, "ceph_fs_subvolume", fs=FS, group=GROUP, name=SUB, size="1Gi", mode="0700")
     assert apply["commands"] == [
-        "ceph fs subvolume create %s %s %s 1000 1000 0700" % (FS, SUB, GROUP),
+        "ceph fs subvolume create %s %s --group-name=%s --uid=1000 --gid=1000 --mode=0700" % (FS, SUB, GROUP),
         "ceph fs subvolume resize %s %s 1073741824 %s" % (FS, SUB, GROUP)]
     got = info(lab)
     assert (got["bytes_quota"], got["mode"] & 0o7777, got["uid"], got["gid"]) == (2 ** 30, 0o700, 1000, 1000)

@@ -33,7 +33,8 @@ def cleanup(lab):
 def test_create_update_and_delete(lab, module, cleanup):
     options = dict(fs=FS, name=GROUP, mode="0750", uid=1000, gid=1001, size="1Gi")
     apply = cycle(module, "ceph_fs_subvolumegroup", **options)
-    assert apply["commands"] == ["ceph fs subvolumegroup create %s %s 1073741824 1000 1001 0750" % (FS, GROUP)]
+    assert apply["commands"] == ["ceph fs subvolumegroup create %s %s 1073741824 --uid=1000 --gid=1001 --mode=0750"
+                                 % (FS, GROUP)]
     got = info(lab)
     assert (got["mode"] & 0o7777, got["uid"], got["gid"], got["bytes_quota"]) == (0o750, 1000, 1001, 2 ** 30)
 

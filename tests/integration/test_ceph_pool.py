@@ -32,7 +32,7 @@ def test_create_and_tune_one_pool(lab, module, cleanup):
                    max_bytes="2G", max_objects=1000, compression_mode="aggressive", compression_algorithm="zstd",
                    target_size_ratio=0.2)
     apply1 = cycle(module, **options)
-    assert apply1["commands"][0] == "ceph osd pool create kt-vms 16 replicated off"
+    assert apply1["commands"][0] == "ceph osd pool create kt-vms 16 --pool-type=replicated --autoscale-mode=off"
     pool = pool_detail(lab, "kt-vms")
     assert pool["min_size"] == 2 and pool["pg_num"] == 16 and pool["pg_autoscale_mode"] == "off"
     assert pool["quota_max_bytes"] == 2 * 1024 ** 3 and pool["quota_max_objects"] == 1000

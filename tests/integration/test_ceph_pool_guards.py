@@ -79,7 +79,8 @@ def test_size_one_with_consent_passes_cephs_flag(lab, module, clean):
         time.sleep(0.5)
     check, apply = house_cycle(module, "ceph_pool", name=PREFIX + "one", size=1, allow_size_one=True,
                                pg_autoscale_mode="off")
-    assert apply["commands"] == ["ceph osd pool create %sone 8 replicated 1 --yes-i-really-mean-it off" % PREFIX]
+    assert apply["commands"] == ["ceph osd pool create %sone 8 --pool-type=replicated --size=1 --yes-i-really-mean-it "
+                                 "--autoscale-mode=off" % PREFIX]
     pool = next(p for p in lab.ceph("osd", "pool", "ls", "detail") if p["pool_name"] == PREFIX + "one")
     assert pool["size"] == 1
     # an existing pool resized to 1 and back

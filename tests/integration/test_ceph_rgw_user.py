@@ -89,7 +89,7 @@ def test_user_with_given_keys_works_over_s3(lab, module, cleanup):
     assert apply["commands"] == [
         "radosgw-admin user create --uid %s --display-name 'Given keys' --email kt-given@example.com --max-buckets 5 "
         "--caps 'buckets=*;users=read' --access-key %s --gen-secret" % (uid, access),
-        "radosgw-admin metadata put user:%s < <the user's metadata with the given secret key of %s>" % (uid, access),
+        "printf %%s <secret masked> | radosgw-admin metadata put user:%s" % uid,
         "radosgw-admin quota set --quota-scope user --uid %s --max-size 10737418240 --max-objects 1000" % uid,
         "radosgw-admin quota enable --quota-scope user --uid %s" % uid,
         "radosgw-admin quota set --quota-scope bucket --uid %s --max-objects 100" % uid,
@@ -111,8 +111,7 @@ def test_user_with_given_keys_works_over_s3(lab, module, cleanup):
     # the same secret again is no change; a new one replaces it, and only the new one works
     new_secret = "kt-given-secret-0002-abcdefgh"
     check, apply = cycle(module, uid=uid, access_key=access, secret_key=new_secret)
-    assert apply["commands"] == ["radosgw-admin metadata put user:%s < <the user's metadata with the given secret "
-                                 "key of %s>" % (uid, access)]
+    assert apply["commands"] == ["printf %%s <secret masked> | radosgw-admin metadata put user:%s" % uid]
     assert apply["diff"]["before"][uid]["secret_key"] == "********"
     assert apply["diff"]["after"][uid]["secret_key"] == "******** (replaced)"
     no_secret([check, apply], secret, new_secret)

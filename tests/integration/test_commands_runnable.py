@@ -151,10 +151,12 @@ def drop_all(lab):
     pools = [p for p in lab.ceph("osd", "pool", "ls") if p.startswith((A, B))]
     for name in pools:
         gone(lab, "osd", "pool", "rm", name, name, "--yes-i-really-really-mean-it")
-    for name in (A, B):
-        gone(lab, "osd", "crush", "rule", "rm", name + "-rule")
-        gone(lab, "osd", "crush", "rule", "rm", name + "-ec")
-        gone(lab, "osd", "erasure-code-profile", "rm", name + "-prof")
+    for name in lab.ceph("osd", "crush", "rule", "ls"):  # an EC pool's create makes a rule named after it
+        if name.startswith((A, B)):
+            gone(lab, "osd", "crush", "rule", "rm", name)
+    for name in lab.ceph("osd", "erasure-code-profile", "ls"):
+        if name.startswith((A, B)):
+            gone(lab, "osd", "erasure-code-profile", "rm", name)
 
 
 @pytest.fixture

@@ -40,6 +40,14 @@ def rook_resource_problems(entries, existing=None):
         raise AnsibleFilterError('koor.ceph.rook_resource_problems: %s' % exc) from exc
 
 
+def rook_resources_to_wait_for(entries, applied=None):
+    """The rendered resources with a phase to wait for that their apply did not already show settled."""
+    try:
+        return _use_cases.to_wait_for(entries, applied)
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise AnsibleFilterError('koor.ceph.rook_resources_to_wait_for: %s' % exc) from exc
+
+
 class FilterModule(object):
     """koor.ceph filters of the Rook use-case roles."""
 
@@ -48,4 +56,5 @@ class FilterModule(object):
             'rook_use_case_items': rook_use_case_items,
             'rook_use_case_problems': rook_use_case_problems,
             'rook_resource_problems': rook_resource_problems,
+            'rook_resources_to_wait_for': rook_resources_to_wait_for,
         }

@@ -533,3 +533,25 @@ def resource_problems(entries, existing=None):
                 problems.append('%s (%s) exists with other %s, which Kubernetes cannot change: remove it first or '
                                 'declare what it has' % (_ident(doc), entry.get('owner'), ', '.join(changed)))
     return problems
+
+
+def to_wait_for(entries, applied=None):
+    """The rendered resources (those with a phase to wait for, ``ready``) whose apply did not already
+    show them settled. applied: the results of the role's apply loop (each with its ``item``, the
+    entry, and ``result``, the object the API returned). A resource is settled when its apply changed
+    nothing and the object returned has the phase waited for, for its current generation (Rook's
+    status.observedGeneration, where it sets one): a wait would read the same. Anything else (changed,
+    another phase, an older generation, no result) is waited for."""
+    settled = set()
+    for result in applied or []:
+        if not isinstance(result, dict) or result.get('changed') or result.get('skipped') or result.get('failed'):
+            continue
+        ready = (result.get('item') or {}).get('ready')
+        obj = result.get('result') or {}
+        status = obj.get('status') or {}
+        if not ready or not isinstance(status, dict) or status.get('phase') != ready:
+            continue
+        if 'observedGeneration' in status and status['observedGeneration'] != (obj.get('metadata') or {}).get('generation'):
+            continue
+        settled.add(_key(obj))
+    return [entry for entry in entries or [] if entry.get('ready') and _key(entry['definition']) not in settled]

@@ -18,7 +18,7 @@ import yaml
 
 from ansible_collections.koor.ceph.plugins.module_utils import rook_use_cases as rook_use_cases_utils
 from ansible_collections.koor.ceph.plugins.filter.rook_use_cases import (
-    FilterModule, rook_resource_problems, rook_use_case_items, rook_use_case_problems)
+    FilterModule, rook_resource_problems, rook_resources_to_wait_for, rook_use_case_items, rook_use_case_problems)
 
 from ansible_collections.koor.ceph.tests.unit.roles.rook_render import build_crd_validators, example_docs, render, role_defaults, role_variables, validate
 
@@ -286,6 +286,7 @@ def test_filters_registered():
     assert filters['rook_use_case_items'] is rook_use_case_items
     assert filters['rook_use_case_problems'] is rook_use_case_problems
     assert filters['rook_resource_problems'] is rook_resource_problems
+    assert filters['rook_resources_to_wait_for'] is rook_resources_to_wait_for
 
 
 def test_items_merge_over_their_profile_key_by_key():
@@ -531,3 +532,44 @@ def test_snapshot_class_clash():
     assert rook_resource_problems(entries, cephfs) == [
         'VolumeSnapshotClass snaps (pool db) exists for other data: driver rook-operator.cephfs.csi.ceph.com; choose '
         'another name or remove it first']
+
+
+def _entry(kind, name, ready, namespace=NS):
+    meta = {'name': name, 'namespace': namespace} if namespace else {'name': name}
+    return {'state': 'present', 'ready': ready, 'definition': {'apiVersion': 'v1', 'kind': kind, 'metadata': meta}}
+
+
+def _applied(entry, changed=False, phase='Ready', generation=1, observed=1):
+    # As kubernetes.core.k8s returns an apply of the lab (status of a CephBlockPool with observedGeneration).
+    obj = {'kind': entry['definition']['kind'], 'metadata': dict(entry['definition']['metadata'], generation=generation)}
+    if phase is not None:
+        obj['status'] = {'phase': phase, 'conditions': [{'type': 'Ready', 'status': 'True'}]}
+        if observed is not None:
+            obj['status']['observedGeneration'] = observed
+    return {'changed': changed, 'item': entry, 'result': obj}
+
+
+def test_a_re_run_waits_only_for_what_its_apply_did_not_show_settled():
+    pool, rns = _entry('CephBlockPool', 'p', 'Ready'), _entry('CephBlockPoolRadosNamespace', 'p-a', 'Ready')
+    claim, klass = _entry('ObjectBucketClaim', 'c', 'Bound'), _entry('StorageClass', 'sc', None, None)
+    entries = [pool, rns, claim, klass]
+    settled = [_applied(pool), _applied(rns), _applied(claim, phase='Bound', observed=None), _applied(klass, phase=None)]
+    assert rook_resources_to_wait_for(entries, settled) == []
+    # No apply results (check mode before the cluster exists, or the loop skipped): wait for every one.
+    assert rook_resources_to_wait_for(entries, None) == [pool, rns, claim]
+    skipped = [{'skipped': True, 'item': e} for e in entries]
+    assert rook_resources_to_wait_for(entries, skipped) == [pool, rns, claim]
+
+
+@pytest.mark.parametrize('result', [
+    {'changed': True},
+    {'phase': 'Progressing'},
+    {'phase': None},
+    {'generation': 2, 'observed': 1},
+], ids=['changed', 'another phase', 'no status', 'older generation'])
+def test_a_resource_not_shown_settled_is_waited_for(result):
+    pool, other = _entry('CephBlockPool', 'p', 'Ready'), _entry('CephBlockPool', 'q', 'Ready')
+    applied = [_applied(pool, **result), _applied(other)]
+    assert rook_resources_to_wait_for([pool, other], applied) == [pool]
+    failed = dict(_applied(pool), failed=True)
+    assert rook_resources_to_wait_for([pool], [failed]) == [pool]

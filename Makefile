@@ -23,13 +23,13 @@ TEST_LAB  ?= ci
 export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
 export PATH := $(VENV)/bin:$(PATH)
 
-.PHONY: help deps venv rook-files demo demo-plain test unit sanity units lint changelog-lint integration molecule bench lab-up lab-down build clean
+.PHONY: help deps venv rook-files demo demo-plain test unit sanity units lint changelog-lint galaxy integration molecule bench lab-up lab-down build clean
 
 help:
 	@echo "make demo    start the lab and run the collection's main playbook against it"
 	@echo "make test    every test: unit, sanity, lint, changelog, integration on a lab of its own"
 	@echo "make bench   benchmarks on the lab"
-	@echo "make unit | sanity | units | lint | changelog-lint | integration   pieces of make test"
+	@echo "make unit | sanity | units | lint | changelog-lint | galaxy | integration   pieces of make test"
 	@echo "make demo-plain          the health report on the plain-Ceph lab cluster"
 	@echo "make lab-up | lab-down   the demo labs (lab/koor-lab --help for more)"
 
@@ -89,6 +89,11 @@ lint: venv
 changelog-lint: venv
 	scripts/changelog-lint.sh
 
+# The Galaxy tarball: built once, its file list checked, galaxy-importer, antsibull-docs lint and
+# ansible-test sanity on it installed (scripts/galaxy.sh).
+galaxy: deps venv
+	scripts/galaxy.sh
+
 molecule: deps venv
 	$(LAB) up --name $(DEMO_LAB) >/dev/null
 	KOOR_ROOK_LAB=$(ROOK_LAB) scripts/molecule.sh $(DEMO_LAB)
@@ -103,4 +108,4 @@ bench: deps venv
 	scripts/bench.sh $(DEMO_LAB)
 
 clean:
-	rm -rf .cache/ansible-test .cache/dist tests/output .pytest_cache
+	rm -rf .cache/ansible-test .cache/dist .cache/galaxy tests/output .pytest_cache

@@ -140,6 +140,7 @@ SIGNATURES = {
     "osd pool create": "pool pg_num pgp_num pool_type erasure_code_profile rule expected_num_objects size "
                        "pg_num_min pg_num_max autoscale_mode bulk target_size_bytes target_size_ratio "
                        "yes_i_really_mean_it",
+    "osd pool get": "pool var",
     "osd pool ls": "detail",
     "osd pool rm": "pool pool2 yes_i_really_really_mean_it yes_i_really_really_mean_it_not_faking",
     "osd pool set": "pool var val yes_i_really_mean_it",

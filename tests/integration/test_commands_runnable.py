@@ -240,46 +240,6 @@ def test_auth_with_a_given_key_then_caps(lab, module, clean):
     assert same(lab, entity, "client." + A, "client." + B)["caps"]["osd"] == "profile rbd pool=vms"
 
 
-def test_mgr_module_and_osd_flags(lab, module):
-    """No names to vary: the cluster state the module made is undone with the CLI, then made again by
-    the recorded lines."""
-    def mgr_state():
-        deadline = time.monotonic() + 90
-        while not lab.ceph("mgr", "stat").get("available") and time.monotonic() < deadline:
-            time.sleep(1)
-        return sorted(lab.ceph("mgr", "module", "ls")["enabled_modules"])
-
-    def flags():
-        dump = lab.ceph("osd", "dump")
-        return sorted(dump["flags_set"]), sorted((o["osd"], sorted(o["state"])) for o in dump["osds"])
-
-    assert "stats" not in mgr_state()
-    try:
-        lines = applied(module, "ceph_mgr_module", name="stats")
-        assert lines == ["ceph mgr module enable stats"]
-        by_module = mgr_state()
-        lab.ceph("mgr", "module", "disable", "stats")
-        assert mgr_state() != by_module
-        run_as_recorded(lab, lines)
-        assert mgr_state() == by_module
-    finally:
-        lab.ceph("mgr", "module", "disable", "stats")
-    before = flags()
-    try:
-        lines = applied(module, "ceph_osd_flag", flags=["nodeep-scrub"])
-        lines += applied(module, "ceph_osd_flag", flags=["noout"], osds=[0])
-        assert lines == ["ceph osd set nodeep-scrub", "ceph osd set-group noout osd.0"]
-        by_module = flags()
-        lab.ceph("osd", "unset", "nodeep-scrub")
-        lab.ceph("osd", "unset-group", "noout", "osd.0")
-        assert flags() == before
-        run_as_recorded(lab, lines)
-        assert flags() == by_module
-    finally:
-        gone(lab, "osd", "unset", "nodeep-scrub")
-        gone(lab, "osd", "unset-group", "noout", "osd.0")
-
-
 def test_filesystem_subvolumegroup_and_subvolume(lab, module, clean):
     replay(lab, applied(module, "ceph_fs", name=A + "-fs", max_mds=2))
     assert same(lab, filesystem, A + "-fs", B + "-fs")["max_mds"] == 2
@@ -314,3 +274,53 @@ def test_rgw_user_with_caps_and_quota(lab, module, clean):
     replay(lab, lines)
     got = same(lab, rgw_user, A, B)
     assert got["max_buckets"] == 7 and got["user_quota"]["enabled"] is True
+
+
+def test_mgr_module_and_osd_flags(lab, module):
+    """No names to vary: the cluster state the module made is undone with the CLI, then made again by
+    the recorded lines. Last in this file: a mgr module switched respawns the mgr, whose old CephFS
+    client holds its caps until the MDS drops its session, so a subvolume write right after it waits."""
+    def mgr_ready():
+        """Until the respawned mgr is active and its volumes module answers (the next tests need it)."""
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if lab.ceph("mgr", "stat").get("available") and \
+                    lab.run("ceph", "-c", lab.conf, "fs", "volume", "ls", check=False).returncode == 0:
+                return
+            time.sleep(1)
+        raise AssertionError("the mgr did not come back within 90s: %s" % lab.ceph("mgr", "stat"))
+
+    def mgr_state():
+        mgr_ready()
+        return sorted(lab.ceph("mgr", "module", "ls")["enabled_modules"])
+
+    def flags():
+        dump = lab.ceph("osd", "dump")
+        return sorted(dump["flags_set"]), sorted((o["osd"], sorted(o["state"])) for o in dump["osds"])
+
+    assert "stats" not in mgr_state()
+    try:
+        lines = applied(module, "ceph_mgr_module", name="stats")
+        assert lines == ["ceph mgr module enable stats"]
+        by_module = mgr_state()
+        lab.ceph("mgr", "module", "disable", "stats")
+        assert mgr_state() != by_module
+        run_as_recorded(lab, lines)
+        assert mgr_state() == by_module
+    finally:
+        lab.ceph("mgr", "module", "disable", "stats")
+        mgr_ready()
+    before = flags()
+    try:
+        lines = applied(module, "ceph_osd_flag", flags=["nodeep-scrub"])
+        lines += applied(module, "ceph_osd_flag", flags=["noout"], osds=[0])
+        assert lines == ["ceph osd set nodeep-scrub", "ceph osd set-group noout osd.0"]
+        by_module = flags()
+        lab.ceph("osd", "unset", "nodeep-scrub")
+        lab.ceph("osd", "unset-group", "noout", "osd.0")
+        assert flags() == before
+        run_as_recorded(lab, lines)
+        assert flags() == by_module
+    finally:
+        gone(lab, "osd", "unset", "nodeep-scrub")
+        gone(lab, "osd", "unset-group", "noout", "osd.0")

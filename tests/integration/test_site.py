@@ -80,13 +80,25 @@ def check_run(site):
 
 
 def _ceph_state(site):
-    """conftest's Lab.state() of the Rook lab's cluster, read through the toolbox."""
+    """conftest's Lab.state() of the Rook lab's cluster, read through the toolbox. RGW users are read
+    in each object store's own realm, zone group and zone (Rook names them after the store), as
+    "store/uid": radosgw-admin without them would read, and create, the pools of a default zone."""
+    stores = [store["name"] for store in LAB_VARS["rook_object_stores"]]
+
+    def radosgw_admin(store, *args):
+        return json.loads(site.toolbox("radosgw-admin", "--format", "json", "--rgw-realm", store,
+                                       "--rgw-zonegroup", store, "--rgw-zone", store, *args))
+
     class Toolbox:
         ceph = staticmethod(site.ceph)
 
         @staticmethod
         def radosgw_admin(*args):
-            return json.loads(site.toolbox("radosgw-admin", "--format", "json", *args))
+            if list(args) == ["user", "list"]:
+                return ["%s/%s" % (store, uid) for store in stores for uid in radosgw_admin(store, "user", "list")]
+            assert list(args[:3]) == ["user", "info", "--uid"], args
+            store, uid = args[3].split("/", 1)
+            return radosgw_admin(store, "user", "info", "--uid", uid, *args[4:])
     return Lab.state(Toolbox())
 
 

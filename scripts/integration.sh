@@ -16,19 +16,8 @@ LAB="$ROOT/lab/koor-lab"
 PYTEST=("$ROOT/.venv/bin/python" -m pytest -p no:cacheprovider -q --durations=20)
 cd "$ROOT"
 
-# part NAME CMD...: run one part, its time to $KOOR_STAGE_TIMES (scripts/test.sh prints them).
-part() {
-    local name=$1; shift
-    local start=$SECONDS rc=0
-    echo "--- $name"
-    "$@" || rc=$?
-    if [ -n "${KOOR_STAGE_TIMES:-}" ]; then
-        printf '%s\t%s\t%s\t%s\n' "$((SECONDS - start))" "${KOOR_STAGE:-}" "$name" \
-            "$([ "$rc" -eq 0 ] && echo ok || echo "FAILED (exit $rc)")" >>"$KOOR_STAGE_TIMES"
-    fi
-    echo "--- $name: $([ "$rc" -eq 0 ] && echo ok || echo "FAILED (exit $rc)") in $((SECONDS - start))s"
-    return "$rc"
-}
+# shellcheck source=scripts/lib/parts.sh
+source "$ROOT/scripts/lib/parts.sh"
 
 cleanup() {
     for lab in "$NAME" "$SITE"; do

@@ -80,7 +80,7 @@ def run(lab):
             parts[part] += spent
             tasks.append((spent, part, task["task"]["name"]))
     # The rest of the wall time (start-up, inventory, between tasks) is Ansible's own.
-    parts["Ansible"] += max(0.0, wall - sum(spent for spent, _, _ in tasks))
+    parts["Ansible"] += max(0.0, wall - sum(task[0] for task in tasks))
     for host in report["stats"].values():
         changed += host.get("changed", 0)
     return {"wall": wall, "parts": parts, "changed": changed, "tasks": len(tasks),

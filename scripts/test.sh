@@ -17,16 +17,16 @@ export KOOR_STAGE_TIMES=$LOGS/stage-parts.tsv
 times_table() {
     local line secs name result
     echo "=== stage times"
-    printf '%-34s %8s  %s\n' "stage" "time" "result"
+    printf '%-44s %8s  %s\n' "stage" "time" "result"
     for line in "${TIMES[@]}"; do
         IFS=$'\t' read -r secs name result <<<"$line"
-        printf '%-34s %5dm%02ds  %s\n' "$name" $((secs / 60)) $((secs % 60)) "$result"
+        printf '%-44s %5dm%02ds  %s\n' "$name" $((secs / 60)) $((secs % 60)) "$result"
         while IFS=$'\t' read -r psecs pstage pname presult; do
             [ "$pstage" = "$name" ] || continue
-            printf '  %-32s %5dm%02ds  %s\n' "$pname" $((psecs / 60)) $((psecs % 60)) "$presult"
+            printf '  %-42s %5dm%02ds  %s\n' "$pname" $((psecs / 60)) $((psecs % 60)) "$presult"
         done <"$KOOR_STAGE_TIMES"
     done
-    printf '%-34s %5dm%02ds\n' "total" $((SECONDS / 60)) $((SECONDS % 60))
+    printf '%-44s %5dm%02ds\n' "total" $((SECONDS / 60)) $((SECONDS % 60))
 }
 
 # A stage's output goes to the terminal and to .cache/test-logs/<stage>.log. When a stage fails,

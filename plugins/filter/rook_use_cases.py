@@ -48,6 +48,14 @@ def rook_resources_to_wait_for(entries, applied=None):
         raise AnsibleFilterError('koor.ceph.rook_resources_to_wait_for: %s' % exc) from exc
 
 
+def rook_apply_results(entries, applied):
+    """One loop-like result per rendered resource from one kubernetes.core.k8s run that applied them all."""
+    try:
+        return _use_cases.apply_results(entries, applied)
+    except (_use_cases.UseCaseError, KeyError, TypeError, AttributeError) as exc:
+        raise AnsibleFilterError('koor.ceph.rook_apply_results: %s' % exc) from exc
+
+
 class FilterModule(object):
     """koor.ceph filters of the Rook use-case roles."""
 
@@ -57,4 +65,5 @@ class FilterModule(object):
             'rook_use_case_problems': rook_use_case_problems,
             'rook_resource_problems': rook_resource_problems,
             'rook_resources_to_wait_for': rook_resources_to_wait_for,
+            'rook_apply_results': rook_apply_results,
         }

@@ -9,7 +9,8 @@ fallbacks), documented in the ``koor.ceph.kube`` doc fragment. Objects come back
 dicts, as the API serves them (no model classes), from a list or from a watch that starts at
 the list's resourceVersion.
 
-Applying manifests is kubernetes.core's job; this only reads.
+Applying manifests is kubernetes.core's job; this only reads (and runs a read command in a pod,
+:meth:`Kube.exec_read`).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -169,6 +170,24 @@ def _api_error(exc, what):
     return cls("%s: %s %s%s" % (what, exc.status, message, hint), status=exc.status)
 
 
+def _exit_code(status, what):
+    """The exit code in an exec stream's status channel (a metav1.Status: Success, or Failure
+    with reason NonZeroExitCode and the code in details.causes)."""
+    try:
+        body = json.loads(status) if status else {}
+    except ValueError:
+        raise KubeApiError("%s: the exec status is not JSON: %r" % (what, status[:200]))
+    if body.get("status") == "Success":
+        return 0
+    for cause in (body.get("details") or {}).get("causes") or []:
+        if cause.get("reason") == "ExitCode":
+            try:
+                return int(cause.get("message"))
+            except (TypeError, ValueError):
+                break
+    raise KubeApiError("%s: %s" % (what, body.get("message") or status or "the stream ended without a status"))
+
+
 class Kube:
     """The API server one set of connection options reaches."""
 
@@ -181,12 +200,52 @@ class Kube:
         """One kind of objects in one namespace (see KINDS), listed and watched."""
         return Collection(self, kind, namespace, label_selector, field_selector)
 
+    def exec_read(self, namespace, pod, argv, container=None, timeout=60, clock=None):
+        """Run ``argv`` in a pod over the API's exec stream (what ``kubectl exec`` does), for a
+        command that only reads: (rc, stdout, stderr). Raises KubeApiError when the pod cannot be
+        reached or the command does not end within ``timeout`` seconds."""
+        from kubernetes.stream import stream  # only the modules that exec need the WebSocket client
+        import time
+        clock = clock or time.monotonic
+        what = "exec %s in pod %s/%s on %s" % (" ".join(argv), namespace, pod, self.host)
+        kwargs = {"container": container} if container else {}
+        try:
+            resp = stream(k8s_client.CoreV1Api(self.api_client).connect_get_namespaced_pod_exec, pod, namespace,
+                          command=list(argv), stdout=True, stderr=True, stdin=False, tty=False,
+                          _preload_content=False, _request_timeout=REQUEST_TIMEOUT, **kwargs)
+        except ApiException as exc:
+            raise _api_error(exc, what)
+        except Exception as exc:  # pylint: disable=broad-except
+            # the WebSocket client raises its own errors (handshake refused, connection reset)
+            raise KubeApiError("%s: %s: %s" % (what, type(exc).__name__, exc))
+        out, err = [], []
+        deadline = clock() + timeout
+        try:
+            while resp.is_open():
+                if clock() > deadline:
+                    raise KubeApiError("%s: no end after %ss" % (what, timeout))
+                resp.update(timeout=1)
+                if resp.peek_stdout():
+                    out.append(resp.read_stdout())
+                if resp.peek_stderr():
+                    err.append(resp.read_stderr())
+            status = resp.read_channel(3)
+        finally:
+            resp.close()
+        return _exit_code(status, what), "".join(out), "".join(err)
+
 
 # kind -> how to list it: (API class, list method, positional arguments before the namespace,
-# after it). Custom resources are (group, version, namespace, plural).
+# after it). Custom resources are (group, version, namespace, plural). A cluster-scoped kind is
+# listed with namespace None (its method takes none).
 KINDS = {
     "CephCluster": ("CustomObjectsApi", "list_namespaced_custom_object", ("ceph.rook.io", "v1"), ("cephclusters",)),
     "Deployment": ("AppsV1Api", "list_namespaced_deployment", (), ()),
+    "Pod": ("CoreV1Api", "list_namespaced_pod", (), ()),
+    "Namespace": ("CoreV1Api", "list_namespace", (), ()),
+    "StorageClass": ("StorageV1Api", "list_storage_class", (), ()),
+    "VolumeSnapshotClass": ("CustomObjectsApi", "list_cluster_custom_object", ("snapshot.storage.k8s.io", "v1"),
+                            ("volumesnapshotclasses",)),
 }
 
 
@@ -202,12 +261,13 @@ class Collection:
         self.field_selector = field_selector
         api_class, method, before, after = KINDS[kind]
         self._fn = getattr(getattr(k8s_client, api_class)(kube.api_client), method)
-        self._args = tuple(before) + (namespace,) + tuple(after)
+        self._args = tuple(before) + ((namespace,) if namespace is not None else ()) + tuple(after)
 
     def describe(self):
         selectors = [s for s in (self.field_selector, self.label_selector) if s]
-        return "%ss in namespace %s%s" % (self.kind, self.namespace,
-                                          " (%s)" % ", ".join(selectors) if selectors else "")
+        where = " in namespace %s" % self.namespace if self.namespace is not None else ""
+        plural = self.kind + ("es" if self.kind.endswith("ss") else "s")
+        return "%s%s%s" % (plural, where, " (%s)" % ", ".join(selectors) if selectors else "")
 
     def _selectors(self):
         kwargs = {}

@@ -14,6 +14,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
 import queue as _queue
 import re
 import threading
@@ -28,6 +29,12 @@ OPERATOR_APP = "rook-ceph-operator"
 # the order daemons are listed (and counted in the summary) in
 DAEMON_ORDER = ("mon", "mgr", "osd", "mds", "rgw", "rbd-mirror", "nfs", "cephfs-mirror", "crashcollector",
                 "exporter")
+# What else gather_subset reads: what the use-case roles check a declaration against.
+GATHER_SUBSETS = ("clusters", "storage_classes", "snapshot_classes", "namespaces", "toolbox", "crush_map")
+# the CRUSH map, read through the toolbox (a read: Ceph's CLI in Rook's toolbox pod)
+CRUSH_DUMP = ["ceph", "osd", "crush", "dump", "--format", "json"]
+CRUSH_TIMEOUT = 60
+
 CLUSTER_ARGSPEC = dict(
     name=dict(type="str", default="rook-ceph"),
     namespace=dict(type="str", default="rook-ceph"),
@@ -37,6 +44,8 @@ CLUSTER_ARGSPEC = dict(
     wait_timeout=dict(type="int", default=900),
     wait_ceph_version=dict(type="str"),
     wait_fail=dict(type="bool", default=True),
+    gather_subset=dict(type="list", elements="str", default=[], choices=list(GATHER_SUBSETS)),
+    toolbox_selector=dict(type="str", default="app=rook-ceph-tools"),
 )
 # one watch request lasts at most this long; it is re-established after
 WATCH_SLICE = 300
@@ -531,6 +540,56 @@ def wait(kube, params, clock=time.monotonic, wallclock=time.time):
     return state, recorder, pending, clock() - started, last_error
 
 
+def gather(kube, params):
+    """What gather_subset asks for, read after the cluster (after a wait, when there is one):
+    clusters (the names of every CephCluster of the namespace), storage_classes and
+    snapshot_classes (every one, as the API has them; snapshot_classes_served is false when the
+    API has no VolumeSnapshotClass kind), namespaces (names), toolbox (the name of the first
+    Running pod of the namespace that toolbox_selector selects, or None) and crush_map (``ceph
+    osd crush dump`` through that pod, or None without one)."""
+    subsets = set(params.get("gather_subset") or [])
+    namespace = params["namespace"]
+    result = {}
+    if "clusters" in subsets:
+        try:
+            items = kube.collection("CephCluster", namespace).list()[0]
+        except KubeApiError as exc:
+            if exc.status != 404:
+                raise
+            items = []
+        result["clusters"] = sorted(o["metadata"]["name"] for o in items)
+    if "storage_classes" in subsets:
+        result["storage_classes"] = kube.collection("StorageClass", None).list()[0]
+    if "snapshot_classes" in subsets:
+        try:
+            result["snapshot_classes"] = kube.collection("VolumeSnapshotClass", None).list()[0]
+            result["snapshot_classes_served"] = True
+        except KubeApiError as exc:
+            if exc.status != 404:
+                raise
+            result["snapshot_classes"], result["snapshot_classes_served"] = [], False
+    if "namespaces" in subsets:
+        result["namespaces"] = sorted(o["metadata"]["name"] for o in kube.collection("Namespace", None).list()[0])
+    if subsets & {"toolbox", "crush_map"}:
+        pods = kube.collection("Pod", namespace, label_selector=params.get("toolbox_selector") or None,
+                               field_selector="status.phase=Running").list()[0]
+        names = sorted(p["metadata"]["name"] for p in pods if not p["metadata"].get("deletionTimestamp"))
+        result["toolbox"] = names[0] if names else None
+    if "crush_map" in subsets:
+        result["crush_map"] = None
+        if result["toolbox"]:
+            rc, out, err = kube.exec_read(namespace, result["toolbox"], CRUSH_DUMP, timeout=CRUSH_TIMEOUT)
+            if rc != 0:
+                raise KubeApiError("%s in pod %s/%s exited %s: %s" % (" ".join(CRUSH_DUMP), namespace,
+                                                                     result["toolbox"], rc, err.strip()[-500:]))
+            try:
+                result["crush_map"] = json.loads(out)
+            except ValueError:
+                raise KubeApiError("%s in pod %s/%s: the answer is not JSON: %r"
+                                   % (" ".join(CRUSH_DUMP), namespace, result["toolbox"], out[:200]))
+    return result
+
+
 def run(kube, params, clock=time.monotonic, wallclock=time.time):
     """The module's result: the cluster now or after the wait. Raises RookWaitTimeout (with the
     result) when the wait ends unmet and wait_fail is set."""
@@ -540,6 +599,7 @@ def run(kube, params, clock=time.monotonic, wallclock=time.time):
         info = state.info()
         pending = unmet(info, wait_for, ceph_version)
         info.update({"ready": not pending, "unmet": pending, "events": [], "waited": 0.0, "changed": False})
+        info.update(gather(kube, params))
         return info
     state, recorder, pending, waited, last_error = wait(kube, params, clock, wallclock)
     info = state.info()
@@ -553,4 +613,5 @@ def run(kube, params, clock=time.monotonic, wallclock=time.time):
         if last_error:
             msg += " Last API error: %s" % last_error
         raise RookWaitTimeout(msg, info)
+    info.update(gather(kube, params))
     return info

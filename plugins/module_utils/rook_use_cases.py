@@ -535,6 +535,32 @@ def resource_problems(entries, existing=None):
     return problems
 
 
+def apply_results(entries, applied):
+    """One result per rendered resource, in the shape of a loop's results (``item``, ``changed``,
+    ``result``, ``failed``, ``msg``, ``diff``), from one kubernetes.core.k8s run that applied all of
+    their definitions in order with continue_on_error (it returns a single definition's result at
+    the top level, several under result.results). Nothing applied (the task skipped): []."""
+    entries = list(entries or [])
+    if not entries or not isinstance(applied, dict) or applied.get('skipped'):
+        return []
+    if len(entries) == 1:
+        each = [applied]
+    else:
+        each = (applied.get('result') or {}).get('results')
+        if not isinstance(each, list):
+            raise UseCaseError('the apply returned no list of results for %d resources: %s'
+                               % (len(entries), str(applied.get('msg') or applied)[:300]))
+    if len(each) != len(entries):
+        raise UseCaseError('the apply returned %d results for %d resources' % (len(each), len(entries)))
+    out = []
+    for entry, result in zip(entries, each):
+        error = result.get('error') or ({'msg': result.get('msg')} if result.get('failed') else None)
+        out.append({'item': entry, 'changed': bool(result.get('changed')) and not error,
+                    'result': result.get('result') or {}, 'failed': bool(error),
+                    'msg': (error or {}).get('msg') or '', 'diff': result.get('diff') or {}})
+    return out
+
+
 def to_wait_for(entries, applied=None):
     """The rendered resources (those with a phase to wait for, ``ready``) whose apply did not already
     show them settled. applied: the results of the role's apply loop (each with its ``item``, the

@@ -18,6 +18,10 @@ description:
   - With O(wait=true), waits until every O(wait_for) item holds by watching the API (a watch from the
     objects' resourceVersion, re-established when it expires), not by polling. The status transitions
     seen meanwhile are returned in RV(events). A C(CephCluster) that does not exist yet is waited for.
+  - With O(gather_subset), also reads what a declaration of pools, object stores or filesystems is checked
+    against, in the same module run and connection: the namespace's C(CephCluster) names, the
+    C(StorageClass)es and C(VolumeSnapshotClass)es, the namespaces, Rook's toolbox pod and the CRUSH map
+    through it.
   - Only reads. Applying manifests is M(kubernetes.core.k8s)'s job.
 author:
   - koor.ceph contributors (@koor-ceph)
@@ -78,6 +82,27 @@ options:
         C(until)/C(retries) and show progress between them.
     type: bool
     default: true
+  gather_subset:
+    description:
+      - What else to read, after the C(CephCluster) (after the wait, with O(wait=true)).
+      - V(clusters) - the names of every C(CephCluster) of O(namespace) (RV(clusters)).
+      - V(storage_classes) - every C(StorageClass) (RV(storage_classes)).
+      - V(snapshot_classes) - every C(VolumeSnapshotClass) (RV(snapshot_classes)); RV(snapshot_classes_served)
+        is V(false) when the API has no such kind (the CSI snapshot CRDs are not installed).
+      - V(namespaces) - the names of every namespace (RV(namespaces)).
+      - V(toolbox) - the first C(Running) pod of O(namespace) that O(toolbox_selector) selects (RV(toolbox)).
+      - V(crush_map) - C(ceph osd crush dump) run in that pod over the API's exec stream (RV(crush_map));
+        V(null) when no toolbox runs. A read: it changes nothing.
+    type: list
+    elements: str
+    choices: [clusters, storage_classes, snapshot_classes, namespaces, toolbox, crush_map]
+    default: []
+    version_added: 0.1.0
+  toolbox_selector:
+    description: The label selector of Rook's toolbox pod, for O(gather_subset=toolbox) and V(crush_map).
+    type: str
+    default: app=rook-ceph-tools
+    version_added: 0.1.0
 attributes:
   action_group:
     description: Use C(group/koor.ceph.rook) in C(module_defaults) to set the connection options.
@@ -123,6 +148,16 @@ EXAMPLES = r"""
     wait_for: [Ready, rolled_out]
     wait_ceph_version: "20.2.4"
     wait_timeout: 3600
+
+- name: Read what a pool declaration is checked against, in one module run
+  koor.ceph.rook_cluster_info:
+    namespace: rook-ceph
+    gather_subset: [clusters, storage_classes, snapshot_classes, crush_map]
+  register: rook
+
+- name: Show the CRUSH buckets the cluster has
+  ansible.builtin.debug:
+    msg: "{{ rook.crush_map.buckets | map(attribute='name') | list if rook.crush_map else 'no toolbox runs' }}"
 
 - name: Set the connection once for kubernetes.core and koor.ceph.rook
   module_defaults:
@@ -337,6 +372,43 @@ summary:
   returned: always
   type: str
   sample: rook-ceph Ready HEALTH_OK, ceph 20.2.4, 3 mon 2 mgr 3 osd, rook v1.20.6
+clusters:
+  description: The names of every C(CephCluster) of O(namespace) (none when Rook's CRDs are not applied).
+  returned: when O(gather_subset) holds V(clusters)
+  type: list
+  elements: str
+  sample: [rook-ceph]
+storage_classes:
+  description: Every C(StorageClass), as the API serves it.
+  returned: when O(gather_subset) holds V(storage_classes)
+  type: list
+  elements: dict
+snapshot_classes:
+  description: Every C(VolumeSnapshotClass), as the API serves it.
+  returned: when O(gather_subset) holds V(snapshot_classes)
+  type: list
+  elements: dict
+snapshot_classes_served:
+  description: Whether the API has the C(VolumeSnapshotClass) kind (C(snapshot.storage.k8s.io/v1)).
+  returned: when O(gather_subset) holds V(snapshot_classes)
+  type: bool
+  sample: true
+namespaces:
+  description: The names of every namespace.
+  returned: when O(gather_subset) holds V(namespaces)
+  type: list
+  elements: str
+toolbox:
+  description: The name of the toolbox pod found (the first C(Running) one, by name), or V(null).
+  returned: when O(gather_subset) holds V(toolbox) or V(crush_map)
+  type: str
+  sample: rook-ceph-tools-5d8f7c9b4-x2k8q
+crush_map:
+  description:
+    - The CRUSH map (C(ceph osd crush dump)) read through the toolbox, or V(null) when no toolbox runs.
+  returned: when O(gather_subset) holds V(crush_map)
+  type: dict
+  sample: {devices: [{id: 0, name: osd.0, class: hdd}], buckets: [{id: -1, name: default, type_name: root}]}
 """
 
 import copy

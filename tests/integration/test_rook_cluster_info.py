@@ -180,6 +180,41 @@ def test_deployments_and_their_labels(rook, rook_cluster):
     assert result["versions"]["overall"] == cr["status"]["ceph"]["versions"]["overall"]
 
 
+def test_gather_subset_reads_what_kubectl_and_the_toolbox_see(rook, rook_cluster):
+    result = info(rook, gather_subset=["clusters", "storage_classes", "snapshot_classes", "namespaces", "crush_map"])
+    assert result["_rc"] == 0 and not result["changed"], result.get("msg")
+    assert result["clusters"] == sorted(c["metadata"]["name"] for c in rook.items("cephcluster"))
+    classes = json.loads(rook.kubectl("get", "storageclass", "-o", "json").stdout)["items"]
+    assert sorted(c["metadata"]["name"] for c in result["storage_classes"]) == sorted(
+        c["metadata"]["name"] for c in classes)
+    assert [c.get("provisioner") for c in sorted(result["storage_classes"], key=lambda c: c["metadata"]["name"])] \
+        == [c.get("provisioner") for c in sorted(classes, key=lambda c: c["metadata"]["name"])]
+    snapshots = rook.kubectl("get", "volumesnapshotclass", "-o", "json", check=False)
+    assert result["snapshot_classes_served"] is (snapshots.returncode == 0)
+    if snapshots.returncode == 0:
+        assert sorted(c["metadata"]["name"] for c in result["snapshot_classes"]) == sorted(
+            c["metadata"]["name"] for c in json.loads(snapshots.stdout)["items"])
+    assert result["namespaces"] == sorted(
+        n["metadata"]["name"] for n in json.loads(rook.kubectl("get", "namespace", "-o", "json").stdout)["items"])
+    toolbox = [p["metadata"]["name"] for p in rook.items("pod", selector="app=rook-ceph-tools")
+               if p["status"].get("phase") == "Running"]
+    assert result["toolbox"] in toolbox
+    # the CRUSH map through the API's exec stream is the toolbox's own
+    crush = rook.ceph("osd", "crush", "dump")
+    assert result["crush_map"]["buckets"] == crush["buckets"] and result["crush_map"]["rules"] == crush["rules"]
+    assert result["crush_map"]["devices"] == crush["devices"] and len(crush["devices"]) >= 3
+    # nothing gathered that was not asked for
+    plain = info(rook)
+    assert not {"clusters", "storage_classes", "toolbox", "crush_map"} & set(plain)
+
+
+def test_gather_subset_without_a_toolbox_or_a_cluster(rook, rook_cluster):
+    result = info(rook, gather_subset=["crush_map"], toolbox_selector="app=no-such-toolbox")
+    assert result["_rc"] == 0 and result["toolbox"] is None and result["crush_map"] is None
+    result = info(rook, namespace="default", gather_subset=["clusters", "toolbox"])
+    assert result["_rc"] == 0 and result["exists"] is False and result["clusters"] == [] and result["toolbox"] is None
+
+
 def test_wait_for_rolled_out_times_out_then_sees_the_daemon_become_available(rook, rook_cluster):
     dep = "rook-ceph-mgr-b"
     # its new pod stays Pending (no kubelet runs it): the Deployment is not available

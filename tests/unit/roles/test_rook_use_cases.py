@@ -16,9 +16,11 @@ import os
 import pytest
 import yaml
 
+from ansible.errors import AnsibleFilterError
+
 from ansible_collections.koor.ceph.plugins.module_utils import rook_use_cases as rook_use_cases_utils
 from ansible_collections.koor.ceph.plugins.filter.rook_use_cases import (
-    FilterModule, rook_resource_problems, rook_resources_to_wait_for, rook_use_case_items, rook_use_case_problems)
+    FilterModule, rook_apply_results, rook_resource_problems, rook_resources_to_wait_for, rook_use_case_items, rook_use_case_problems)
 
 from ansible_collections.koor.ceph.tests.unit.roles.rook_render import build_crd_validators, example_docs, render, role_defaults, role_variables, validate
 
@@ -292,6 +294,49 @@ def test_filters_registered():
     assert filters['rook_use_case_problems'] is rook_use_case_problems
     assert filters['rook_resource_problems'] is rook_resource_problems
     assert filters['rook_resources_to_wait_for'] is rook_resources_to_wait_for
+    assert filters['rook_apply_results'] is rook_apply_results
+
+
+def _applied_entry(kind, name, ready='Ready'):
+    return {'definition': {'apiVersion': 'ceph.rook.io/v1', 'kind': kind,
+                           'metadata': {'name': name, 'namespace': NS}}, 'ready': ready, 'state': 'present'}
+
+
+def test_apply_results_of_several_definitions_pair_with_their_resources():
+    # kubernetes.core.k8s with a list of definitions and continue_on_error: results under result.results, in order
+    entries = [_applied_entry('CephBlockPool', 'a'), _applied_entry('CephBlockPool', 'b'), _applied_entry('StorageClass', 'c', '')]
+    pool_a = {'apiVersion': 'ceph.rook.io/v1', 'kind': 'CephBlockPool', 'metadata': {'name': 'a', 'namespace': NS, 'generation': 1}, 'status': {'phase': 'Ready'}}
+    applied = {'changed': True, 'result': {'results': [
+        {'changed': False, 'result': pool_a},
+        {'changed': False, 'result': {}, 'error': {'msg': 'Failed to apply object: admission webhook refused',
+                                                     'reason': 'Unprocessable Entity'}},
+        {'changed': True, 'result': {'kind': 'StorageClass', 'metadata': {'name': 'c'}}, 'diff': {'after': {}}},
+    ]}}
+    out = rook_apply_results(entries, applied)
+    assert [r['item'] for r in out] == entries
+    assert [(r['changed'], r['failed']) for r in out] == [(False, False), (False, True), (True, False)]
+    assert out[0]['result'] == pool_a and out[1]['msg'] == 'Failed to apply object: admission webhook refused'
+    assert out[2]['diff'] == {'after': {}} and out[0]['msg'] == ''
+    # what reads a loop's results reads these alike: the settled pool is not waited for, the failed one is
+    assert rook_resources_to_wait_for(entries, out) == [entries[1]]
+
+
+def test_apply_results_of_one_definition_and_of_a_skipped_apply():
+    entry = _applied_entry('CephFilesystem', 'fs')
+    obj = {'kind': 'CephFilesystem', 'metadata': {'name': 'fs'}, 'status': {'phase': 'Ready'}}
+    assert rook_apply_results([entry], {'changed': True, 'result': obj}) == [
+        {'item': entry, 'changed': True, 'result': obj, 'failed': False, 'msg': '', 'diff': {}}]
+    refused = rook_apply_results([entry], {'changed': False, 'result': {}, 'error': {'msg': 'forbidden'}})
+    assert refused[0]['failed'] and refused[0]['msg'] == 'forbidden' and not refused[0]['changed']
+    assert rook_apply_results([entry], {'skipped': True, 'changed': False}) == []
+    assert rook_apply_results([], {'changed': False}) == []
+
+
+def test_apply_results_that_do_not_match_the_resources_are_an_error():
+    with pytest.raises(AnsibleFilterError, match='2 results for 3 resources'):
+        rook_apply_results([_applied_entry('CephBlockPool', n) for n in 'abc'], {'result': {'results': [{}, {}]}})
+    with pytest.raises(AnsibleFilterError, match='no list of results for 2 resources'):
+        rook_apply_results([_applied_entry('CephBlockPool', n) for n in 'ab'], {'result': {'kind': 'CephBlockPool'}})
 
 
 def test_items_merge_over_their_profile_key_by_key():

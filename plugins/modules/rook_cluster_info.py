@@ -19,9 +19,9 @@ description:
     objects' resourceVersion, re-established when it expires), not by polling. The status transitions
     seen meanwhile are returned in RV(events). A C(CephCluster) that does not exist yet is waited for.
   - With O(gather_subset), also reads what a declaration of pools, object stores or filesystems is checked
-    against, in the same module run and connection: the namespace's C(CephCluster) names, the
+    against, in the same module run and connection (the namespace's C(CephCluster) names, the
     C(StorageClass)es and C(VolumeSnapshotClass)es, the namespaces, Rook's toolbox pod and the CRUSH map
-    through it.
+    through it).
   - Only reads. Applying manifests is M(kubernetes.core.k8s)'s job.
 author:
   - koor.ceph contributors (@koor-ceph)
@@ -92,7 +92,7 @@ options:
       - V(namespaces) - the names of every namespace (RV(namespaces)).
       - V(toolbox) - the first C(Running) pod of O(namespace) that O(toolbox_selector) selects (RV(toolbox)).
       - V(crush_map) - C(ceph osd crush dump) run in that pod over the API's exec stream (RV(crush_map));
-        V(null) when no toolbox runs. A read: it changes nothing.
+        V(null) when no toolbox runs. A read, it changes nothing.
     type: list
     elements: str
     choices: [clusters, storage_classes, snapshot_classes, namespaces, toolbox, crush_map]

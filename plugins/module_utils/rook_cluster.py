@@ -580,8 +580,8 @@ def gather(kube, params):
         if result["toolbox"]:
             rc, out, err = kube.exec_read(namespace, result["toolbox"], CRUSH_DUMP, timeout=CRUSH_TIMEOUT)
             if rc != 0:
-                raise KubeApiError("%s in pod %s/%s exited %s: %s" % (" ".join(CRUSH_DUMP), namespace,
-                                                                     result["toolbox"], rc, err.strip()[-500:]))
+                raise KubeApiError("%s in pod %s/%s exited %s: %s"
+                                   % (" ".join(CRUSH_DUMP), namespace, result["toolbox"], rc, err.strip()[-500:]))
             try:
                 result["crush_map"] = json.loads(out)
             except ValueError:

@@ -305,11 +305,12 @@ def _applied_entry(kind, name, ready='Ready'):
 def test_apply_results_of_several_definitions_pair_with_their_resources():
     # kubernetes.core.k8s with a list of definitions and continue_on_error: results under result.results, in order
     entries = [_applied_entry('CephBlockPool', 'a'), _applied_entry('CephBlockPool', 'b'), _applied_entry('StorageClass', 'c', '')]
-    pool_a = {'apiVersion': 'ceph.rook.io/v1', 'kind': 'CephBlockPool', 'metadata': {'name': 'a', 'namespace': NS, 'generation': 1}, 'status': {'phase': 'Ready'}}
+    pool_a = {'apiVersion': 'ceph.rook.io/v1', 'kind': 'CephBlockPool',
+              'metadata': {'name': 'a', 'namespace': NS, 'generation': 1}, 'status': {'phase': 'Ready'}}
     applied = {'changed': True, 'result': {'results': [
         {'changed': False, 'result': pool_a},
-        {'changed': False, 'result': {}, 'error': {'msg': 'Failed to apply object: admission webhook refused',
-                                                     'reason': 'Unprocessable Entity'}},
+        {'changed': False, 'result': {},
+         'error': {'msg': 'Failed to apply object: admission webhook refused', 'reason': 'Unprocessable Entity'}},
         {'changed': True, 'result': {'kind': 'StorageClass', 'metadata': {'name': 'c'}}, 'diff': {'after': {}}},
     ]}}
     out = rook_apply_results(entries, applied)

@@ -359,13 +359,32 @@ def rook_storage_nodes_in_use(nodes, disks_by_node, cluster_fsid=None, current_n
     return out
 
 
-def rook_storage_problems(nodes, disks_by_node, cluster_fsid=None):
+HOSTNAME_LABEL = 'kubernetes.io/hostname'
+
+
+def _kube_node_names(kube_nodes):
+    """{name a storage node may use: the Node's name}: its kubernetes.io/hostname label (the node's name
+    when it has none) and its name, as Rook matches them (pkg/operator/k8sutil/node.go)."""
+    names = {}
+    for obj in kube_nodes:
+        meta = (obj or {}).get('metadata') or {}
+        if not meta.get('name'):
+            continue
+        names[meta['name']] = meta['name']
+        names[(meta.get('labels') or {}).get(HOSTNAME_LABEL) or meta['name']] = meta['name']
+    return names
+
+
+def rook_storage_problems(nodes, disks_by_node, cluster_fsid=None, kube_nodes=None):
     """Every device named in a CephCluster's storage.nodes that disk discovery did not find on that node, or
     found ineligible (a device that holds an OSD of the cluster ``cluster_fsid`` is fine).
-    ``disks_by_node``: {node name: disk_info disks}; nodes without facts are not checked."""
+    ``disks_by_node``: {node name: disk_info disks}; nodes without facts are not checked.
+    ``kube_nodes``: the cluster's Node objects: a storage node that matches none (by the kubernetes.io/hostname
+    label or the name) is a problem, as Rook skips it without an error and makes no OSD on it."""
     if not isinstance(nodes, list):
         raise _fail('rook_storage_problems', 'storage.nodes must be a list, not %s' % type(nodes).__name__)
     disks_by_node = disks_by_node or {}
+    known = _kube_node_names(kube_nodes) if kube_nodes is not None else None
     problems, seen = [], set()
     for node in nodes:
         if not isinstance(node, dict) or not node.get('name'):
@@ -375,6 +394,11 @@ def rook_storage_problems(nodes, disks_by_node, cluster_fsid=None):
         if name in seen:
             problems.append('storage.nodes: node %s is listed twice' % name)
         seen.add(name)
+        if known is not None and name not in known:
+            problems.append('storage node %s matches no Kubernetes Node by its %s label or name (the Nodes: %s): Rook '
+                            'skips such a node without an error and makes no OSD on it; set disk_prep_node_name on that '
+                            'storage host to its Node\'s %s label, or correct the name'
+                            % (name, HOSTNAME_LABEL, ', '.join(sorted(set(known.values()))) or 'none', HOSTNAME_LABEL))
         disks = disks_by_node.get(name)
         for device in node.get('devices') or []:
             dev = device.get('name') if isinstance(device, dict) else None

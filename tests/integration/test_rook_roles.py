@@ -137,6 +137,17 @@ def test_device_disk_prep_did_not_find_fails_in_preflight(roles_lab):
     assert roles_lab.cephclusters() == []
 
 
+def test_storage_node_that_matches_no_kubernetes_node_fails_in_preflight(roles_lab):
+    # Rook skips it without an error (0 OSDs there, a wait that never ends): refused before anything is applied
+    node = sorted(roles_lab.nodes)[0]
+    result = roles_lab.play(rook_cluster_storage_from="custom", rook_cluster_storage={
+        "nodes": [{"name": node + "-renamed", "devices": [{"name": roles_lab.disks(node)[0][5:]}]}]})
+    assert_failed_with(result, "storage node %s-renamed matches no Kubernetes Node by its kubernetes.io/hostname label"
+                               " or name" % node)
+    assert node in " ".join(result[1].split()).split("matches no Kubernetes Node")[1][:300]
+    assert roles_lab.cephclusters() == []
+
+
 def test_ineligible_device_fails_in_preflight(roles_lab):
     node = sorted(roles_lab.nodes)[1]
     small = roles_lab.disks(node)[2]  # the 1G disk
@@ -145,6 +156,15 @@ def test_ineligible_device_fails_in_preflight(roles_lab):
                             rook_cluster_storage={"nodes": [{"name": node, "devices": [{"name": small[5:]}]}]})
     assert_failed_with(result, "node %s: device %s is not eligible for an OSD (is too small" % (node, small[5:]))
     assert roles_lab.cephclusters() == []
+
+
+def test_cleanup_confirmation_is_refused_in_preflight(roles_lab):
+    # Rook orchestrates nothing while spec.cleanupPolicy.confirmation is set: the role never sets it
+    for variables in ({"rook_cluster_cleanup_confirmation": "yes-really-destroy-data"},
+                      {"rook_cluster_spec": {"cleanupPolicy": {"confirmation": "yes-really-destroy-data"}}}):
+        result = roles_lab.play(**variables)
+        assert_failed_with(result, "while spec.cleanupPolicy.confirmation is set Rook stops orchestrating the cluster")
+        assert roles_lab.cephclusters() == []
 
 
 def test_cluster_ready_with_three_osds_one_per_host(roles_lab):
@@ -192,6 +212,25 @@ def test_bad_input_on_a_running_cluster_changes_nothing(roles_lab):
     after = roles_lab.get("cephcluster", "rook-ceph")
     assert after["metadata"]["generation"] == before["metadata"]["generation"]
     assert after["spec"] == before["spec"]
+
+
+def test_a_cluster_being_torn_down_is_refused_and_left_alone(roles_lab):
+    roles_lab.kubectl("-n", NS, "patch", "cephcluster", "rook-ceph", "--type", "merge", "-p",
+                      json.dumps({"spec": {"cleanupPolicy": {"confirmation": "yes-really-destroy-data"}}}))
+    try:
+        before = roles_lab.get("cephcluster", "rook-ceph")
+        result = roles_lab.play()
+        assert_failed_with(result, "Rook orchestrates nothing while it is set (a teardown begun?)")
+        assert "/spec/cleanupPolicy/confirmation" in result[1]
+        after = roles_lab.get("cephcluster", "rook-ceph")
+        assert after["metadata"]["generation"] == before["metadata"]["generation"] and after["spec"] == before["spec"]
+    finally:
+        roles_lab.kubectl("-n", NS, "patch", "cephcluster", "rook-ceph", "--type", "json", "-p",
+                          json.dumps([{"op": "remove", "path": "/spec/cleanupPolicy/confirmation"}]))
+    # and without it the role runs again, changing nothing
+    rc, output, recap = roles_lab.play()
+    assert rc == 0, output[-5000:]
+    assert all(counts["changed"] == 0 and counts["failed"] == 0 for counts in recap.values()), recap
 
 
 def test_operator_from_a_mirror_url_finds_nothing_to_change(roles_lab):

@@ -113,3 +113,38 @@ def test_operator_image_change_rolls_the_rook_version_labels(rook, rook_cluster)
                      "rook-ceph-operator=docker.io/rook/ceph:v1.20.6")
     rook.wait("cephcluster", "rook-ceph", lambda o: {lb["rook-version"] for lb in rook.labels().values()}
               == {"v1.20.6"}, 60, "back on v1.20.6 labels")
+
+
+def test_cleanup_confirmation_stops_orchestration_as_rook_does(rook, rook_cluster):
+    # Rook's reconcileCephCluster returns at once while spec.cleanupPolicy.confirmation is set
+    # (pkg/operator/ceph/cluster/controller.go): a spec change is not reconciled, observedGeneration stays.
+    rook.wait("cephcluster", "rook-ceph", lambda o: o["status"].get("observedGeneration") == o["metadata"]["generation"],
+              60, "reconciled")
+    rook.patch("cephcluster", "rook-ceph", {"spec": {"cleanupPolicy": {"confirmation": "yes-really-destroy-data"}}})
+    try:
+        frozen = rook.get("cephcluster", "rook-ceph")
+        rook.patch("cephcluster", "rook-ceph", {"spec": {"healthCheck": {"daemonHealth": {"status": {"interval": "61s"}}}}})
+        changed = rook.get("cephcluster", "rook-ceph")
+        assert changed["metadata"]["generation"] == frozen["metadata"]["generation"] + 1
+        time.sleep(12)  # the simulator reconciles every 2 s
+        still = rook.get("cephcluster", "rook-ceph")
+        assert still["status"].get("observedGeneration") < still["metadata"]["generation"], still["status"]
+        assert "because its cleanup policy is set" in rook.log_tail(200)
+    finally:
+        rook.kubectl("-n", NS, "patch", "cephcluster", "rook-ceph", "--type", "json", "-p", json.dumps(
+            [{"op": "replace", "path": "/spec/cleanupPolicy/confirmation", "value": ""},
+             {"op": "replace", "path": "/spec/healthCheck/daemonHealth/status/interval", "value": "60s"}]), check=False)
+    # without the confirmation Rook reconciles again
+    rook.wait("cephcluster", "rook-ceph", lambda o: o["status"].get("observedGeneration") == o["metadata"]["generation"]
+              and o["status"].get("phase") == "Ready", 90, "reconciled again")
+
+
+def test_a_node_per_lab_node_labelled_as_a_kubelet_labels_it(rook):
+    nodes = {n["metadata"]["name"]: n for n in json.loads(rook.kubectl("get", "nodes", "-o", "json").stdout)["items"]}
+    for lab_node in rook.nodes():
+        node = nodes[lab_node["name"]]
+        assert node["metadata"]["labels"]["kubernetes.io/hostname"] == lab_node["name"]
+        assert node["metadata"]["labels"]["kubernetes.io/os"] == "linux"
+        assert [c["status"] for c in node["status"]["conditions"] if c["type"] == "Ready"] == ["True"]
+        assert {"type": "InternalIP", "address": lab_node["address"]} in node["status"]["addresses"]
+        assert node["status"]["nodeInfo"]["kubeletVersion"]

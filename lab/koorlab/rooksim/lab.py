@@ -90,6 +90,35 @@ def stop_operator(lab):
         os.unlink(_pid_path(lab))
 
 
+def wait_nodes_registered(lab, url, timeout=30):
+    """Until the simulator has registered a Node for every lab node (what the kubelets do before a
+    cluster is usable): roles read the Nodes to match storage hosts against."""
+    import ssl  # pylint: disable=import-outside-toplevel
+    import urllib.error  # pylint: disable=import-outside-toplevel
+    import urllib.request  # pylint: disable=import-outside-toplevel
+    from ..kube import cli as kube  # pylint: disable=import-outside-toplevel
+    directory = kube.kube_dir(lab)
+    with open(os.path.join(directory, "token"), encoding="utf-8") as handle:
+        token = handle.read().strip()
+    context = ssl.create_default_context(cafile=os.path.join(directory, "ca.pem"))
+    wanted = {n["name"] for n in (nodes.load_state(lab) or {}).get("nodes", {}).values()}
+    deadline, have = time.monotonic() + timeout, set()
+    while time.monotonic() < deadline:
+        request = urllib.request.Request(url + "/api/v1/nodes", headers={"Authorization": "Bearer " + token})
+        try:
+            with urllib.request.urlopen(request, timeout=5, context=context) as resp:
+                have = {n["metadata"]["name"] for n in json.load(resp).get("items", [])}
+        except (urllib.error.URLError, OSError, ValueError):
+            pass
+        if wanted <= have:
+            return
+        if not operator_pid(lab):
+            break
+        time.sleep(0.2)
+    raise LabError("the Rook simulator of lab %r did not register the Nodes %s within %ss: see %s"
+                   % (lab, ", ".join(sorted(wanted - have)), timeout, os.path.join(LAB_HOME, lab, "rooksim.log")))
+
+
 def up(lab, count=None, disks=None):
     """Nodes, the lab Kubernetes API and the simulator. Returns what env() returns."""
     from ..kube import cli as kube  # pylint: disable=import-outside-toplevel
@@ -99,6 +128,7 @@ def up(lab, count=None, disks=None):
     nodes.up(lab, count, disks or (DEFAULT_DISKS if count else None))
     info = kube.up(lab)
     start_operator(lab, info["kubeconfig"])
+    wait_nodes_registered(lab, info["url"])
     write_inventory(lab, info["kubeconfig"])
     log("Rook lab %r up in %.1fs: apply Rook's manifests with KUBECONFIG=%s" % (lab, time.monotonic() - started,
                                                                                 kubeconfig_copy(lab)))

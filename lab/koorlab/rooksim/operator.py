@@ -23,6 +23,7 @@ import re
 import sys
 import time
 import traceback
+import uuid
 
 from ..util import LabError, log, wait_for
 from . import ceph as cephlib
@@ -42,6 +43,8 @@ KINDS = {  # plural: finalizer
 }
 OBC_FINALIZER = "ceph.rook.io/bucket"  # Rook's lib-bucket-provisioner finalizer
 HEALTH_PERIOD = 10
+# spec.cleanupPolicy.confirmation that lets a deletion wipe the hosts (Rook's DeleteDataDirOnHostsConfirmation)
+CLEANUP_CONFIRMATION = "yes-really-destroy-data"
 
 
 def now():
@@ -50,6 +53,15 @@ def now():
 
 def b64(text):
     return base64.b64encode(text.encode()).decode()
+
+
+def node_info(name):
+    """A Node's status.nodeInfo as a kubelet reports it (every field the API's schema requires)."""
+    uid = str(uuid.uuid5(uuid.NAMESPACE_DNS, name + ".lab.koor.io"))
+    return {"machineID": uid.replace("-", ""), "systemUUID": uid, "bootID": uid, "kernelVersion": os.uname().release,
+            "osImage": "Debian GNU/Linux (koor lab node)", "containerRuntimeVersion": "lab://none",
+            "kubeletVersion": "v1.32.0-lab", "kubeProxyVersion": "v1.32.0-lab", "operatingSystem": "linux",
+            "architecture": "amd64"}
 
 
 class Kube:
@@ -94,6 +106,16 @@ class Kube:
             if exc.status != 404:
                 raise
         return None
+
+    # nodes (what the kubelets register)
+    def list_nodes(self):
+        return json.loads(self.core.list_node(_preload_content=False).data)["items"]
+
+    def create_node(self, body):
+        return self.core.create_node(body)
+
+    def patch_node_status(self, name, status):
+        return self.core.patch_node_status(name, {"status": status})
 
     # workloads and config
     def list_deployments(self, namespace, selector):
@@ -230,9 +252,11 @@ class Operator:
         self.ceph = cephlib.CephCluster(lab)
         self.rook_version = None
         self.cluster = None  # the CephCluster resource being served
+        self._frozen = None  # (uid, generation) last logged as not orchestrated (cleanup confirmation set)
         self.last_health = 0
         self.ready = False
         self.refused = {}  # (node, device): why Rook would not make an OSD on it
+        self._unmatched = set()  # storage node names logged as matching no Node
         self.external_checked = {}  # external CephCluster uid: when its health was last read
 
     # --- helpers ---------------------------------------------------------------------------
@@ -292,7 +316,49 @@ class Operator:
                 log("rooksim: reconcile failed:\n%s" % traceback.format_exc())
             time.sleep(interval)
 
+    def ensure_nodes(self):
+        """One Node per lab node, as its kubelet registers it: named after the host, labelled
+        kubernetes.io/hostname (what Rook matches storage.nodes against, pkg/operator/k8sutil/node.go),
+        kubernetes.io/os and arch (and their beta. forms), Ready while the node runs (Unknown when it is
+        stopped, as when a kubelet stops posting its status)."""
+        have = {n["metadata"]["name"]: n for n in self.kube.list_nodes()}
+        for node in self.ceph.nodes():
+            ready = {"type": "Ready", "status": "True", "reason": "KubeletReady",
+                     "message": "kubelet is posting ready status (lab node)"} if node.running else \
+                {"type": "Ready", "status": "Unknown", "reason": "NodeStatusUnknown",
+                 "message": "Kubelet stopped posting node status (lab node stopped)."}
+            if node.name not in have:
+                labels = {"kubernetes.io/hostname": node.name, "kubernetes.io/os": "linux",
+                          "kubernetes.io/arch": "amd64", "beta.kubernetes.io/os": "linux",
+                          "beta.kubernetes.io/arch": "amd64"}
+                self.kube.create_node({"apiVersion": "v1", "kind": "Node",
+                                       "metadata": {"name": node.name, "labels": labels}})
+                log("rooksim: registered Node %s" % node.name)
+            elif [c for c in (have[node.name].get("status") or {}).get("conditions") or []
+                  if c.get("type") == "Ready" and c.get("status") == ready["status"]]:
+                continue
+            self.kube.patch_node_status(node.name, {
+                "conditions": [ready],
+                "addresses": [{"type": "InternalIP", "address": node.address}, {"type": "Hostname", "address": node.name}],
+                "nodeInfo": node_info(node.name)})
+
+    def storage_kube_nodes(self):
+        """{lab node name: Node} of the Nodes Rook would place OSDs on: matched by their
+        kubernetes.io/hostname label (or name), schedulable and Ready (k8sutil.GetValidNodes)."""
+        valid = {}
+        for obj in self.kube.list_nodes():
+            meta = obj["metadata"]
+            hostname = (meta.get("labels") or {}).get("kubernetes.io/hostname") or meta["name"]
+            ready = any(c.get("type") == "Ready" and c.get("status") == "True"
+                        for c in (obj.get("status") or {}).get("conditions") or [])
+            if (obj.get("spec") or {}).get("unschedulable") or not ready:
+                continue
+            valid[hostname] = obj
+            valid.setdefault(meta["name"], obj)
+        return valid
+
     def reconcile_all(self):
+        self.ensure_nodes()
         operators = self.kube.operator_deployments()
         if not operators:
             return
@@ -353,6 +419,17 @@ class Operator:
             self.delete_cluster(cr)
             return
         self._ensure_finalizer(cr, plural, finalizer)
+        if (spec.get("cleanupPolicy") or {}).get("confirmation") == CLEANUP_CONFIRMATION:
+            # Rook's reconcileCephCluster returns at once while the cleanup policy is set
+            # (pkg/operator/ceph/cluster/controller.go; predicate.go does not even reload on a spec
+            # change): nothing is orchestrated and the status is left as it is, observedGeneration too.
+            frozen = (cr["metadata"]["uid"], cr["metadata"].get("generation"))
+            if self._frozen != frozen:
+                log("rooksim: skipping orchestration for cluster object %s in namespace %s because its cleanup "
+                    "policy is set" % (cr["metadata"]["name"], cr["metadata"]["namespace"]))
+                self._frozen = frozen
+            return
+        self._frozen = None
         try:
             version, suite = cephlib.suite_for_image((spec.get("cephVersion") or {}).get("image", ""))
         except LabError as exc:
@@ -413,16 +490,28 @@ class Operator:
         """[(node, device path)] that spec.storage names on the lab's nodes."""
         storage = cr["spec"].get("storage") or {}
         lab_nodes = {n.name: n for n in self.ceph.nodes() if n.running}
+        kube_nodes = self.storage_kube_nodes()
         wanted = []
         if storage.get("useAllNodes", False) or not storage.get("nodes"):
-            entries = [{"name": name} for name in sorted(lab_nodes)] if storage.get("useAllNodes", False) else []
+            entries = [{"name": name} for name in sorted(lab_nodes) if name in kube_nodes] \
+                if storage.get("useAllNodes", False) else []
         else:
             entries = storage.get("nodes") or []
         for entry in entries:
-            node = lab_nodes.get(entry.get("name"))
-            if node is None:
-                log("rooksim: storage node %r is not a lab node" % entry.get("name"))
+            kube_node = kube_nodes.get(entry.get("name"))
+            if kube_node is None:
+                # Rook: only a warning in its log, and no OSD on that node (k8sutil.GetKubernetesNodesMatchingRookNodes)
+                if entry.get("name") not in self._unmatched:
+                    log("rooksim: failed to find matching kubernetes node for %r. Check the CephCluster's config and "
+                        "confirm each 'name' field in spec.storage.nodes matches their 'kubernetes.io/hostname' label"
+                        % entry.get("name"))
+                    self._unmatched.add(entry.get("name"))
                 continue
+            hostname = (kube_node["metadata"].get("labels") or {}).get("kubernetes.io/hostname") or \
+                kube_node["metadata"]["name"]
+            node = lab_nodes.get(hostname)
+            if node is None:
+                continue  # a Node that is no lab storage host (the API's own lab-node): its prepare job finds no disk
             devices = entry.get("devices") if "devices" in entry else storage.get("devices") if not storage.get(
                 "useAllNodes") else None
             use_all = entry.get("useAllDevices", storage.get("useAllDevices", False))
@@ -696,7 +785,7 @@ class Operator:
             self._blocked(cr, "cephclusters", "ObjectHasDependents", message, {"phase": "Deleting"})
             return
         spec = cr.get("spec") or {}
-        confirmed = (spec.get("cleanupPolicy") or {}).get("confirmation") == "yes-really-destroy-data"
+        confirmed = (spec.get("cleanupPolicy") or {}).get("confirmation") == CLEANUP_CONFIRMATION
         log("rooksim: deleting the cluster (cleanupPolicy %s)" % ("wipes the disks" if confirmed else "keeps data"))
         for dep in self.kube.list_deployments(ns, "rook_cluster=%s" % ns):
             self.kube.delete_deployment(ns, dep["metadata"]["name"])

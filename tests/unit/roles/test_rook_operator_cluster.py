@@ -118,7 +118,6 @@ CLUSTER_CASES = {
         rook_cluster_placement={'all': {'tolerations': [{'key': 'storage', 'operator': 'Exists'}]}},
         rook_cluster_monitoring_enabled=True, rook_cluster_monitoring={'metricsDisabled': False},
         rook_cluster_dashboard_ssl=False, rook_cluster_dashboard={'port': 8443},
-        rook_cluster_cleanup_confirmation='yes-really-destroy-data',
         rook_cluster_cleanup_policy={'sanitizeDisks': {'method': 'quick', 'dataSource': 'zero', 'iteration': 1}},
         rook_cluster_health_check={'daemonHealth': {'mon': {'interval': '45s'}}},
         rook_cluster_disruption_management={'managePodBudgets': False},
@@ -151,7 +150,7 @@ def test_cephcluster_defaults_take_the_disk_prep_output():
         {'name': 'node1', 'devices': [{'name': 'loop0'}, {'name': 'loop1'}]},
         {'name': 'node2', 'devices': [{'name': 'loop3'}, {'name': 'loop4'}]},
         {'name': 'node3', 'devices': [{'name': 'loop6'}, {'name': 'loop7'}]}]}
-    assert spec['cleanupPolicy'] == {'confirmation': ''}
+    assert 'cleanupPolicy' not in spec, 'no confirmation is declared: Rook orchestrates nothing while one is set'
     assert spec['network'] == {'connections': {'encryption': {'enabled': False}, 'compression': {'enabled': False},
                                                'requireMsgr2': False}}
     assert 'resources' not in spec and 'placement' not in spec and 'healthCheck' not in spec
@@ -167,7 +166,7 @@ def test_cephcluster_options_land_where_rook_reads_them():
     assert spec['network']['addressRanges'] == {'public': ['10.0.0.0/24']}
     assert spec['storage'] == {'useAllNodes': True, 'useAllDevices': True, 'deviceFilter': '^sd[b-d]$',
                                'config': {'encryptedDevice': 'true'}}
-    assert spec['cleanupPolicy']['confirmation'] == 'yes-really-destroy-data'
+    assert spec['cleanupPolicy'] == {'sanitizeDisks': {'method': 'quick', 'dataSource': 'zero', 'iteration': 1}}
     assert spec['cephConfig'] == {'global': {'osd_pool_default_size': '3'}}
     assert spec['dashboard'] == {'enabled': True, 'ssl': False, 'port': 8443}
     assert spec['monitoring'] == {'enabled': True, 'metricsDisabled': False}

@@ -313,6 +313,22 @@ def test_storage_problems():
     assert 'node n1: device sdb is not eligible' in rook_storage_problems(nodes[:1], DISKS)[0]
 
 
+def test_storage_problems_name_a_storage_node_that_matches_no_kubernetes_node():
+    # Rook matches storage.nodes[].name against each Node's kubernetes.io/hostname label or its name
+    # (pkg/operator/k8sutil/node.go) and skips the others without an error
+    kube_nodes = [{'metadata': {'name': 'worker-1.example.com', 'labels': {'kubernetes.io/hostname': 'worker-1'}}},
+                  {'metadata': {'name': 'n2', 'labels': {}}}]
+    nodes = [{'name': 'worker-1'}, {'name': 'worker-1.example.com'}, {'name': 'n2'}, {'name': 'storage-7'}]
+    problems = rook_storage_problems(nodes, {}, kube_nodes=kube_nodes)
+    assert problems == [
+        'storage node storage-7 matches no Kubernetes Node by its kubernetes.io/hostname label or name (the Nodes: n2, '
+        'worker-1.example.com): Rook skips such a node without an error and makes no OSD on it; set disk_prep_node_name '
+        "on that storage host to its Node's kubernetes.io/hostname label, or correct the name"]
+    # without the Nodes nothing is said about them; with none every node is named
+    assert rook_storage_problems(nodes, {}) == []
+    assert len(rook_storage_problems(nodes, {}, kube_nodes=[])) == 4
+
+
 def test_storage_nodes_in_use():
     current = [{'name': 'n1', 'config': {'osdsPerDevice': '1'}, 'devices': [{'name': 'sdb', 'config': {'deviceClass': 'hdd'}}]}]
     assert rook_storage_nodes_in_use([{'name': 'n1', 'devices': [{'name': 'sdc'}]}], DISKS, 'f1', current) == [

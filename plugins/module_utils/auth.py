@@ -20,14 +20,12 @@ import re
 import struct
 
 from ansible_collections.koor.ceph.plugins.module_utils.errors import CephInputError
-from ansible_collections.koor.ceph.plugins.module_utils.resources import Resource, Write
+from ansible_collections.koor.ceph.plugins.module_utils.resources import MASK, MASK_NEW, Resource, Write
 
 ENTITY_TYPES = ("client", "mon", "osd", "mgr", "mds")
 DAEMON_TYPES = ("mon", "osd", "mgr", "mds")
 CAP_TYPES = ("mon", "osd", "mds", "mgr")
 ID_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:@+=-]{0,254}$")
-MASK = "********"
-MASK_NEW = "******** (replaced)"
 # cephx secret types: 1 = AES-128 (keys start with AQ), 2 = AES-256 (Tentacle's aes256k, AgA)
 KEY_LENGTHS = {1: 16, 2: 32}
 

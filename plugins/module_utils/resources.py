@@ -30,6 +30,10 @@ import copy
 
 from ansible_collections.koor.ceph.plugins.module_utils.errors import CephInputError
 
+# How a diff shows a secret (a cephx key, an S3 secret key): never its value; MASK_NEW when the run
+# replaces it with another.
+MASK = "********"
+MASK_NEW = "******** (replaced)"
 
 class Write:
     """One planned write: a mon command or a tool (rados, rbd, radosgw-admin) argv.

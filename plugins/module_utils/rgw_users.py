@@ -32,7 +32,7 @@ import re
 import struct
 
 from ansible_collections.koor.ceph.plugins.module_utils.errors import CephCommandError, CephInputError
-from ansible_collections.koor.ceph.plugins.module_utils.resources import Resource, Write
+from ansible_collections.koor.ceph.plugins.module_utils.resources import MASK, MASK_NEW, Resource, Write
 from ansible_collections.koor.ceph.plugins.module_utils.units import UnitError, to_bytes
 
 UID_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.@+=-]{0,254}$")
@@ -41,8 +41,6 @@ CAP_TYPES = ("users", "buckets", "metadata", "usage", "zone", "info", "bilog", "
              "user-policy", "amz-cache", "oidc-provider", "user-info-without-keys", "ratelimit", "accounts")
 CAP_PERMS = {"read": "read", "write": "write", "*": "*", "read,write": "*", "read, write": "*", "full": "*"}
 PERM_BITS = {1: "read", 2: "write", 3: "*"}
-MASK = "********"
-MASK_NEW = "******** (replaced)"
 UNLIMITED = -1
 INT64_MAX = 2 ** 63 - 1
 # radosgw rounds a quota size up to whole KiB and keeps it in an int64: a larger size wraps to a

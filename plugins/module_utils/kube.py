@@ -246,6 +246,12 @@ KINDS = {
     "StorageClass": ("StorageV1Api", "list_storage_class", (), ()),
     "VolumeSnapshotClass": ("CustomObjectsApi", "list_cluster_custom_object", ("snapshot.storage.k8s.io", "v1"),
                             ("volumesnapshotclasses",)),
+    "CephObjectStore": ("CustomObjectsApi", "list_namespaced_custom_object", ("ceph.rook.io", "v1"),
+                        ("cephobjectstores",)),
+    "CephObjectStoreUser": ("CustomObjectsApi", "list_namespaced_custom_object", ("ceph.rook.io", "v1"),
+                            ("cephobjectstoreusers",)),
+    "ObjectBucketClaim": ("CustomObjectsApi", "list_cluster_custom_object", ("objectbucket.io", "v1alpha1"),
+                          ("objectbucketclaims",)),
 }
 
 

@@ -30,7 +30,11 @@ OPERATOR_APP = "rook-ceph-operator"
 DAEMON_ORDER = ("mon", "mgr", "osd", "mds", "rgw", "rbd-mirror", "nfs", "cephfs-mirror", "crashcollector",
                 "exporter")
 # What else gather_subset reads: what the use-case roles check a declaration against.
-GATHER_SUBSETS = ("clusters", "storage_classes", "snapshot_classes", "namespaces", "toolbox", "crush_map")
+GATHER_SUBSETS = ("clusters", "storage_classes", "snapshot_classes", "namespaces", "toolbox", "crush_map",
+                  "object_stores", "object_store_users", "bucket_claims")
+# subset -> (kind, namespaced): Rook's resources, none when their CRD is not applied
+GATHER_RESOURCES = {"object_stores": ("CephObjectStore", True), "object_store_users": ("CephObjectStoreUser", True),
+                    "bucket_claims": ("ObjectBucketClaim", False)}
 # the CRUSH map, read through the toolbox (a read: Ceph's CLI in Rook's toolbox pod)
 CRUSH_DUMP = ["ceph", "osd", "crush", "dump", "--format", "json"]
 CRUSH_TIMEOUT = 60
@@ -546,7 +550,8 @@ def gather(kube, params):
     snapshot_classes (every one, as the API has them; snapshot_classes_served is false when the
     API has no VolumeSnapshotClass kind), namespaces (names), toolbox (the name of the first
     Running pod of the namespace that toolbox_selector selects, or None) and crush_map (``ceph
-    osd crush dump`` through that pod, or None without one)."""
+    osd crush dump`` through that pod, or None without one), object_stores and object_store_users (of the
+    namespace) and bucket_claims (of every namespace), none when their CRD is not applied."""
     subsets = set(params.get("gather_subset") or [])
     namespace = params["namespace"]
     result = {}
@@ -570,6 +575,14 @@ def gather(kube, params):
             result["snapshot_classes"], result["snapshot_classes_served"] = [], False
     if "namespaces" in subsets:
         result["namespaces"] = sorted(o["metadata"]["name"] for o in kube.collection("Namespace", None).list()[0])
+    for subset, (kind, namespaced) in GATHER_RESOURCES.items():
+        if subset in subsets:
+            try:
+                result[subset] = kube.collection(kind, namespace if namespaced else None).list()[0]
+            except KubeApiError as exc:
+                if exc.status != 404:
+                    raise
+                result[subset] = []
     if subsets & {"toolbox", "crush_map"}:
         pods = kube.collection("Pod", namespace, label_selector=params.get("toolbox_selector") or None,
                                field_selector="status.phase=Running").list()[0]

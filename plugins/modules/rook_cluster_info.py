@@ -93,9 +93,14 @@ options:
       - V(toolbox) - the first C(Running) pod of O(namespace) that O(toolbox_selector) selects (RV(toolbox)).
       - V(crush_map) - C(ceph osd crush dump) run in that pod over the API's exec stream (RV(crush_map));
         V(null) when no toolbox runs. A read, it changes nothing.
+      - V(object_stores), V(object_store_users) - the C(CephObjectStore)s and C(CephObjectStoreUser)s of O(namespace)
+        (RV(object_stores), RV(object_store_users)).
+      - V(bucket_claims) - the C(ObjectBucketClaim)s of every namespace (RV(bucket_claims)).
+      - A kind whose CRD is not applied reads as none.
     type: list
     elements: str
-    choices: [clusters, storage_classes, snapshot_classes, namespaces, toolbox, crush_map]
+    choices: [clusters, storage_classes, snapshot_classes, namespaces, toolbox, crush_map, object_stores,
+              object_store_users, bucket_claims]
     default: []
     version_added: 0.1.0
   toolbox_selector:
@@ -403,6 +408,21 @@ toolbox:
   returned: when O(gather_subset) holds V(toolbox) or V(crush_map)
   type: str
   sample: rook-ceph-tools-5d8f7c9b4-x2k8q
+object_stores:
+  description: The C(CephObjectStore)s of O(namespace), as the API serves them.
+  returned: when O(gather_subset) holds V(object_stores)
+  type: list
+  elements: dict
+object_store_users:
+  description: The C(CephObjectStoreUser)s of O(namespace), as the API serves them.
+  returned: when O(gather_subset) holds V(object_store_users)
+  type: list
+  elements: dict
+bucket_claims:
+  description: The C(ObjectBucketClaim)s of every namespace, as the API serves them.
+  returned: when O(gather_subset) holds V(bucket_claims)
+  type: list
+  elements: dict
 crush_map:
   description:
     - The CRUSH map (C(ceph osd crush dump)) read through the toolbox, or V(null) when no toolbox runs.

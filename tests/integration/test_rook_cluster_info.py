@@ -203,6 +203,15 @@ def test_gather_subset_reads_what_kubectl_and_the_toolbox_see(rook, rook_cluster
     crush = rook.ceph("osd", "crush", "dump")
     assert result["crush_map"]["buckets"] == crush["buckets"] and result["crush_map"]["rules"] == crush["rules"]
     assert result["crush_map"]["devices"] == crush["devices"] and len(crush["devices"]) >= 3
+    # Rook's object resources, as kubectl lists them (none of a kind whose CRD is missing)
+    more = info(rook, gather_subset=["object_stores", "object_store_users", "bucket_claims"])
+    assert more["_rc"] == 0, more.get("msg")
+    for key, kind, extra in (("object_stores", "cephobjectstore", ["-n", NS]),
+                             ("object_store_users", "cephobjectstoreuser", ["-n", NS]),
+                             ("bucket_claims", "objectbucketclaim", ["--all-namespaces"])):
+        listed = rook.kubectl("get", kind, "-o", "json", *extra, check=False)
+        want = sorted(o["metadata"]["name"] for o in json.loads(listed.stdout)["items"]) if listed.returncode == 0 else []
+        assert sorted(o["metadata"]["name"] for o in more[key]) == want, key
     # nothing gathered that was not asked for
     plain = info(rook)
     assert not {"clusters", "storage_classes", "toolbox", "crush_map"} & set(plain)

@@ -117,6 +117,33 @@ def rook_manifests(text, operator_namespace='rook-ceph', cluster_namespace=None,
     return json.dumps(out, separators=(',', ':'), sort_keys=False) if as_json else out
 
 
+def rook_manifest_batches(names, docs_by_name):
+    """The manifests in order, grouped into as few applies as possible: a manifest starts a new group
+    when one of its documents is of a kind that a CustomResourceDefinition of the current group
+    defines (the API serves a new kind only once its CRD is established: Rook's operator.yaml holds
+    a Driver and an OperatorConfig of csi-operator.yaml's CRDs). ``docs_by_name``: manifest name ->
+    its documents (a list, or JSON text as rook_manifests gives with as_json)."""
+    if not isinstance(names, list) or not isinstance(docs_by_name, dict):
+        raise _fail('rook_manifest_batches', 'expected the list of manifest names and a mapping of their documents')
+    batches, defined = [], set()
+    for name in names:
+        if name not in docs_by_name:
+            raise _fail('rook_manifest_batches', 'no documents for manifest %s' % name)
+        docs = docs_by_name[name]
+        docs = json.loads(docs) if isinstance(docs, string_types) else docs
+        kinds = set((d.get('apiVersion', '').split('/')[0] if '/' in d.get('apiVersion', '') else '', d.get('kind'))
+                    for d in docs if isinstance(d, dict))
+        if not batches or kinds & defined:
+            batches.append([])
+            defined = set()
+        batches[-1].append(name)
+        for doc in docs:
+            if isinstance(doc, dict) and doc.get('kind') == 'CustomResourceDefinition':
+                spec = doc.get('spec') or {}
+                defined.add((spec.get('group'), (spec.get('names') or {}).get('kind')))
+    return batches
+
+
 def split_image(image):
     """'docker.io/rook/ceph:v1.20.6' -> ('docker.io', 'rook/ceph', ':v1.20.6'); the registry is '' when the
     reference has none (Docker Hub), the suffix holds the tag and/or digest."""
@@ -425,6 +452,7 @@ class FilterModule(object):
         return {
             'rook_storage_nodes': rook_storage_nodes,
             'rook_manifests': rook_manifests,
+            'rook_manifest_batches': rook_manifest_batches,
             'rook_manifest_overrides': rook_manifest_overrides,
             'rook_image': rook_image,
             'rook_helm_image_values': rook_helm_image_values,

@@ -138,7 +138,7 @@ def test_storage_spec_validates_against_the_cephcluster_crd():
 # --- manifests, images, Ceph versions, storage checks -------------------------------------------
 from ansible_collections.koor.ceph.plugins.filter.rook import (  # noqa: E402  pylint: disable=wrong-import-position
     rook_ceph_image_check, rook_helm_image_values, rook_image, rook_manifest_overrides, rook_manifests,
-    rook_storage_nodes_in_use, rook_storage_problems, rook_supported_ceph)
+    rook_storage_nodes_in_use, rook_storage_problems, rook_supported_ceph, rook_manifest_batches)
 
 MANIFEST = """
 # namespace markers as in Rook's common.yaml / operator.yaml
@@ -352,3 +352,35 @@ def test_storage_problems_accept_a_running_osd_of_the_cluster_only():
         'node n1: device sdd is not eligible for an OSD (has a BlueStore label)']
     # without the cluster's fsid (no cluster yet) nothing in use is accepted
     assert len(rook_storage_problems(nodes, disks)) == 3
+
+
+def _crd(group, kind):
+    return {'apiVersion': 'apiextensions.k8s.io/v1', 'kind': 'CustomResourceDefinition',
+            'spec': {'group': group, 'names': {'kind': kind}}}
+
+
+def test_manifest_batches_split_before_a_kind_a_crd_of_the_batch_defines():
+    docs = {'crds.yaml': [_crd('ceph.rook.io', 'CephCluster')],
+            'common.yaml': [{'apiVersion': 'v1', 'kind': 'Namespace'}],
+            'csi-operator.yaml': [_crd('csi.ceph.io', 'Driver'), {'apiVersion': 'apps/v1', 'kind': 'Deployment'}],
+            'operator.yaml': json.dumps([{'apiVersion': 'csi.ceph.io/v1', 'kind': 'Driver'},
+                                         {'apiVersion': 'apps/v1', 'kind': 'Deployment'}]),
+            'cluster.yaml': [{'apiVersion': 'ceph.rook.io/v1', 'kind': 'CephCluster'}]}
+    names = ['crds.yaml', 'common.yaml', 'csi-operator.yaml', 'operator.yaml']
+    assert rook_manifest_batches(names, docs) == [['crds.yaml', 'common.yaml', 'csi-operator.yaml'], ['operator.yaml']]
+    # a CRD of an earlier batch is established by then: no new split for it
+    assert rook_manifest_batches(names + ['cluster.yaml'], docs) == [
+        ['crds.yaml', 'common.yaml', 'csi-operator.yaml'], ['operator.yaml', 'cluster.yaml']]
+    assert rook_manifest_batches(['crds.yaml', 'cluster.yaml'], docs) == [['crds.yaml'], ['cluster.yaml']]
+    with pytest.raises(AnsibleFilterError, match='no documents for manifest x.yaml'):
+        rook_manifest_batches(['x.yaml'], docs)
+
+
+def test_manifest_batches_of_rooks_own_manifests():
+    names = ['crds.yaml', 'common.yaml', 'csi-operator.yaml', 'operator.yaml']
+    folder = find_examples()
+    docs = {}
+    for name in names:
+        with open(os.path.join(folder, name)) as handle:
+            docs[name] = rook_manifests(handle.read(), as_json=True)
+    assert rook_manifest_batches(names, docs) == [['crds.yaml', 'common.yaml', 'csi-operator.yaml'], ['operator.yaml']]

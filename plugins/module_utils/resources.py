@@ -35,6 +35,7 @@ from ansible_collections.koor.ceph.plugins.module_utils.errors import CephInputE
 MASK = "********"
 MASK_NEW = "******** (replaced)"
 
+
 class Write:
     """One planned write: a mon command or a tool (rados, rbd, radosgw-admin) argv.
 

@@ -17,7 +17,7 @@ import uuid
 
 from . import patch as patches
 from .patch import clone
-from .resources import builtin_types, crd_types
+from .resources import builtin_types, crd_types, node_info
 from .selectors import SelectorError, match_fields, match_labels, parse_fields, parse_labels
 
 EVENT_HISTORY = 20000
@@ -165,14 +165,7 @@ class Cluster:
                                                                 "kubernetes.io/os": "linux"}},
                     "status": {"conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady",
                                                "message": "lab node (simulated)"}],
-                               "nodeInfo": {"machineID": "6c61622d6e6f6465000000000000000a",
-                                            "systemUUID": "6c61622d-6e6f-6465-0000-00000000000a",
-                                            "bootID": "6c61622d-6e6f-6465-0000-00000000000a",
-                                            "kernelVersion": os.uname().release,
-                                            "osImage": "Debian GNU/Linux (koor lab node)",
-                                            "containerRuntimeVersion": "lab://none",
-                                            "kubeletVersion": "v1.32.0-lab", "kubeProxyVersion": "v1.32.0-lab",
-                                            "operatingSystem": "linux", "architecture": "amd64"}}}
+                               "nodeInfo": node_info("lab-node")}}
             self.create(self.types[("", "nodes")], "v1", "", node, Options(field_manager="lab-kube-apiserver"),
                         keep_status=True)
 

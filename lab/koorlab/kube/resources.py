@@ -1,7 +1,20 @@
 """Resource types of the lab Kubernetes API simulator: the built-in kinds and those of CRDs."""
 
+import os
 import re
+import uuid
 import zlib
+
+
+def node_info(name):
+    """A Node's status.nodeInfo as a kubelet reports it, every field the API's schema requires (the
+    kubernetes client's models refuse a Node without them)."""
+    uid = str(uuid.uuid5(uuid.NAMESPACE_DNS, name + ".lab.koor.io"))
+    return {"machineID": uid.replace("-", ""), "systemUUID": uid, "bootID": uid, "kernelVersion": os.uname().release,
+            "osImage": "Debian GNU/Linux (koor lab node)", "containerRuntimeVersion": "lab://none",
+            "kubeletVersion": "v1.32.0-lab", "kubeProxyVersion": "v1.32.0-lab", "operatingSystem": "linux",
+            "architecture": "amd64"}
+
 
 VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
 

@@ -15,7 +15,7 @@ import subprocess
 import time
 
 from .. import nodes, rookfiles
-from ..util import LabError, cmdline, log, pid_alive
+from ..util import LabError, cmdline, log, pid_alive, wait_for
 from . import ceph as cephlib
 
 LAB_HOME = os.environ.get("KOOR_LAB_HOME", "/var/lib/koor-lab")
@@ -102,21 +102,20 @@ def wait_nodes_registered(lab, url, timeout=30):
         token = handle.read().strip()
     context = ssl.create_default_context(cafile=os.path.join(directory, "ca.pem"))
     wanted = {n["name"] for n in (nodes.load_state(lab) or {}).get("nodes", {}).values()}
-    deadline, have = time.monotonic() + timeout, set()
-    while time.monotonic() < deadline:
+
+    def registered():
         request = urllib.request.Request(url + "/api/v1/nodes", headers={"Authorization": "Bearer " + token})
         try:
             with urllib.request.urlopen(request, timeout=5, context=context) as resp:
                 have = {n["metadata"]["name"] for n in json.load(resp).get("items", [])}
-        except (urllib.error.URLError, OSError, ValueError):
-            pass
-        if wanted <= have:
-            return
-        if not operator_pid(lab):
-            break
-        time.sleep(0.2)
-    raise LabError("the Rook simulator of lab %r did not register the Nodes %s within %ss: see %s"
-                   % (lab, ", ".join(sorted(wanted - have)), timeout, os.path.join(LAB_HOME, lab, "rooksim.log")))
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            raise LabError("the lab API: %s" % exc)
+        if not wanted <= have:
+            raise LabError("not yet registered: %s" % ", ".join(sorted(wanted - have)))
+        return True
+
+    wait_for("the Rook simulator of lab %r to register a Node per lab node (log: %s)"
+             % (lab, os.path.join(LAB_HOME, lab, "rooksim.log")), registered, timeout, interval=0.2)
 
 
 def up(lab, count=None, disks=None):

@@ -23,8 +23,8 @@ import re
 import sys
 import time
 import traceback
-import uuid
 
+from ..kube.resources import node_info
 from ..util import LabError, log, wait_for
 from . import ceph as cephlib
 
@@ -53,15 +53,6 @@ def now():
 
 def b64(text):
     return base64.b64encode(text.encode()).decode()
-
-
-def node_info(name):
-    """A Node's status.nodeInfo as a kubelet reports it (every field the API's schema requires)."""
-    uid = str(uuid.uuid5(uuid.NAMESPACE_DNS, name + ".lab.koor.io"))
-    return {"machineID": uid.replace("-", ""), "systemUUID": uid, "bootID": uid, "kernelVersion": os.uname().release,
-            "osImage": "Debian GNU/Linux (koor lab node)", "containerRuntimeVersion": "lab://none",
-            "kubeletVersion": "v1.32.0-lab", "kubeProxyVersion": "v1.32.0-lab", "operatingSystem": "linux",
-            "architecture": "amd64"}
 
 
 class Kube:

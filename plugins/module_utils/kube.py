@@ -21,6 +21,7 @@ import json
 import os
 import socket
 import threading
+import time
 import traceback
 
 from ansible.module_utils.basic import env_fallback
@@ -200,29 +201,26 @@ class Kube:
         """One kind of objects in one namespace (see KINDS), listed and watched."""
         return Collection(self, kind, namespace, label_selector, field_selector)
 
-    def exec_read(self, namespace, pod, argv, container=None, timeout=60, clock=None):
-        """Run ``argv`` in a pod over the API's exec stream (what ``kubectl exec`` does), for a
-        command that only reads: (rc, stdout, stderr). Raises KubeApiError when the pod cannot be
-        reached or the command does not end within ``timeout`` seconds."""
+    def exec_read(self, namespace, pod, argv, timeout=60):
+        """Run ``argv`` in a pod (its first container) over the API's exec stream, as ``kubectl exec``
+        does, for a command that only reads: (rc, stdout, stderr). Raises KubeApiError when the pod
+        cannot be reached or the command does not end within ``timeout`` seconds."""
         from kubernetes.stream import stream  # only the modules that exec need the WebSocket client
-        import time
-        clock = clock or time.monotonic
         what = "exec %s in pod %s/%s on %s" % (" ".join(argv), namespace, pod, self.host)
-        kwargs = {"container": container} if container else {}
         try:
             resp = stream(k8s_client.CoreV1Api(self.api_client).connect_get_namespaced_pod_exec, pod, namespace,
                           command=list(argv), stdout=True, stderr=True, stdin=False, tty=False,
-                          _preload_content=False, _request_timeout=REQUEST_TIMEOUT, **kwargs)
+                          _preload_content=False, _request_timeout=REQUEST_TIMEOUT)
         except ApiException as exc:
             raise _api_error(exc, what)
         except Exception as exc:  # pylint: disable=broad-except
             # the WebSocket client raises its own errors (handshake refused, connection reset)
             raise KubeApiError("%s: %s: %s" % (what, type(exc).__name__, exc))
         out, err = [], []
-        deadline = clock() + timeout
+        deadline = time.monotonic() + timeout
         try:
             while resp.is_open():
-                if clock() > deadline:
+                if time.monotonic() > deadline:
                     raise KubeApiError("%s: no end after %ss" % (what, timeout))
                 resp.update(timeout=1)
                 if resp.peek_stdout():

@@ -32,8 +32,10 @@ DAEMON_ORDER = ("mon", "mgr", "osd", "mds", "rgw", "rbd-mirror", "nfs", "cephfs-
 # What else gather_subset reads: what the use-case roles check a declaration against.
 GATHER_SUBSETS = ("clusters", "storage_classes", "snapshot_classes", "namespaces", "toolbox", "crush_map",
                   "object_stores", "object_store_users", "bucket_claims")
-# subset -> (kind, namespaced): Rook's resources, none when their CRD is not applied
-GATHER_RESOURCES = {"object_stores": ("CephObjectStore", True), "object_store_users": ("CephObjectStoreUser", True),
+# subset -> (kind, namespaced): the objects a subset lists (toolbox and crush_map are read apart)
+GATHER_RESOURCES = {"clusters": ("CephCluster", True), "storage_classes": ("StorageClass", False),
+                    "snapshot_classes": ("VolumeSnapshotClass", False), "namespaces": ("Namespace", False),
+                    "object_stores": ("CephObjectStore", True), "object_store_users": ("CephObjectStoreUser", True),
                     "bucket_claims": ("ObjectBucketClaim", False)}
 # the CRUSH map, read through the toolbox (a read: Ceph's CLI in Rook's toolbox pod)
 CRUSH_DUMP = ["ceph", "osd", "crush", "dump", "--format", "json"]
@@ -544,45 +546,35 @@ def wait(kube, params, clock=time.monotonic, wallclock=time.time):
     return state, recorder, pending, clock() - started, last_error
 
 
+def _listed(collection):
+    """(items, True), or ([], False) when the API has no such kind (its CRD is not applied: 404)."""
+    try:
+        return collection.list()[0], True
+    except KubeApiError as exc:
+        if exc.status != 404:
+            raise
+        return [], False
+
+
 def gather(kube, params):
     """What gather_subset asks for, read after the cluster (after a wait, when there is one):
     clusters (the names of every CephCluster of the namespace), storage_classes and
-    snapshot_classes (every one, as the API has them; snapshot_classes_served is false when the
-    API has no VolumeSnapshotClass kind), namespaces (names), toolbox (the name of the first
-    Running pod of the namespace that toolbox_selector selects, or None) and crush_map (``ceph
-    osd crush dump`` through that pod, or None without one), object_stores and object_store_users (of the
-    namespace) and bucket_claims (of every namespace), none when their CRD is not applied."""
+    snapshot_classes (every one; snapshot_classes_served is false when the API has no
+    VolumeSnapshotClass kind), namespaces (names), object_stores and object_store_users (of the
+    namespace), bucket_claims (of every namespace), toolbox (the name of the first Running pod of
+    the namespace that toolbox_selector selects, or None) and crush_map (``ceph osd crush dump``
+    through that pod, or None without one). A kind whose CRD is not applied reads as none."""
     subsets = set(params.get("gather_subset") or [])
     namespace = params["namespace"]
     result = {}
-    if "clusters" in subsets:
-        try:
-            items = kube.collection("CephCluster", namespace).list()[0]
-        except KubeApiError as exc:
-            if exc.status != 404:
-                raise
-            items = []
-        result["clusters"] = sorted(o["metadata"]["name"] for o in items)
-    if "storage_classes" in subsets:
-        result["storage_classes"] = kube.collection("StorageClass", None).list()[0]
-    if "snapshot_classes" in subsets:
-        try:
-            result["snapshot_classes"] = kube.collection("VolumeSnapshotClass", None).list()[0]
-            result["snapshot_classes_served"] = True
-        except KubeApiError as exc:
-            if exc.status != 404:
-                raise
-            result["snapshot_classes"], result["snapshot_classes_served"] = [], False
-    if "namespaces" in subsets:
-        result["namespaces"] = sorted(o["metadata"]["name"] for o in kube.collection("Namespace", None).list()[0])
     for subset, (kind, namespaced) in GATHER_RESOURCES.items():
         if subset in subsets:
-            try:
-                result[subset] = kube.collection(kind, namespace if namespaced else None).list()[0]
-            except KubeApiError as exc:
-                if exc.status != 404:
-                    raise
-                result[subset] = []
+            result[subset], served = _listed(kube.collection(kind, namespace if namespaced else None))
+            if subset == "snapshot_classes":
+                result["snapshot_classes_served"] = served
+    for subset in ("clusters", "namespaces"):
+        if subset in result:
+            result[subset] = sorted(o["metadata"]["name"] for o in result[subset])
     if subsets & {"toolbox", "crush_map"}:
         pods = kube.collection("Pod", namespace, label_selector=params.get("toolbox_selector") or None,
                                field_selector="status.phase=Running").list()[0]
@@ -591,15 +583,14 @@ def gather(kube, params):
     if "crush_map" in subsets:
         result["crush_map"] = None
         if result["toolbox"]:
+            what = "%s in pod %s/%s" % (" ".join(CRUSH_DUMP), namespace, result["toolbox"])
             rc, out, err = kube.exec_read(namespace, result["toolbox"], CRUSH_DUMP, timeout=CRUSH_TIMEOUT)
             if rc != 0:
-                raise KubeApiError("%s in pod %s/%s exited %s: %s"
-                                   % (" ".join(CRUSH_DUMP), namespace, result["toolbox"], rc, err.strip()[-500:]))
+                raise KubeApiError("%s exited %s: %s" % (what, rc, err.strip()[-500:]))
             try:
                 result["crush_map"] = json.loads(out)
             except ValueError:
-                raise KubeApiError("%s in pod %s/%s: the answer is not JSON: %r"
-                                   % (" ".join(CRUSH_DUMP), namespace, result["toolbox"], out[:200]))
+                raise KubeApiError("%s: the answer is not JSON: %r" % (what, out[:200]))
     return result
 
 

@@ -56,6 +56,14 @@ def rook_apply_results(entries, applied):
         raise AnsibleFilterError('koor.ceph.rook_apply_results: %s' % exc) from exc
 
 
+def rook_resource_settled(obj, ready):
+    """Whether a Rook resource (as the API returned it) is in the phase ``ready`` for its current generation."""
+    try:
+        return _use_cases.is_settled(obj, ready)
+    except (TypeError, AttributeError) as exc:
+        raise AnsibleFilterError('koor.ceph.rook_resource_settled: %s' % exc) from exc
+
+
 class FilterModule(object):
     """koor.ceph filters of the Rook use-case roles."""
 
@@ -66,4 +74,5 @@ class FilterModule(object):
             'rook_resource_problems': rook_resource_problems,
             'rook_resources_to_wait_for': rook_resources_to_wait_for,
             'rook_apply_results': rook_apply_results,
+            'rook_resource_settled': rook_resource_settled,
         }

@@ -561,6 +561,17 @@ def apply_results(entries, applied):
     return out
 
 
+def is_settled(obj, ready):
+    """Whether a Rook resource as the API returned it is done: in the phase ``ready`` for its current
+    generation (status.observedGeneration, where Rook sets one, at least metadata.generation). Any
+    other phase, Rook's retried ReconcileFailed and Failure included, is not yet."""
+    status = (obj or {}).get('status') or {}
+    if not ready or not isinstance(status, dict) or status.get('phase') != ready:
+        return False
+    observed, generation = status.get('observedGeneration'), (obj.get('metadata') or {}).get('generation')
+    return observed is None or generation is None or observed >= generation
+
+
 def to_wait_for(entries, applied=None):
     """The rendered resources (those with a phase to wait for, ``ready``) whose apply did not already
     show them settled. applied: the results of the role's apply loop (each with its ``item``, the
@@ -572,12 +583,7 @@ def to_wait_for(entries, applied=None):
     for result in applied or []:
         if not isinstance(result, dict) or result.get('changed') or result.get('skipped') or result.get('failed'):
             continue
-        ready = (result.get('item') or {}).get('ready')
         obj = result.get('result') or {}
-        status = obj.get('status') or {}
-        if not ready or not isinstance(status, dict) or status.get('phase') != ready:
-            continue
-        if 'observedGeneration' in status and status['observedGeneration'] != (obj.get('metadata') or {}).get('generation'):
-            continue
-        settled.add(_key(obj))
+        if is_settled(obj, (result.get('item') or {}).get('ready')):
+            settled.add(_key(obj))
     return [entry for entry in entries or [] if entry.get('ready') and _key(entry['definition']) not in settled]

@@ -20,7 +20,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.koor.ceph.plugins.module_utils import rook_use_cases as rook_use_cases_utils
 from ansible_collections.koor.ceph.plugins.filter.rook_use_cases import (
-    FilterModule, rook_apply_results, rook_resource_problems, rook_resources_to_wait_for, rook_use_case_items, rook_use_case_problems)
+    FilterModule, rook_apply_results, rook_resource_problems, rook_resource_settled, rook_resources_to_wait_for, rook_use_case_items, rook_use_case_problems)
 
 from ansible_collections.koor.ceph.tests.unit.roles.rook_render import build_crd_validators, example_docs, render, role_defaults, role_variables, validate
 
@@ -295,6 +295,23 @@ def test_filters_registered():
     assert filters['rook_resource_problems'] is rook_resource_problems
     assert filters['rook_resources_to_wait_for'] is rook_resources_to_wait_for
     assert filters['rook_apply_results'] is rook_apply_results
+    assert filters['rook_resource_settled'] is rook_resource_settled
+
+
+def test_a_resource_is_settled_in_the_awaited_phase_for_its_current_generation():
+    def obj(phase, generation=2, observed=2):
+        status = {'phase': phase} if phase else {}
+        if observed is not None:
+            status['observedGeneration'] = observed
+        return {'metadata': {'name': 'p', 'generation': generation}, 'status': status}
+    assert rook_resource_settled(obj('Ready'), 'Ready')
+    assert rook_resource_settled(obj('Bound', observed=None), 'Bound'), 'a bucket claim has no observedGeneration'
+    assert not rook_resource_settled(obj('Ready', observed=1), 'Ready'), 'the latest change is not reconciled yet'
+    # the phases Rook retries are not yet: a wait goes on until its timeout
+    for phase in ('ReconcileFailed', 'Failure', 'Progressing', None):
+        assert not rook_resource_settled(obj(phase), 'Ready'), phase
+    assert not rook_resource_settled({'metadata': {'name': 'p'}}, 'Ready')
+    assert not rook_resource_settled(obj('Ready'), '')
 
 
 def _applied_entry(kind, name, ready='Ready'):

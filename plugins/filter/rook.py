@@ -14,6 +14,7 @@ import re
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.six import string_types
 
+from ansible_collections.koor.ceph.plugins.module_utils import rook_contract as _contract
 from ansible_collections.koor.ceph.plugins.module_utils import rook_storage as _rook_storage
 from ansible_collections.koor.ceph.plugins.module_utils.rook_use_cases import copy_data as _copy_data
 
@@ -22,13 +23,6 @@ try:
     _LOADER = getattr(yaml, 'CSafeLoader', yaml.SafeLoader)
 except ImportError:  # pragma: no cover - PyYAML comes with ansible-core
     yaml = None
-
-# The Ceph releases each Rook minor version runs, oldest first: (release name, major, oldest supported version).
-# Any other Ceph version needs cephVersion.allowUnsupported (Rook's own rule, checked again by the operator).
-ROOK_CEPH_SUPPORT = {
-    '1.20': (('squid', 19, (19, 2, 0)), ('tentacle', 20, (20, 2, 1))),
-}
-CEPH_RELEASES = {15: 'octopus', 16: 'pacific', 17: 'quincy', 18: 'reef', 19: 'squid', 20: 'tentacle', 21: 'umbrella'}
 
 # Rook's way of naming the namespaces in its manifests (deploy/examples: "sed" in its docs).
 _NAMESPACE_MARKERS = (
@@ -277,44 +271,74 @@ def rook_minor(rook_version):
     return '%s.%s' % match.group(1, 2)
 
 
-def rook_supported_ceph(rook_version):
-    """The Ceph releases a Rook version runs: [{release, major, min_version}]."""
+def _dotted(version):
+    return '.'.join(str(p) for p in version)
+
+
+def _rook_rule(name, rook_version):
     minor = rook_minor(rook_version)
-    if minor not in ROOK_CEPH_SUPPORT:
-        raise _fail('rook_supported_ceph', 'no Ceph support rule for Rook %s (known: %s)'
-                    % (minor, ', '.join(sorted(ROOK_CEPH_SUPPORT))))
-    return [{'release': rel, 'major': major, 'min_version': '.'.join(str(p) for p in oldest)}
-            for rel, major, oldest in ROOK_CEPH_SUPPORT[minor]]
+    if minor not in _contract.ROOK_CEPH:
+        raise _fail(name, 'no Ceph support rule for Rook %s (known: %s)' % (minor, ', '.join(sorted(_contract.ROOK_CEPH))))
+    return _contract.ROOK_CEPH[minor]
+
+
+def rook_supported_ceph(rook_version):
+    """The Ceph releases a Rook version runs as its documentation supports them:
+    [{release, major, min_version}], and what its operator accepts at all."""
+    rule = _rook_rule('rook_supported_ceph', rook_version)
+    return [{'release': rel, 'major': oldest[0], 'min_version': _dotted(oldest),
+             'operator_minimum': _dotted(rule['operator_minimum'])}
+            for rel, oldest in rule['documented']]
 
 
 def rook_ceph_image_check(image, rook_version, allow_unsupported=False):
     """Whether a Rook version runs the Ceph of an image (by its tag): {image, version, release, supported,
-    allowed, problems, message}. ``problems`` is empty when the image may be used."""
+    operator_refuses, allowed, problems, message, remedy}. ``problems`` is empty when the image may be used.
+
+    supported: a release and version Rook's documentation supports for that Rook minor, and not one
+    its documentation warns against. Anything else is allowed only with ``allow_unsupported`` (the
+    CephCluster's cephVersion.allowUnsupported), and never below the operator's minimum, which the
+    operator refuses whatever allowUnsupported says (the rules: module_utils/rook_contract.py)."""
     if not isinstance(image, string_types) or not image.strip():
         raise _fail('rook_ceph_image_check', 'expected a Ceph image reference, got %r' % (image,))
-    minor = rook_minor(rook_version)
-    if minor not in ROOK_CEPH_SUPPORT:
-        raise _fail('rook_ceph_image_check', 'no Ceph support rule for Rook %s (known: %s)'
-                    % (minor, ', '.join(sorted(ROOK_CEPH_SUPPORT))))
-    rule = ROOK_CEPH_SUPPORT[minor]
-    supported_text = ' and '.join('%s %s+' % (rel.capitalize(), '.'.join(str(p) for p in oldest))
-                                  for rel, _major, oldest in rule)
+    rule = _rook_rule('rook_ceph_image_check', rook_version)
+    supported_text = ' and '.join('%s %s+' % (rel.capitalize(), _dotted(oldest)) for rel, oldest in rule['documented'])
     tag = split_image(image.strip())[2].split('@')[0].lstrip(':')
     version = _version_tuple(tag)
     result = {'image': image, 'rook_version': str(rook_version), 'version': None, 'release': None,
-              'supported': False, 'allowed': False, 'problems': [], 'message': ''}
+              'supported': False, 'operator_refuses': False, 'allowed': False, 'problems': [], 'message': '',
+              'remedy': ''}
+    allow_remedy = ('Choose a supported image in rook_cluster_ceph_image, or set rook_cluster_allow_unsupported: true '
+                    'to run it anyway (not for production)')
+    result['remedy'] = allow_remedy
     if version is None:
         result['message'] = ('the tag of Ceph image %s (%s) names no full Ceph version (such as v20.2.4), so it '
                              'cannot be checked against Rook %s, which supports %s'
                              % (image, tag or 'none', rook_version, supported_text))
     else:
-        result['version'] = '.'.join(str(p) for p in version)
-        result['release'] = CEPH_RELEASES.get(version[0], 'unknown')
-        result['supported'] = any(version[0] == major and version >= oldest for _rel, major, oldest in rule)
-        if not result['supported']:
+        result['version'] = _dotted(version)
+        result['release'] = _contract.CEPH_RELEASES.get(version[0], 'unknown')
+        documented = any(version[0] == oldest[0] and version >= oldest for _rel, oldest in rule['documented'])
+        bad = _contract.CEPH_KNOWN_BAD.get(version)
+        result['supported'] = documented and not bad
+        if version < rule['operator_minimum']:
+            result['operator_refuses'] = True
+            result['message'] = ('Ceph %s (%s) of image %s is below %s, the oldest Ceph the operator of Rook %s runs: it '
+                                 'refuses it even with cephVersion.allowUnsupported (Rook %s supports %s)'
+                                 % (result['version'], result['release'], image, _dotted(rule['operator_minimum']),
+                                    rook_version, rook_version, supported_text))
+            older = sorted(minor for minor, other in _contract.ROOK_CEPH.items()
+                           if any(version[0] == oldest[0] and version >= oldest for _rel, oldest in other['documented']))
+            result['remedy'] = ('Choose a supported image in rook_cluster_ceph_image%s'
+                                % (', or run Rook %s (koor_rook_version) for it' % ' or '.join(
+                                    _contract.ROOK_CEPH[m]['release'] for m in older) if older else ''))
+        elif bad:
+            result['message'] = ('Ceph %s (%s) of image %s is not recommended with Rook %s: %s'
+                                 % (result['version'], result['release'], image, rook_version, bad))
+        elif not documented:
             result['message'] = ('Ceph %s (%s) of image %s is not supported by Rook %s, which supports %s'
                                  % (result['version'], result['release'], image, rook_version, supported_text))
-    result['allowed'] = result['supported'] or bool(allow_unsupported)
+    result['allowed'] = result['supported'] or (bool(allow_unsupported) and not result['operator_refuses'])
     if not result['allowed']:
         result['problems'] = [result['message']]
     return result

@@ -194,9 +194,17 @@ def test_a_later_run_keeps_the_devices_that_hold_the_clusters_osds():
 
 
 def test_ceph_image_check_in_the_role():
-    check = evaluate('{{ _rook_cluster_ceph_check }}', variables('rook_cluster', rook_cluster_ceph_image='quay.io/ceph/ceph:v18.2.7'))
-    assert check['problems'] and 'not supported by Rook v1.20.6' in check['problems'][0]
+    # Reef: refused by Rook v1.20's operator even with allowUnsupported, so by the role; run by v1.18
+    for allow in (False, True):
+        check = evaluate('{{ _rook_cluster_ceph_check }}', variables('rook_cluster', rook_cluster_ceph_image='quay.io/ceph/ceph:v18.2.7',
+                                                                     rook_cluster_allow_unsupported=allow))
+        assert check['problems'] and 'the oldest Ceph the operator of Rook v1.20.6 runs' in check['problems'][0]
+        assert 'Rook v1.18.11' in check['remedy']
     check = evaluate('{{ _rook_cluster_ceph_check }}', variables('rook_cluster', rook_cluster_ceph_image='quay.io/ceph/ceph:v18.2.7',
+                                                                 koor_rook_version='v1.18.11'))
+    assert check['problems'] == [] and check['supported']
+    # Umbrella: not supported by Rook v1.20, allowed with allowUnsupported
+    check = evaluate('{{ _rook_cluster_ceph_check }}', variables('rook_cluster', rook_cluster_ceph_image='quay.io/ceph/ceph:v21.2.0',
                                                                  rook_cluster_allow_unsupported=True))
     assert check['problems'] == [] and not check['supported']
     assert evaluate('{{ _rook_cluster_ceph_check.supported }}', variables('rook_cluster')) is True

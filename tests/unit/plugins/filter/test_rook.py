@@ -256,33 +256,58 @@ def test_helm_image_values():
         {'image': {'repository': 'x/rook', 'tag': 'v1'}}
 
 
-@pytest.mark.parametrize('image, allow, supported, problem', [
-    ('quay.io/ceph/ceph:v20.2.4', False, True, None),
-    ('quay.io/ceph/ceph:v19.2.0', False, True, None),
-    ('quay.io/ceph/ceph:v19.2.3-20250101', False, True, None),
-    ('quay.io/ceph/ceph:v20.2.0', False, False, 'Ceph 20.2.0 (tentacle) of image quay.io/ceph/ceph:v20.2.0 is not '
-                                                'supported by Rook v1.20.6, which supports Squid 19.2.0+ and Tentacle 20.2.1+'),
-    ('quay.io/ceph/ceph:v18.2.7', False, False, 'Ceph 18.2.7 (reef)'),
-    ('quay.io/ceph/ceph:v18.2.7', True, False, None),
-    ('quay.io/ceph/ceph:v21.1.0', False, False, 'Ceph 21.1.0 (umbrella)'),
-    ('quay.io/ceph/ceph:v20', False, False, 'names no full Ceph version'),
-    ('quay.io/ceph/ceph@sha256:0123', False, False, '(none) names no full Ceph version'),
-    ('quay.io/ceph/ceph:latest', True, False, None),
+@pytest.mark.parametrize('image, rook, allow, supported, allowed, problem', [
+    ('quay.io/ceph/ceph:v20.2.4', 'v1.20.6', False, True, True, None),
+    ('quay.io/ceph/ceph:v19.2.0', 'v1.20.6', False, True, True, None),
+    ('quay.io/ceph/ceph:v19.2.3-20250101', 'v1.20.6', False, True, True, None),
+    ('quay.io/ceph/ceph:v20.2.0', 'v1.20.6', False, False, False,
+     'Ceph 20.2.0 (tentacle) of image quay.io/ceph/ceph:v20.2.0 is not recommended with Rook v1.20.6: a known data corruption issue'),
+    ('quay.io/ceph/ceph:v20.2.0', 'v1.20.6', True, False, True, None),
+    # Rook v1.19 and v1.20 refuse Reef whatever allowUnsupported says; v1.18 runs it
+    ('quay.io/ceph/ceph:v18.2.7', 'v1.20.6', False, False, False,
+     'Ceph 18.2.7 (reef) of image quay.io/ceph/ceph:v18.2.7 is below 19.2.0, the oldest Ceph the operator of Rook v1.20.6 runs'),
+    ('quay.io/ceph/ceph:v18.2.7', 'v1.20.6', True, False, False, 'refuses it even with cephVersion.allowUnsupported'),
+    ('quay.io/ceph/ceph:v18.2.7', 'v1.19.10', True, False, False, 'below 19.2.0'),
+    ('quay.io/ceph/ceph:v18.2.7', 'v1.18.11', False, True, True, None),
+    ('quay.io/ceph/ceph:v18.1.2', 'v1.18.11', True, False, False, 'below 18.2.0'),
+    ('quay.io/ceph/ceph:v17.2.8', 'v1.18.11', True, False, False, 'below 18.2.0'),
+    ('quay.io/ceph/ceph:v20.2.0', 'v1.18.11', False, False, False, 'not recommended with Rook v1.18.11'),
+    ('quay.io/ceph/ceph:v21.1.0', 'v1.20.6', False, False, False,
+     'Ceph 21.1.0 (umbrella) of image quay.io/ceph/ceph:v21.1.0 is not supported by Rook v1.20.6, which supports Squid 19.2.0+ '
+     'and Tentacle 20.2.1+'),
+    ('quay.io/ceph/ceph:v21.1.0', 'v1.20.6', True, False, True, None),
+    ('quay.io/ceph/ceph:v20', 'v1.20.6', False, False, False, 'names no full Ceph version'),
+    ('quay.io/ceph/ceph@sha256:0123', 'v1.20.6', False, False, False, '(none) names no full Ceph version'),
+    ('quay.io/ceph/ceph:latest', 'v1.20.6', True, False, True, None),
 ])
-def test_ceph_image_check(image, allow, supported, problem):
-    result = rook_ceph_image_check(image, 'v1.20.6', allow_unsupported=allow)
+def test_ceph_image_check(image, rook, allow, supported, allowed, problem):
+    result = rook_ceph_image_check(image, rook, allow_unsupported=allow)
     assert result['supported'] is supported
-    assert result['allowed'] is (supported or allow)
+    assert result['allowed'] is allowed
     if problem:
-        assert len(result['problems']) == 1 and problem in result['problems'][0]
+        assert len(result['problems']) == 1 and problem in result['problems'][0], result
     else:
         assert result['problems'] == []
 
 
+def test_ceph_image_check_remedy():
+    """Below the operator's minimum the remedy names the Rook release that runs it, never allowUnsupported."""
+    reef = rook_ceph_image_check('quay.io/ceph/ceph:v18.2.7', 'v1.20.6', allow_unsupported=True)
+    assert reef['operator_refuses'] is True
+    assert reef['remedy'] == 'Choose a supported image in rook_cluster_ceph_image, or run Rook v1.18.11 (koor_rook_version) for it'
+    quincy = rook_ceph_image_check('quay.io/ceph/ceph:v17.2.8', 'v1.20.6')
+    assert quincy['remedy'] == 'Choose a supported image in rook_cluster_ceph_image'
+    umbrella = rook_ceph_image_check('quay.io/ceph/ceph:v21.1.0', 'v1.20.6')
+    assert umbrella['operator_refuses'] is False and 'rook_cluster_allow_unsupported: true' in umbrella['remedy']
+
+
 def test_ceph_support_table():
-    assert rook_supported_ceph('v1.20.6') == [{'release': 'squid', 'major': 19, 'min_version': '19.2.0'},
-                                              {'release': 'tentacle', 'major': 20, 'min_version': '20.2.1'}]
-    with pytest.raises(AnsibleFilterError, match=r'no Ceph support rule for Rook 1.17 \(known: 1.20\)'):
+    assert rook_supported_ceph('v1.20.6') == [
+        {'release': 'squid', 'major': 19, 'min_version': '19.2.0', 'operator_minimum': '19.2.0'},
+        {'release': 'tentacle', 'major': 20, 'min_version': '20.2.1', 'operator_minimum': '19.2.0'}]
+    assert [r['release'] for r in rook_supported_ceph('v1.18.11')] == ['reef', 'squid', 'tentacle']
+    assert rook_supported_ceph('v1.19.10')[0]['operator_minimum'] == '19.2.0'
+    with pytest.raises(AnsibleFilterError, match=r'no Ceph support rule for Rook 1.17 \(known: 1.18, 1.19, 1.20\)'):
         rook_supported_ceph('v1.17.0')
     with pytest.raises(AnsibleFilterError, match='not a Rook version'):
         rook_ceph_image_check('quay.io/ceph/ceph:v20.2.4', 'latest')

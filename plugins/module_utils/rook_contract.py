@@ -1,0 +1,93 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, koor.ceph contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What the collection and the lab's Rook simulator both take from Rook, in one place, each fact with
+the Rook file it was read from (paths in Rook's repository at the release's tag). Data only: the
+filters, module_utils, the simulator and the contract tests (tests/unit/test_rook_contract.py,
+tests/integration/test_rook_sim*.py) read it; nothing here decides anything."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+# Ceph's release names by major version (src/ceph_release of each Ceph release).
+CEPH_RELEASES = {15: 'octopus', 16: 'pacific', 17: 'quincy', 18: 'reef', 19: 'squid', 20: 'tentacle', 21: 'umbrella'}
+
+# Per Rook minor version, what its operator accepts and what its documentation supports.
+#   operator_minimum: below it the operator refuses the image, allowUnsupported or not
+#     (cluster/version.go validateCephVersion: "the version does not meet the minimum version").
+#   operator_majors: the releases it runs without cephVersion.allowUnsupported (version.go
+#     supportedVersions, compared by major only: Supported() / isRelease()).
+#   documented: the support table of Documentation/Getting-Started/maintenance-and-support.md,
+#     (release, oldest version) per release; the collection recommends only these.
+VERSION_GO = 'pkg/operator/ceph/version/version.go'
+CLUSTER_VERSION_GO = 'pkg/operator/ceph/cluster/version.go'
+SUPPORT_DOC = 'Documentation/Getting-Started/maintenance-and-support.md'
+ROOK_CEPH = {
+    '1.18': {'operator_minimum': (18, 2, 0), 'operator_majors': (18, 19, 20),
+             'documented': (('reef', (18, 2, 0)), ('squid', (19, 2, 0)), ('tentacle', (20, 2, 0))),
+             'source': (VERSION_GO, CLUSTER_VERSION_GO, SUPPORT_DOC), 'release': 'v1.18.11'},
+    '1.19': {'operator_minimum': (19, 2, 0), 'operator_majors': (19, 20),
+             'documented': (('squid', (19, 2, 0)), ('tentacle', (20, 2, 1))),
+             'source': (VERSION_GO, CLUSTER_VERSION_GO, SUPPORT_DOC), 'release': 'v1.19.10'},
+    '1.20': {'operator_minimum': (19, 2, 0), 'operator_majors': (19, 20),
+             'documented': (('squid', (19, 2, 0)), ('tentacle', (20, 2, 1))),
+             'source': (VERSION_GO, CLUSTER_VERSION_GO, SUPPORT_DOC), 'release': 'v1.20.6'},
+}
+
+# Ceph releases Rook's documentation warns against, whichever Rook runs them
+# (Documentation/Upgrade/ceph-upgrade.md, v1.20.6).
+CEPH_KNOWN_BAD = {
+    (20, 2, 0): 'a known data corruption issue when read affinity is enabled (Rook: Upgrade/ceph-upgrade.md)',
+}
+
+# The CephCluster status as the operator writes it (controller/conditions.go UpdateClusterCondition,
+# cluster/cluster.go initializeCluster / configureLocalCephCluster).
+CLUSTER_STATUS = {
+    'source': ('pkg/operator/ceph/controller/conditions.go', 'pkg/operator/ceph/cluster/cluster.go'),
+    # the phase is the type of the last condition written; the state follows from it, Error for a False one
+    'states': {'Progressing': 'Creating', 'Ready': 'Created', 'Connecting': 'Connecting', 'Connected': 'Connected',
+               'Deleting': 'Deleting', 'false': 'Error'},
+    # conditions kept when another is written: these reasons and types; any other is dropped
+    'persisted_reasons': ('ClusterCreated', 'ClusterConnected'),
+    'persisted_types': ('Deleting', 'DeletionIsBlocked'),
+    'ready': {'type': 'Ready', 'reason': 'ClusterCreated', 'message': 'Cluster created successfully'},
+    'progressing_reason': 'ClusterProgressing',
+    # a failed reconcile: condition Progressing=False, reason ClusterProgressing, the error as message
+    'failed': {'phase': 'Progressing', 'state': 'Error', 'type': 'Progressing', 'status': 'False',
+               'reason': 'ClusterProgressing'},
+    # observedGeneration is written only with the Ready condition
+    'observed_generation_with': 'Ready',
+}
+
+# Rook's ceph status checker writes status.ceph at start and then every this many seconds, unless the
+# operator's environment (ROOK_CEPH_STATUS_CHECK_INTERVAL) or the CephCluster
+# (healthCheck.daemonHealth.status.interval) says otherwise (pkg/operator/ceph/cluster/cephstatus.go).
+STATUS_CHECK = {'default_seconds': 60, 'env': 'ROOK_CEPH_STATUS_CHECK_INTERVAL',
+                'spec_path': ('healthCheck', 'daemonHealth', 'status', 'interval'),
+                'source': 'pkg/operator/ceph/cluster/cephstatus.go'}
+
+# The error texts of the operator's Ceph version checks (cluster/version.go, cluster/cluster.go:
+# configureLocalCephCluster wraps them in "failed the ceph version check: ").
+VERSION_CHECK_PREFIX = 'failed the ceph version check: '
+VERSION_BELOW_MINIMUM = 'the version does not meet the minimum version "%s"'
+VERSION_NEEDS_ALLOW = 'allowUnsupported must be set to true to run with this version "%s"'
+UPGRADE_UNHEALTHY = ('ceph status in namespace %s is not healthy, refusing to upgrade. Either fix the health issue or '
+                     'force an update by setting skipUpgradeChecks to true in the cluster CR')
+# Rook's upgrade health gate passes HEALTH_OK and HEALTH_WARN (daemon/ceph/client/status.go isCephHealthy).
+UPGRADE_HEALTHY = ('HEALTH_OK', 'HEALTH_WARN')
+
+# While cleanupPolicy.confirmation holds this, the operator orchestrates nothing
+# (cluster/controller.go, predicate.go; CRDs/Cluster/ceph-cluster-crd.md).
+CLEANUP_CONFIRMATION = 'yes-really-destroy-data'
+
+# Drivers and provisioners, by the namespace they are named after.
+PROVISIONERS = {
+    'rbd': '{operator_namespace}.rbd.csi.ceph.com',  # deploy/examples/csi-operator.yaml, storageclass.yaml
+    'cephfs': '{operator_namespace}.cephfs.csi.ceph.com',
+    'bucket': '{cluster_namespace}.ceph.rook.io/bucket',  # object/bucket/provisioner.go
+}
+
+# The labels of the daemons' Deployments the roles select on: app and rook_cluster (controller/spec.go
+# AppLabels), ceph_daemon_type and ceph_daemon_id (spec.go daemonTypeLabel, DaemonIDLabel), ceph-version
+# and rook-version (what Rook writes on each daemon Deployment as it rolls: Upgrade/health-verification.md).
+DAEMON_LABELS = ('app', 'rook_cluster', 'ceph_daemon_type', 'ceph_daemon_id', 'ceph-version', 'rook-version')

@@ -316,10 +316,18 @@ def unmet(info, wait_for, ceph_version=None):
                 result[item] = "%d of %d Deployments not rolled out (%s%s)" % (
                     len(pending), len(info["deployments"]), shown, "; ..." if len(pending) > 5 else "")
     if ceph_version:
+        # Rook writes status.version when it has validated the image, before the roll (cluster/version.go
+        # updateClusterCephVersion): done only once every daemon Deployment says that version too
         want = ceph_version[1:] if ceph_version[:1] in "vV" else ceph_version
         have = info["version"].get("version") or ""
+        behind = [d["name"] for d in info["deployments"] if not (d["ceph_version"] or "").startswith(want)]
         if not have.startswith(want):
             result["ceph_version"] = "Ceph version is %s, not %s*" % (have or "not reported yet", want)
+        elif not info["deployments"]:
+            result["ceph_version"] = "no daemon Deployments labelled rook_cluster=%s" % info["namespace"]
+        elif behind:
+            result["ceph_version"] = "%d of %d daemon Deployments not on Ceph %s yet (%s%s)" % (
+                len(behind), len(info["deployments"]), want, ", ".join(behind[:5]), ", ..." if len(behind) > 5 else "")
     return result
 
 
@@ -492,7 +500,7 @@ def wait(kube, params, clock=time.monotonic, wallclock=time.time):
     state = ClusterState(params["name"], params["namespace"], params["operator_namespace"])
     recorder = EventRecorder(params["name"], params["namespace"], wallclock)
     sources = collections(kube, params["name"], params["namespace"], params["operator_namespace"])
-    watched = ["cluster"] + (["daemons", "operator"] if "rolled_out" in wait_for else [])
+    watched = ["cluster"] + (["daemons", "operator"] if "rolled_out" in wait_for or ceph_version else [])
     events = _queue.Queue()
     versions = {}
     for key, collection in sources.items():

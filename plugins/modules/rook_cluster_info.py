@@ -72,8 +72,9 @@ options:
     default: 900
   wait_ceph_version:
     description:
-      - Also wait until C(status.version.version) starts with this (for example V(20.2) or V(v20.2.4)),
-        as it does once an upgrade to that Ceph release is done.
+      - Also wait until C(status.version.version) starts with this (for example V(20.2) or V(v20.2.4)) and so does
+        the C(ceph-version) label of every daemon Deployment. Rook writes C(status.version) as soon as it has
+        validated a new image, before it restarts any daemon; the labels follow each daemon's restart.
     type: str
   wait_fail:
     description:

@@ -202,6 +202,26 @@ def test_ceph_roll_is_pending_while_labels_and_status_version_disagree():
     assert {d["ceph_version"] for d in info["deployments"]} == {"20.2.4-0"}
 
 
+def test_ceph_version_waits_for_the_daemons_not_only_the_status():
+    """Rook writes status.version when it has validated the new image, before any daemon restarts
+    (cluster/version.go updateClusterCephVersion): the version is reached only with every label."""
+    roll = load("roll-to-tentacle.watch.json")
+    state = rc.ClusterState("rook-ceph", NS, NS)
+    state.sync("operator", load("deployments-reef.json")["items"])
+    replay(state, "cluster", roll["cluster"], until=459)
+    replay(state, "daemons", roll["deployments"], until=459)
+    info = state.info()
+    info["version"] = {"image": "quay.io/ceph/ceph:v20.2.4", "version": "20.2.4-0"}  # as Rook has it mid-roll
+    for entry in info["deployments"]:
+        entry["ceph_version"] = "20.2.4-0" if entry["name"].startswith(("rook-ceph-mon", "rook-ceph-mgr")) \
+            else "18.2.7-0"
+    reason = rc.unmet(info, [], "20.2")["ceph_version"]
+    assert reason == ("3 of 8 daemon Deployments not on Ceph 20.2 yet (rook-ceph-osd-0, rook-ceph-osd-1, "
+                      "rook-ceph-osd-2)"), reason
+    info["deployments"] = []
+    assert rc.unmet(info, [], "20.2") == {"ceph_version": "no daemon Deployments labelled rook_cluster=%s" % NS}
+
+
 def test_external_cluster_connected():
     recorded = load("cephcluster-external.watch.json")
     connecting = [e["object"] for e in recorded[1:] if (e["object"].get("status") or {}).get("phase") == "Connecting"][0]

@@ -20,7 +20,7 @@ import urllib.request
 
 import yaml
 
-from conftest import KOOR_LAB, ROOK_EXAMPLES, ROOT
+from conftest import KOOR_LAB, ROOK_EXAMPLES, ROOT, rookfiles
 
 sys.path.insert(0, os.path.join(ROOT, "lab"))
 
@@ -43,18 +43,23 @@ def strip_nulls(value):
     return value
 
 
-def example(name):
-    """The documents of one of Rook's example manifests, nulls stripped."""
-    with open(os.path.join(ROOK_EXAMPLES, name)) as handle:
+def example(name, rook_version=None):
+    """The documents of one of Rook's example manifests (of Rook v1.20.6, or ``rook_version``), nulls stripped."""
+    folder = rookfiles.examples(rook_version) if rook_version else ROOK_EXAMPLES
+    with open(os.path.join(folder, name)) as handle:
         return [strip_nulls(doc) for doc in yaml.safe_load_all(handle) if doc]
 
 
-def example_cluster(image=TENTACLE, allow_unsupported=False):
+def example_cluster(image=TENTACLE, allow_unsupported=False, rook_version=None):
     """Rook's cluster.yaml as it is, on the lab's disks: every node's disks, of which the 1G one
     is refused as Rook refuses it (too small)."""
-    cluster = example("cluster.yaml")[0]
+    cluster = example("cluster.yaml", rook_version)[0]
     cluster["spec"]["storage"] = {"useAllNodes": True, "useAllDevices": True}
     cluster["spec"]["cephVersion"] = {"image": image}
+    # Rook's status checker every 10 s instead of the example's 60 s (a CephCluster setting Rook
+    # honours, cluster/cephstatus.go): these tests watch health come and go; the roles' tests run
+    # with Rook's default
+    cluster["spec"]["healthCheck"]["daemonHealth"]["status"]["interval"] = "10s"
     if allow_unsupported:
         cluster["spec"]["cephVersion"]["allowUnsupported"] = True
     return cluster
@@ -250,6 +255,16 @@ class RookLab:
                       and o["status"]["ceph"]["health"] == "HEALTH_OK", 420, "Ready + HEALTH_OK")
             self.timings["cluster ready"] = time.monotonic() - started
         return self.get("cephcluster", "rook-ceph")
+
+    def install_rook(self, rook_version):
+        """Rook's operator of ``rook_version`` as its release manifests install it (CRDs server-side,
+        then common, the CSI operator and the operator), until the simulator runs it."""
+        folder = rookfiles.examples(rook_version)
+        self.kubectl("apply", "--server-side", "--force-conflicts", "-f", os.path.join(folder, "crds.yaml"))
+        for manifest in ("common.yaml", "csi-operator.yaml", "operator.yaml"):
+            self.kubectl("apply", "-f", os.path.join(folder, manifest))
+        self.wait("deploy", "rook-ceph-operator", lambda o: o["spec"]["template"]["spec"]["containers"][0]["image"]
+                  .endswith(":" + rook_version), 30, "operator %s" % rook_version)
 
     def ensure_object_store(self):
         """Rook's example object store my-store, Ready."""

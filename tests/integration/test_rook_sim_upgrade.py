@@ -1,10 +1,12 @@
 """The slow part of the Rook simulator's tests, on the session's Rook lab (rook_sim_support.py),
 in this order: the example CephCluster deleted with cleanupPolicy (its disks wiped); a Reef
-cluster refused without cephVersion.allowUnsupported, then made; data written; the Ceph image
-roll to Tentacle (refused under HEALTH_ERR, then under it with
-continueUpgradeAfterChecksEvenIfNotHealthy: mon/mgr/OSD one by one, labels rolling,
-cephx keys rotated, require-osd-release), data intact; deletion without cleanupPolicy keeps the
-data (the cluster comes back with it); `koor-lab down` leaves nothing.
+cluster refused by Rook v1.20.6 even with cephVersion.allowUnsupported; Rook v1.18.11 installed
+and a Reef cluster made with it; data written; the Ceph image roll to Tentacle (refused under
+HEALTH_ERR even with continueUpgradeAfterChecksEvenIfNotHealthy, as Rook's code does; then, healthy,
+status.version first, mon/mgr/OSD one by one behind ok-to-stop, labels rolling, cephx keys rotated,
+require-osd-release), data intact; Rook v1.19.10 and v1.20.6 installed after it, the daemons'
+rook-version labels following; deletion without cleanupPolicy keeps the data (the cluster comes
+back with it); `koor-lab down` leaves nothing.
 """
 import os
 import subprocess
@@ -57,19 +59,40 @@ def test_cluster_deletion_is_blocked_by_dependents_and_cleanup_policy_wipes_the_
     assert set(rook.osd_disks().values()) == {""}
 
 
-def test_reef_needs_allow_unsupported_and_then_holds_data(rook):
-    rook.apply(example_cluster(REEF))
-    refused = rook.wait("cephcluster", "rook-ceph", lambda o: phase(o) == "Failure", 60, "refused")
-    assert "allowUnsupported" in refused["status"]["message"] and "18.2.7" in refused["status"]["message"]
-    assert not rook.labels()
+def _failed_reconcile(obj):
+    """Rook's failed CephCluster reconcile: phase Progressing, state Error, condition Progressing=False
+    (reason ClusterProgressing) with the error; the Ready condition, once there, kept."""
+    status = (obj or {}).get("status") or {}
+    return status.get("phase") == "Progressing" and status.get("state") == "Error" and any(
+        c["type"] == "Progressing" and c["status"] == "False" and c["reason"] == "ClusterProgressing"
+        for c in status.get("conditions") or [])
 
-    rook.patch("cephcluster", "rook-ceph", {"spec": {"cephVersion": {"allowUnsupported": True}}})
+
+def test_rook_v1_20_refuses_reef_even_with_allow_unsupported(rook):
+    rook.apply(example_cluster(REEF, allow_unsupported=True))
+    refused = rook.wait("cephcluster", "rook-ceph", _failed_reconcile, 60, "refused")
+    assert refused["status"]["message"] == ('failed the ceph version check: the version does not meet the minimum '
+                                            'version "ceph version 19.2.0-0 squid"'), refused["status"]
+    assert "observedGeneration" not in refused["status"]
+    assert not rook.labels()
+    rook.delete("cephcluster", "rook-ceph")
+    rook.wait_gone("cephcluster", "rook-ceph", 60)
+
+
+def test_rook_v1_18_runs_reef_and_holds_data(rook):
+    # Rook v1.18.11 as its release installs it: the honest way to run Reef (v1.19 and v1.20 refuse it)
+    rook.install_rook("v1.18.11")
+    rook.apply(example_cluster(REEF, rook_version="v1.18.11"))
     started = time.monotonic()
     cr = rook.wait("cephcluster", "rook-ceph", lambda o: phase(o) == "Ready"
                    and o["status"]["ceph"]["health"] == "HEALTH_OK", 420, "Ready + HEALTH_OK on Reef")
     rook.timings["Reef cluster ready"] = time.monotonic() - started
     assert cr["status"]["version"]["version"] == "18.2.7-0"
+    # after creation Rook keeps only the Ready condition, and writes observedGeneration with it
+    assert [(c["type"], c["reason"]) for c in cr["status"]["conditions"]] == [("Ready", "ClusterCreated")]
+    assert cr["status"]["observedGeneration"] == cr["metadata"]["generation"]
     assert {labels["ceph-version"] for labels in rook.labels().values()} == {"18.2.7-0"}
+    assert {labels["rook-version"] for labels in rook.labels().values()} == {"v1.18.11"}
     assert list(rook.ceph("versions")["overall"]) == [v for v in rook.ceph("versions")["overall"] if "18.2.7" in v]
 
     # data: an RBD image in a CephBlockPool, an object in a pool Rook does not own
@@ -87,35 +110,37 @@ def test_reef_needs_allow_unsupported_and_then_holds_data(rook):
 
 def test_ceph_image_roll_to_tentacle_with_rooks_gates(rook):
     before = rook.toolbox("sh", "-c", "rbd export rbdpool/disk1 - | md5sum")
-    # HEALTH_ERR (full ratios out of order) refuses the upgrade
+    # HEALTH_ERR (full ratios out of order) refuses the upgrade; continueUpgradeAfterChecksEvenIfNotHealthy
+    # does not pass that gate in Rook's code (cluster/version.go: only skipUpgradeChecks does)
     rook.toolbox("ceph", "osd", "set-full-ratio", "0.001")
     rook.wait("cephcluster", "rook-ceph", lambda o: rook.health() == "HEALTH_ERR", 60, "HEALTH_ERR")
-    rook.patch("cephcluster", "rook-ceph", {"spec": {"cephVersion": {"image": TENTACLE}}})
-    rook.wait("cephcluster", "rook-ceph", lambda o: any(
-        c["type"] == "Progressing" and c["reason"] == "UpgradeBlocked" for c in o["status"]["conditions"]),
-        60, "UpgradeBlocked")
+    rook.patch("cephcluster", "rook-ceph", {"spec": {"cephVersion": {"image": TENTACLE},
+                                                     "continueUpgradeAfterChecksEvenIfNotHealthy": True}})
+    refused = rook.wait("cephcluster", "rook-ceph", _failed_reconcile, 60, "refused under HEALTH_ERR")
+    assert refused["status"]["message"] == (
+        "failed the ceph version check: ceph status in namespace rook-ceph is not healthy, refusing to upgrade. Either "
+        "fix the health issue or force an update by setting skipUpgradeChecks to true in the cluster CR")
+    # the Ready condition of the creation is kept beside it; observedGeneration stays at the last Ready one
+    assert [c["type"] for c in refused["status"]["conditions"]] == ["Ready", "Progressing"]
+    assert refused["status"]["observedGeneration"] < refused["metadata"]["generation"]
     time.sleep(5)
     assert {labels["ceph-version"] for labels in rook.labels().values()} == {"18.2.7-0"}
 
-    # continueUpgradeAfterChecksEvenIfNotHealthy: the roll starts anyway (ok-to-stop gates still
-    # apply), one daemon at a time, labels following; healthy again once the ratio is back
+    # healthy again: the roll starts, status.version at once, then one daemon at a time behind
+    # its ok-to-stop gate, labels following
     watch = LabelWatch(rook, "ceph-version")
-    rook.patch("cephcluster", "rook-ceph", {"spec": {"continueUpgradeAfterChecksEvenIfNotHealthy": True}})
+    rook.toolbox("ceph", "osd", "set-full-ratio", "0.97")
     started = time.monotonic()
-    restored = False
+    early = rook.wait("cephcluster", "rook-ceph", lambda o: o["status"]["version"]["version"] == "20.2.4-0", 120,
+                      "status.version written")
+    assert any(lb["ceph-version"] == "18.2.7-0" for lb in rook.labels().values()), \
+        "status.version is written before the daemons roll (Rook's updateClusterCephVersion)"
+    assert early["status"]["phase"] == "Progressing"
     deadline = time.monotonic() + 900
     while time.monotonic() < deadline:
-        labels = rook.labels()
-        rolled = [name for name, lb in labels.items() if lb["ceph-version"] == "20.2.4-0"]
         cr = rook.get("cephcluster", "rook-ceph")
-        status = cr["status"]
-        # the roll (and the key rotation after it: clients are refused for moments) is over
-        # when the status reports the new version and no longer says what it is doing
-        if len(rolled) == len(labels) and not restored and status["version"]["version"] == "20.2.4-0" \
-                and not status["message"].startswith(("Upgrading", "Rotating")):
-            rook.toolbox("ceph", "osd", "set-full-ratio", "0.97")
-            restored = True
-        if restored and phase(cr) == "Ready" and cr["status"]["ceph"]["health"] == "HEALTH_OK":
+        if phase(cr) == "Ready" and cr["status"]["observedGeneration"] == cr["metadata"]["generation"] \
+                and cr["status"]["ceph"]["health"] == "HEALTH_OK":
             break
         time.sleep(1)
     rook.timings["Reef -> Tentacle roll"] = time.monotonic() - started
@@ -123,8 +148,8 @@ def test_ceph_image_roll_to_tentacle_with_rooks_gates(rook):
     assert cr["status"]["version"]["version"] == "20.2.4-0"
     labels = rook.labels()
     assert {lb["ceph-version"] for lb in labels.values()} == {"20.2.4-0"}
-    # rolled one daemon at a time in Rook's order (mons, mgrs, OSDs), each OSD after the one
-    # before was back with its PGs clean
+    # rolled one daemon at a time in Rook's order (mons, mgrs, OSDs); ok-to-stop let one OSD at a
+    # time go (3 OSDs, size-3 pools), the next only once the one before was back
     watch.stop()
     order = [name for dummy, name, value in watch.flips if value == "20.2.4-0"]
     assert sorted(order) == sorted(labels) and len(order) == len(set(order)), watch.flips
@@ -142,6 +167,14 @@ def test_ceph_image_roll_to_tentacle_with_rooks_gates(rook):
     # the data written on Reef
     assert rook.toolbox("rados", "-p", "keep", "get", "witness", "-") == PAYLOAD
     assert rook.toolbox("sh", "-c", "rbd export rbdpool/disk1 - | md5sum") == before
+
+
+def test_rook_minor_by_minor_back_to_v1_20(rook):
+    for version in ("v1.19.10", "v1.20.6"):
+        rook.install_rook(version)
+        rook.wait("cephcluster", "rook-ceph", lambda o, v=version: {
+            lb["rook-version"] for lb in rook.labels().values()} == {v} and phase(o) == "Ready", 120,
+            "daemons on Rook %s" % version)
 
 
 def test_deletion_without_cleanup_policy_keeps_the_data(rook):

@@ -43,23 +43,26 @@ except ImportError:  # run without the collection on sys.path: the ceph CLI for 
     CephRunner = CephError = None
 
 
-def _collection_agent():
-    """The collection's agent module, whose mon_argv renders a mon command as the ceph CLI line the
-    collection records and runs: imported from the collection where it is on sys.path, else loaded
-    from this checkout's file (standalone by design: the runner sends its source to the far side)."""
+def collection_module(name):
+    """A standalone module of the collection's module_utils (agent, whose mon_argv renders a mon
+    command as the ceph CLI line the collection records and runs; rook_contract, the facts about
+    Rook the simulator shares with the roles): imported from the collection where it is on
+    sys.path, else loaded from this checkout's file."""
     try:
-        from ansible_collections.koor.ceph.plugins.module_utils import agent  # pylint: disable=import-outside-toplevel
-        return agent
+        return importlib.import_module("ansible_collections.koor.ceph.plugins.module_utils." + name)
     except ImportError:
         path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "plugins",
-                            "module_utils", "agent.py")
-        spec = importlib.util.spec_from_file_location("koor_ceph_agent", path)
+                            "module_utils", name + ".py")
+        spec = importlib.util.spec_from_file_location("koor_ceph_" + name, path)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         return module
 
 
-_AGENT = _collection_agent()
+CONTRACT = collection_module("rook_contract")
+
+
+_AGENT = collection_module("agent")
 
 LAB_HOME = os.environ.get("KOOR_LAB_HOME", "/var/lib/koor-lab")
 MON_V2, MON_V1 = 3300, 6789

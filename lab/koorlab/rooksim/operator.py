@@ -27,6 +27,7 @@ import traceback
 from ..kube.resources import node_info
 from ..util import LabError, log, wait_for
 from . import ceph as cephlib
+from .ceph import CONTRACT
 
 GROUP, VERSION = "ceph.rook.io", "v1"
 OBC_GROUP, OBC_VERSION = "objectbucket.io", "v1alpha1"
@@ -42,9 +43,8 @@ KINDS = {  # plural: finalizer
     "cephclients": "cephclient.ceph.rook.io",
 }
 OBC_FINALIZER = "ceph.rook.io/bucket"  # Rook's lib-bucket-provisioner finalizer
-HEALTH_PERIOD = 10
 # spec.cleanupPolicy.confirmation that lets a deletion wipe the hosts (Rook's DeleteDataDirOnHostsConfirmation)
-CLEANUP_CONFIRMATION = "yes-really-destroy-data"
+CLEANUP_CONFIRMATION = CONTRACT.CLEANUP_CONFIRMATION
 
 
 def now():
@@ -211,22 +211,52 @@ def condition(ctype, status, reason, message, previous=None):
             "lastHeartbeatTime": now(), "lastTransitionTime": stamp}
 
 
-# Rook v1.20 runs Squid 19.2.0+ and Tentacle 20.2.1+; anything else needs
-# cephVersion.allowUnsupported (Rook's own rule, pkg/operator/ceph/version).
-SUPPORTED = {19: ("squid", (19, 2, 0)), 20: ("tentacle", (20, 2, 1))}
-RELEASES = {17: "quincy", 18: "reef", 19: "squid", 20: "tentacle", 21: "umbrella"}
+def ceph_version_text(numbers):
+    """Rook's CephVersion.String(): "ceph version 19.2.0-0 squid"."""
+    return "ceph version %d.%d.%d-0 %s" % (tuple(numbers[:3]) + (CONTRACT.CEPH_RELEASES.get(numbers[0], "<unknown version>"),))
 
 
-def unsupported(version, ceph_version_spec):
-    """Why Rook v1.20.6 refuses Ceph `version` ("18.2.7"), or None."""
+def rook_rules(rook_version):
+    """The Ceph version rules of the operator of ``rook_version`` ("v1.18.11"): rook_contract.ROOK_CEPH."""
+    match = re.match(r"^v?(\d+)\.(\d+)", rook_version or "")
+    minor = "%s.%s" % match.groups() if match else None
+    if minor not in CONTRACT.ROOK_CEPH:
+        raise LabError("the simulator has no rules for Rook %s (it knows %s)"
+                       % (rook_version, ", ".join("v" + m for m in sorted(CONTRACT.ROOK_CEPH))))
+    return CONTRACT.ROOK_CEPH[minor]
+
+
+def unsupported(version, ceph_version_spec, rook_version):
+    """Why the operator of ``rook_version`` refuses Ceph ``version`` ("18.2.7"), or None; as Rook's
+    cluster/version.go validateCephVersion says it: below the minimum, whatever allowUnsupported says;
+    a release outside supportedVersions (by major) unless allowUnsupported."""
     numbers = tuple(int(x) for x in version.split(".")[:3])
-    major = numbers[0]
-    if major in SUPPORTED and numbers >= SUPPORTED[major][1]:
+    rules = rook_rules(rook_version)
+    if numbers < rules["operator_minimum"]:
+        return CONTRACT.VERSION_BELOW_MINIMUM % ceph_version_text(rules["operator_minimum"])
+    if numbers[0] not in rules["operator_majors"] and not ceph_version_spec.get("allowUnsupported"):
+        return CONTRACT.VERSION_NEEDS_ALLOW % ceph_version_text(numbers)
+    return None
+
+
+# The CephCluster spec fields the simulator carries out on a running cluster; a change of any other
+# (mon, mgr, network, placement, resources, ...) is reported as not simulated, never as Ready.
+SIMULATED_SPEC = ("cephVersion", "storage", "cleanupPolicy", "healthCheck", "skipUpgradeChecks",
+                  "continueUpgradeAfterChecksEvenIfNotHealthy", "upgradeOSDRequiresHealthyPGs",
+                  "waitTimeoutForHealthyOSDInMinutes", "external")
+
+
+def unsimulated_spec(spec):
+    """The part of a CephCluster spec the simulator does not carry out after creation."""
+    return {k: v for k, v in (spec or {}).items() if k not in SIMULATED_SPEC}
+
+
+def go_duration(text):
+    """Seconds of a Go duration ("60s", "1m30s", "500ms"), or None when it is not one."""
+    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|s|m|h)", str(text or ""))
+    if not parts or "".join(n + u for n, u in parts) != str(text):
         return None
-    if ceph_version_spec.get("allowUnsupported"):
-        return None
-    return ('ceph version "%s-0 %s" is not supported by Rook v1.20 (squid 19.2.0+ and tentacle 20.2.1+); '
-            'set cephVersion.allowUnsupported to true to run it anyway' % (version, RELEASES.get(major, "?")))
+    return sum(float(n) * {"ms": 0.001, "s": 1, "m": 60, "h": 3600}[u] for n, u in parts)
 
 
 def image_tag(image):
@@ -245,6 +275,8 @@ class Operator:
         self.cluster = None  # the CephCluster resource being served
         self._frozen = None  # (uid, generation) last logged as not orchestrated (cleanup confirmation set)
         self.last_health = 0
+        self._checked_uid = None  # the CephCluster whose status checker runs (first check at once)
+        self.operator_env = {}  # the Rook operator container's environment
         self.ready = False
         self.refused = {}  # (node, device): why Rook would not make an OSD on it
         self._unmatched = set()  # storage node names logged as matching no Node
@@ -283,6 +315,46 @@ class Operator:
         previous = (cr.get("status") or {}).get("conditions")
         self._status(cr, plural, dict(status or {}, conditions=[
             condition("DeletionIsBlocked", "True", reason, message, previous)]))
+
+    def _cluster_condition(self, cr, ctype, status, reason, message, observed=None, extra=None):
+        """The CephCluster status as Rook's UpdateClusterCondition writes it (controller/conditions.go):
+        the conditions Rook persists (reasons ClusterCreated / ClusterConnected, types Deleting and
+        DeletionIsBlocked) are kept, any other dropped; this one added or updated; the phase is its
+        type (never back from Deleting), the state follows (Error for a False one), the message is its
+        message; observedGeneration is written only with Ready. ``extra``: more status fields."""
+        rules = CONTRACT.CLUSTER_STATUS
+        kept, current = [], None
+        for old in (cr.get("status") or {}).get("conditions") or []:
+            if old.get("reason") in rules["persisted_reasons"] or old.get("type") in rules["persisted_types"]:
+                if old.get("type") != ctype:
+                    kept.append(old)
+                else:
+                    current = dict(old)
+        stamp = now()
+        if current is None or current.get("status") != status or current.get("message") != message:
+            transition = stamp
+        else:
+            transition = current.get("lastTransitionTime", stamp)
+        unchanged = current is not None and transition != stamp and current.get("reason") == reason
+        # the simulator writes a heartbeat only with another change (Rook: with each update)
+        kept.append({"type": ctype, "status": status, "reason": reason, "message": message,
+                     "lastHeartbeatTime": current.get("lastHeartbeatTime", stamp) if unchanged else stamp,
+                     "lastTransitionTime": transition})
+        update = dict(extra or {}, conditions=kept)
+        if observed is not None and ctype == rules["observed_generation_with"]:
+            update["observedGeneration"] = observed
+        if (cr.get("status") or {}).get("phase") != "Deleting":
+            update["phase"] = ctype
+            update["state"] = rules["states"]["false"] if status == "False" else rules["states"].get(ctype, ctype)
+            update["message"] = message
+        self._status(cr, "cephclusters", update)
+
+    def _cluster_failed(self, cr, message):
+        """A failed CephCluster reconcile as Rook reports it (cluster/cluster.go initializeCluster):
+        Progressing=False, reason ClusterProgressing, the error as the message; Rook retries it."""
+        log("rooksim: failed to reconcile CephCluster %s: %s" % (cr["metadata"]["name"], message))
+        failed = CONTRACT.CLUSTER_STATUS["failed"]
+        self._cluster_condition(cr, failed["type"], failed["status"], failed["reason"], message)
 
     @staticmethod
     def _current(cr):
@@ -355,6 +427,7 @@ class Operator:
             return
         containers = operators[0]["spec"]["template"]["spec"]["containers"]
         self.rook_version = image_tag(containers[0]["image"])
+        self.operator_env = {e["name"]: e.get("value") for e in containers[0].get("env") or [] if "name" in e}
         clusters = []
         for obj in self.kube.list("cephclusters"):
             if ((obj.get("spec") or {}).get("external") or {}).get("enable"):
@@ -423,47 +496,63 @@ class Operator:
         self._frozen = None
         try:
             version, suite = cephlib.suite_for_image((spec.get("cephVersion") or {}).get("image", ""))
+            refusal = unsupported(version, spec.get("cephVersion") or {}, self.rook_version)
         except LabError as exc:
-            self._status(cr, plural, {"phase": "Failure", "state": "Error", "message": str(exc)})
+            self._cluster_failed(cr, CONTRACT.VERSION_CHECK_PREFIX + str(exc))
             return
-        refusal = unsupported(version, spec.get("cephVersion") or {})
+        if refusal is None and self.ceph.exists and all(self.ceph.running(n) for n in self.ceph.state["daemons"]):
+            refusal = self.upgrade_refusal(cr, suite)
         if refusal:
-            log("rooksim: " + refusal)
-            self._status(cr, plural, {"phase": "Failure", "state": "Error", "message": refusal,
-                                      "conditions": [condition("Progressing", "False", "ReconcileFailed", refusal,
-                                                               (cr.get("status") or {}).get("conditions"))]})
+            self._cluster_failed(cr, CONTRACT.VERSION_CHECK_PREFIX + refusal)
             return
-        if not self.ceph.exists:
+        # Rook writes the version of the spec's image once it is validated, before any daemon
+        # restarts (cluster/version.go detectAndValidateCephVersion -> updateClusterCephVersion)
+        self._status(cr, plural, {"version": {"image": spec["cephVersion"]["image"],
+                                              "version": self._ceph_version_label(suite)}})
+        try:
+            if not self.ceph.exists:
+                self.ready = False
+                self.create_cluster(cr, suite)
+            elif not all(self.ceph.running(name) for name in self.ceph.state["daemons"]):
+                # a cluster deleted without cleanupPolicy (its data kept, as under Rook's
+                # dataDirHostPath) comes back when a CephCluster asks for it; a daemon that died is
+                # restarted, as its Deployment would be
+                self._progress(cr, "Starting the Ceph daemons")
+                self.ceph.start_all()
+            self.ensure_osds(cr)
+            self.roll(cr, suite, version)
+        except LabError as exc:
+            # Rook: the reconcile fails with the error, is reported and retried (cluster/cluster.go)
             self.ready = False
-            self.create_cluster(cr, suite)
-        elif not all(self.ceph.running(name) for name in self.ceph.state["daemons"]):
-            # a cluster deleted without cleanupPolicy (its data kept, as under Rook's
-            # dataDirHostPath) comes back when a CephCluster asks for it; a daemon that died is
-            # restarted, as its Deployment would be
-            self._progress(cr, "Starting the Ceph daemons")
-            self.ceph.start_all()
-        self.ensure_osds(cr)
-        self.roll(cr, suite, version)
+            self._cluster_failed(cr, str(exc))
+            return
         self.ensure_deployments(cr)
         self.ensure_toolbox(cr)
         self.update_cluster_status(cr)
 
     def _progress(self, cr, message):
         log("rooksim: %s" % message)
-        conds = [condition("Progressing", "True", "ClusterProgressing", message,
-                           (cr.get("status") or {}).get("conditions"))]
-        self._status(cr, "cephclusters", {"phase": "Progressing", "state": "Creating", "message": message,
-                                          "conditions": conds})
+        self._cluster_condition(cr, "Progressing", "True", CONTRACT.CLUSTER_STATUS["progressing_reason"], message)
+
+    def upgrade_refusal(self, cr, suite):
+        """Rook's upgrade gate (cluster/version.go validateCephVersion): when the image's version
+        differs from the running daemons', a cluster whose health is not HEALTH_OK or HEALTH_WARN is
+        not upgraded unless skipUpgradeChecks (continueUpgradeAfterChecksEvenIfNotHealthy does not
+        pass this gate in Rook's code, whatever Upgrade/health-verification.md says)."""
+        if not any(d["suite"] != suite for d in self.ceph.state["daemons"].values()):
+            return None
+        if self.ceph.status()["health"]["status"] in CONTRACT.UPGRADE_HEALTHY or cr["spec"].get("skipUpgradeChecks"):
+            return None
+        return CONTRACT.UPGRADE_UNHEALTHY % cr["metadata"]["namespace"]
 
     def create_cluster(self, cr, suite):
         spec = cr["spec"]
         all_nodes = [n for n in self.ceph.nodes() if n.running]
         count = int((spec.get("mon") or {}).get("count", 3))
         if count > len(all_nodes) and not (spec.get("mon") or {}).get("allowMultiplePerNode"):
-            self._status(cr, "cephclusters", {"phase": "Failure", "state": "Error",
-                                              "message": "%d mons need %d nodes, the lab has %d"
-                                              % (count, count, len(all_nodes))})
-            raise LabError("not enough nodes for the mons")
+            # cluster/cluster.go preClusterStartValidation
+            raise LabError("failed to perform validation before cluster creation: cannot start %d mons on %d node(s) "
+                           "when allowMultiplePerNode is false" % (count, len(all_nodes)))
         self._progress(cr, "Configuring Ceph Mons")
         self.ceph.create([all_nodes[i % len(all_nodes)] for i in range(count)], suite=suite,
                          fsid=None)
@@ -638,96 +727,118 @@ class Operator:
                 "spec": {"template": {"metadata": {"annotations": {EXEC_ANNOTATION: want}}}}})
 
     # status
-    def update_cluster_status(self, cr, force=False):
-        if not force and self.ready and time.monotonic() - self.last_health < HEALTH_PERIOD:
+    def unsimulated_changes(self, cr):
+        """The spec fields outside SIMULATED_SPEC that differ from what the cluster was made with
+        (the baseline is kept in the lab's Ceph state, per CephCluster uid: a CephCluster applied
+        again over a kept cluster starts a new one)."""
+        baseline = self.ceph.state.get("rook_spec") or {}
+        current = unsimulated_spec(cr.get("spec"))
+        if baseline.get("uid") != cr["metadata"]["uid"]:
+            self.ceph.state["rook_spec"] = {"uid": cr["metadata"]["uid"], "spec": current}
+            self.ceph.save()
+            return []
+        old = baseline["spec"]
+        return sorted(k for k in set(old) | set(current) if old.get(k) != current.get(k))
+
+    def status_interval(self, cr):
+        """(seconds, disabled) of Rook's ceph status checker for ``cr`` (cluster/cephstatus.go
+        newCephStatusChecker): the operator's ROOK_CEPH_STATUS_CHECK_INTERVAL, else the CephCluster's
+        healthCheck.daemonHealth.status.interval, else 60 s."""
+        status_check = (((cr.get("spec") or {}).get("healthCheck") or {}).get("daemonHealth") or {}).get("status") or {}
+        interval = go_duration(self.operator_env.get(CONTRACT.STATUS_CHECK["env"])) or \
+            go_duration(status_check.get("interval")) or CONTRACT.STATUS_CHECK["default_seconds"]
+        return interval, bool(status_check.get("disabled"))
+
+    def update_cluster_status(self, cr):
+        """The Ready condition once the orchestration is done (written again for each new
+        generation), and status.ceph as Rook's status checker writes it: at once when it starts
+        for a cluster, then every status_interval."""
+        interval, disabled = self.status_interval(cr)
+        uid = cr["metadata"]["uid"]
+        check_due = not disabled and (self._checked_uid != uid or time.monotonic() - self.last_health >= interval)
+        if self.ready and not check_due and self._current(cr):
             return
         status = self.ceph.status()
-        df = self.ceph.mon("df", timeout=30)
-        versions = self.ceph.versions()
-        self.last_health = time.monotonic()
         health = status["health"]
-        details = self._details(cr, health)
-        stats = df.get("stats", {})
-        ceph_status = {"health": health["status"], "details": details, "lastChecked": now(),
-                       "fsid": self.ceph.fsid, "versions": versions,
-                       "capacity": {"bytesTotal": stats.get("total_bytes", 0),
-                                    "bytesUsed": stats.get("total_used_raw_bytes", 0),
-                                    "bytesAvailable": stats.get("total_avail_bytes", 0), "lastUpdated": now()}}
-        suites = {d["suite"] for d in self.ceph.state["daemons"].values()}
-        suite = sorted(suites)[0] if len(suites) == 1 else self.ceph.state["suite"]
-        previous = (cr.get("status") or {}).get("conditions")
+        extra = {}
+        if check_due:
+            df = self.ceph.mon("df", timeout=30)
+            stats = df.get("stats", {})
+            self.last_health, self._checked_uid = time.monotonic(), uid
+            extra["ceph"] = {"health": health["status"], "details": self._details(cr, health), "lastChecked": now(),
+                             "fsid": self.ceph.fsid, "versions": self.ceph.versions(),
+                             "capacity": {"bytesTotal": stats.get("total_bytes", 0),
+                                          "bytesUsed": stats.get("total_used_raw_bytes", 0),
+                                          "bytesAvailable": stats.get("total_avail_bytes", 0), "lastUpdated": now()}}
+        unapplied = self.unsimulated_changes(cr)
         pgs_clean = cephlib.pg_clean_all(status)
         osd_count = len(self.ceph.state["osds"])
-        if health["status"] == "HEALTH_ERR" and self.ready:
-            phase, state, message = "Ready", "Created", "Cluster created successfully"
-        elif health["status"] in ("HEALTH_OK", "HEALTH_WARN") and (pgs_clean or self.ready) and osd_count:
-            phase, state, message = "Ready", "Created", "Cluster created successfully"
-        else:
-            phase, state, message = "Progressing", "Creating", "Configuring Ceph OSDs" if not osd_count \
-                else "Waiting for the cluster to be healthy (%s)" % health["status"]
-        if phase == "Ready":
-            self.ready = True
-            conds = [condition("Progressing", "False", "ClusterCreated", "Cluster progression is completed",
-                               previous),
-                     condition("Ready", "True", "ClusterCreated", message, previous)]
-        else:
-            conds = [condition("Progressing", "True", "ClusterProgressing", message, previous)]
         classes = sorted({o.get("device_class", "hdd") for o in self.ceph.state["osds"].values()})
-        self._status(cr, "cephclusters", {
-            "phase": phase, "state": state, "message": message, "conditions": conds, "ceph": ceph_status,
-            "version": {"image": self._image_for(suite, cr), "version": self._ceph_version_label(suite)},
-            "storage": {"deviceClasses": [{"name": c} for c in classes],
-                        "osd": {"storeType": {"bluestore": osd_count}}},
-            "observedGeneration": cr["metadata"].get("generation", 1)})
+        extra["storage"] = {"deviceClasses": [{"name": c} for c in classes], "osd": {"storeType": {"bluestore": osd_count}}}
+        # The simulator calls the orchestration done (Rook: reconcileCephDaemons returned) once the
+        # OSDs are up and, the first time, their PGs clean; a HEALTH_ERR later does not undo it.
+        if unapplied and (self.ready or osd_count):
+            self.ready = True
+            self._cluster_condition(
+                cr, "Progressing", "False", CONTRACT.CLUSTER_STATUS["progressing_reason"],
+                "not simulated: the lab's Rook simulator does not carry out a change of spec.%s on a running cluster "
+                "(docs/lab-rook-simulator.md); generation %s is not reconciled" % (
+                    ", spec.".join(unapplied), cr["metadata"].get("generation")), extra=extra)
+        elif self.ready or (health["status"] in CONTRACT.UPGRADE_HEALTHY and pgs_clean and osd_count):
+            self.ready = True
+            ready = CONTRACT.CLUSTER_STATUS["ready"]
+            self._cluster_condition(cr, ready["type"], "True", ready["reason"], ready["message"],
+                                    observed=cr["metadata"].get("generation", 1), extra=extra)
+        else:
+            message = "Configuring Ceph OSDs" if not osd_count \
+                else "Waiting for the cluster to be healthy (%s)" % health["status"]
+            self._cluster_condition(cr, "Progressing", "True", CONTRACT.CLUSTER_STATUS["progressing_reason"], message,
+                                    extra=extra)
 
     # Ceph image change: restart the daemons one by one with the new release's binaries
     def roll(self, cr, suite, version):
-        """Rook's Ceph upgrade: refused under HEALTH_ERR unless skipUpgradeChecks or
-        continueUpgradeAfterChecksEvenIfNotHealthy; then mons, mgrs, OSDs (noout set), MDSes and
-        radosgws restarted one at a time with the new release, each after its ok-to-stop gate
-        (mon/osd/mds ok-to-stop; skipped with skipUpgradeChecks), PGs clean again after each OSD,
-        the Deployment's image and ceph-version label updated as each daemon comes back; then
-        `require-osd-release`. On Tentacle the simulator then rotates the Reef-era cephx keys
-        (rotate_cephx_keys): its own choice, see docs/lab-rook-simulator.md."""
+        """Rook's Ceph upgrade, once upgrade_refusal let it start: mons, mgrs, OSDs (noout set),
+        MDSes and radosgws restarted with the new release, the Deployment's image and ceph-version
+        label updated as each daemon comes back; then `require-osd-release`. The gates, as Rook has
+        them (daemon/ceph/client/upgrade.go, cluster/osd/update.go), none with skipUpgradeChecks:
+        - mon and mds: ok-to-stop, retried (Rook: 10 times, every 60 s; here every second for 10
+          minutes), the reconcile failing after; mons under 3 are not checked;
+        - osd: `osd ok-to-stop <id> --max osdMaxUpdatesInParallel` (default 20) names the OSDs
+          restarted together; not checked under 3 OSDs or all on one host (then one at a time). An
+          OSD not ok-to-stop within waitTimeoutForHealthyOSDInMinutes (default 10) is restarted
+          anyway with continueUpgradeAfterChecksEvenIfNotHealthy, else left for the next reconcile;
+          upgradeOSDRequiresHealthyPGs holds the OSDs until every PG is clean.
+        On Tentacle the simulator then rotates the Reef-era cephx keys (rotate_cephx_keys): its
+        own choice, see docs/lab-rook-simulator.md."""
         spec = cr["spec"]
-        stale = [n for n, d in self.ceph.state["daemons"].items() if d["suite"] != suite]
+        daemons = self.ceph.state["daemons"]
+        stale = [n for n, d in daemons.items() if d["suite"] != suite]
         if not stale:
             return
-        health = self.ceph.status()["health"]["status"]
-        if health == "HEALTH_ERR" and not spec.get("skipUpgradeChecks") and \
-                not spec.get("continueUpgradeAfterChecksEvenIfNotHealthy"):
-            message = "ceph is not healthy (HEALTH_ERR): not upgrading to %s" % version
-            previous = (cr.get("status") or {}).get("conditions")
-            self._status(cr, "cephclusters", {"message": message, "conditions": [
-                condition("Ready", "True", "ClusterCreated", "Cluster created successfully", previous),
-                condition("Progressing", "False", "UpgradeBlocked", message, previous)]})
-            log("rooksim: " + message)
-            return
+        skip = bool(spec.get("skipUpgradeChecks"))
         self.ready = False
         self._progress(cr, "Upgrading Ceph to %s" % version)
         order = {"mon": 0, "mgr": 1, "osd": 2, "mds": 3, "rgw": 4}
-        stale.sort(key=lambda n: (order[self.ceph.state["daemons"][n]["type"]], n))
-        osds = [n for n in stale if n.startswith("osd.")]
+        stale.sort(key=lambda n: (order[daemons[n]["type"]], n))
+        osds = [n for n in stale if daemons[n]["type"] == "osd"]
         if osds:
             self.ceph.mon("osd set", key="noout")
-        for name in stale:
-            kind = self.ceph.state["daemons"][name]["type"]
-            if kind in ("mon", "osd", "mds") and not spec.get("skipUpgradeChecks"):
-                ident = self.ceph.state["daemons"][name]["id"]
-                wait_for("%s ok-to-stop" % name,
-                         lambda k=kind, i=ident: self.ceph.mon("%s ok-to-stop" % k, ids=[i], check=False)[0] == 0,
-                         300, 1)
-            log("rooksim: restarting %s with Ceph %s" % (name, version))
-            self.ceph.restart(name, suite=suite)
-            if kind == "mon":
-                self.ceph.wait_quorum()
-            elif kind == "osd":
-                self.ceph.wait_osds_up(len(self.ceph.state["osds"]))
-                wait_for("PGs active+clean after %s" % name,
-                         lambda: cephlib.pg_clean_all(self.ceph.status()), 300, 1)
-            self.ensure_deployments(cr)
+        for name in [n for n in stale if daemons[n]["type"] in ("mon", "mgr")]:
+            kind = daemons[name]["type"]
+            if kind == "mon" and not skip and sum(1 for d in daemons.values() if d["type"] == "mon") >= 3:
+                self._ok_to_stop_or_fail(name)
+            self._restart_daemon(cr, name, suite, version)
+        self._roll_osds(cr, spec, osds, suite, skip)
+        for name in [n for n in stale if daemons[n]["type"] in ("mds", "rgw")]:
+            if daemons[name]["type"] == "mds" and not skip:
+                self._ok_to_stop_or_fail(name)
+            self._restart_daemon(cr, name, suite, version)
+        left = [n for n, d in daemons.items() if d["suite"] != suite]
         if osds:
             self.ceph.mon("osd unset", key="noout")
+        if left:
+            # Rook re-queues what it could not update: the next reconcile tries again
+            raise LabError("not every daemon is updated to Ceph %s yet (%s): will try again" % (version, ", ".join(left)))
         self.ceph.state["suite"] = suite
         self.ceph.save()
         self.ensure_toolbox(cr)
@@ -736,7 +847,64 @@ class Operator:
             self.ceph.mon("osd require-osd-release", release=release, yes_i_really_mean_it=True)
         if suite == "sid":
             self.rotate_cephx_keys(cr)
-        self.update_cluster_status(cr, force=True)
+        self.update_cluster_status(cr)
+
+    def _restart_daemon(self, cr, name, suite, version):
+        kind = self.ceph.state["daemons"][name]["type"]
+        log("rooksim: restarting %s with Ceph %s" % (name, version))
+        self.ceph.restart(name, suite=suite)
+        if kind == "mon":
+            self.ceph.wait_quorum()
+        elif kind == "osd":
+            self.ceph.wait_osds_up(len(self.ceph.state["osds"]))
+        self.ensure_deployments(cr)
+
+    def _ok_to_stop(self, kind, ids, limit=None):
+        """`ceph <kind> ok-to-stop`: the ids it names as ok to stop together, or [] when not ok."""
+        rc, out, _err = self.ceph.mon("%s ok-to-stop" % kind, ids=[str(i) for i in ids], max=limit, check=False)
+        if rc != 0:
+            return []
+        if kind == "osd" and isinstance(out, dict):
+            return [int(i) for i in out.get("osds") or ids]
+        return list(ids)
+
+    def _ok_to_stop_or_fail(self, name):
+        daemon = self.ceph.state["daemons"][name]
+        deployment = "rook-ceph-%s-%s" % (daemon["type"], daemon["id"])
+        try:
+            wait_for("%s ok-to-stop" % name, lambda: self._ok_to_stop(daemon["type"], [daemon["id"]]), 600, 1)
+        except LabError:
+            raise LabError("failed to check if %s was ok to stop" % deployment)
+
+    def _roll_osds(self, cr, spec, osds, suite, skip):
+        daemons = self.ceph.state["daemons"]
+        hosts = {d.get("node") for d in daemons.values() if d["type"] == "osd"}
+        check = not skip and len(self.ceph.state["osds"]) >= 3 and len(hosts) > 1
+        limit = int((spec.get("storage") or {}).get("osdMaxUpdatesInParallel") or 20)
+        timeout = 60 * int(spec.get("waitTimeoutForHealthyOSDInMinutes") or 10)
+        queue = [int(daemons[n]["id"]) for n in osds]
+        while queue:
+            if not skip and spec.get("upgradeOSDRequiresHealthyPGs"):
+                wait_for("PGs clean before updating OSDs", lambda: cephlib.pg_clean_all(self.ceph.status()), timeout, 1)
+            first = queue[0]
+            batch = [first]
+            if check:
+                try:
+                    found = wait_for("osd.%d ok-to-stop" % first,
+                                     lambda: self._ok_to_stop("osd", [first], limit), timeout, 1)
+                    batch = [i for i in found if i in queue] or [first]
+                except LabError:
+                    if not spec.get("continueUpgradeAfterChecksEvenIfNotHealthy"):
+                        log("rooksim: OSD %d is not ok-to-stop. will try updating it again later" % first)
+                        return
+                    log("rooksim: OSD %d is not ok-to-stop but 'continueUpgradeAfterChecksEvenIfNotHealthy' is true, "
+                        "so continuing to update it" % first)
+            log("rooksim: updating OSDs: %s" % batch)
+            for ident in batch:
+                self.ceph.restart("osd.%d" % ident, suite=suite)
+            self.ceph.wait_osds_up(len(self.ceph.state["osds"]))
+            self.ensure_deployments(cr)
+            queue = [i for i in queue if i not in batch]
 
     def rotate_cephx_keys(self, cr):
         """After a roll to Tentacle: the upstream "Upgrading and Rotating CephX Keys" procedure,
@@ -804,7 +972,7 @@ class Operator:
             return
         self._ensure_finalizer(cr, plural, KINDS[plural])
         if (cr.get("status") or {}).get("phase") == "Connected" and \
-                time.monotonic() - self.external_checked.get(cr["metadata"]["uid"], 0) < HEALTH_PERIOD:
+                time.monotonic() - self.external_checked.get(cr["metadata"]["uid"], 0) < self.status_interval(cr)[0]:
             return
         secret = self.kube.read("secret", ns, "rook-ceph-mon")
         endpoints = self.kube.read("config_map", ns, "rook-ceph-mon-endpoints")
@@ -1146,7 +1314,9 @@ class Operator:
         if self._current(cr):
             return
         if not self._store_ready(ns, store):
-            self._status(cr, plural, {"phase": "ReconcileFailed" if not store else "Progressing"})
+            # Rook (object/user/controller.go): the store's context cannot be initialised, the
+            # reconcile fails (phase ReconcileFailed) and is retried 10 s later
+            self._status(cr, plural, {"phase": "ReconcileFailed"})
             return
         info = self.radosgw_admin(store, "user", "info", "--uid", uid, check=False)
         if info.returncode != 0:

@@ -1,0 +1,178 @@
+"""The facts about Rook in module_utils/rook_contract.py against what reads them: Rook's release
+manifests (the project's cache of Rook's files, checked by checksum), the filters, the module's
+wait rules, the roles' variables, and the lab's Rook simulator (lab/koorlab/rooksim): each must
+say what the contract says, so a fact changed in one place cannot drift in another."""
+import itertools
+import os
+import sys
+
+import pytest
+import yaml
+
+from ansible_collections.koor.ceph.plugins.filter.rook import rook_ceph_image_check, rook_supported_ceph
+from ansible_collections.koor.ceph.plugins.module_utils import rook_cluster as rc
+from ansible_collections.koor.ceph.plugins.module_utils import rook_contract as contract
+from ansible_collections.koor.ceph.plugins.module_utils.rook_use_cases import is_settled
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
+sys.path.insert(0, os.path.join(ROOT, "lab"))
+
+from koorlab import rookfiles  # noqa: E402  pylint: disable=wrong-import-position
+from koorlab.rooksim import operator as rooksim  # noqa: E402  pylint: disable=wrong-import-position
+
+VERSIONS = sorted(contract.ROOK_CEPH)
+CEPH_GRID = ["%d.%d.%d" % v for v in itertools.product((17, 18, 19, 20, 21), (0, 1, 2), (0, 1, 7))]
+
+
+def _docs(version, name):
+    with open(os.path.join(rookfiles.examples(version), name)) as handle:
+        return [doc for doc in yaml.safe_load_all(handle) if doc]
+
+
+@pytest.mark.parametrize("minor", VERSIONS)
+def test_each_rule_names_a_pinned_rook_release_and_its_operator_image(minor):
+    release = contract.ROOK_CEPH[minor]["release"]
+    assert release in rookfiles.versions()
+    operator = [d for d in _docs(release, "operator.yaml") if d.get("kind") == "Deployment"][0]
+    assert operator["spec"]["template"]["spec"]["containers"][0]["image"].endswith(":" + release)
+    assert operator["spec"]["template"]["metadata"]["labels"]["app"] == rc.OPERATOR_APP
+
+
+@pytest.mark.parametrize("minor", VERSIONS)
+def test_the_filter_and_the_simulator_agree_on_what_rook_refuses(minor):
+    """For every Ceph version: the filter's operator_refuses is the simulator's refusal with
+    allowUnsupported; what the filter calls supported the simulator runs without it."""
+    release = contract.ROOK_CEPH[minor]["release"]
+    for version in CEPH_GRID:
+        check = rook_ceph_image_check("quay.io/ceph/ceph:v" + version, release, allow_unsupported=True)
+        refused_anyway = rooksim.unsupported(version, {"allowUnsupported": True}, release)
+        assert check["operator_refuses"] is (refused_anyway is not None), (release, version, refused_anyway)
+        assert check["allowed"] is (refused_anyway is None), (release, version)
+        plain = rook_ceph_image_check("quay.io/ceph/ceph:v" + version, release)
+        if plain["supported"]:
+            assert rooksim.unsupported(version, {}, release) is None, (release, version)
+
+
+def test_the_version_rules_per_rook_release():
+    assert rook_ceph_image_check("quay.io/ceph/ceph:v18.2.7", "v1.18.11")["supported"] is True
+    for release in ("v1.19.10", "v1.20.6"):
+        assert rook_ceph_image_check("quay.io/ceph/ceph:v18.2.7", release, True)["operator_refuses"] is True
+        assert rooksim.unsupported("18.2.7", {"allowUnsupported": True}, release) == \
+            'the version does not meet the minimum version "ceph version 19.2.0-0 squid"'
+    assert [r["release"] for r in rook_supported_ceph("v1.18.11")] == ["reef", "squid", "tentacle"]
+    with pytest.raises(Exception, match="no rules for Rook v1.17.0"):
+        rooksim.unsupported("19.2.3", {}, "v1.17.0")
+
+
+def test_known_bad_releases_are_never_supported():
+    for version in contract.CEPH_KNOWN_BAD:
+        text = ".".join(str(p) for p in version)
+        for minor in VERSIONS:
+            check = rook_ceph_image_check("quay.io/ceph/ceph:v" + text, contract.ROOK_CEPH[minor]["release"])
+            assert check["supported"] is False and "not recommended" in check["message"]
+
+
+def _failed_status(generation=3, observed=2):
+    failed = contract.CLUSTER_STATUS["failed"]
+    ready = contract.CLUSTER_STATUS["ready"]
+    return {"metadata": {"name": "rook-ceph", "namespace": "rook-ceph", "generation": generation},
+            "status": {"phase": failed["phase"], "state": failed["state"], "observedGeneration": observed,
+                       "message": "failed the ceph version check: ...",
+                       "conditions": [{"type": ready["type"], "status": "True", "reason": ready["reason"]},
+                                      {"type": failed["type"], "status": failed["status"],
+                                       "reason": failed["reason"], "message": "..."}]}}
+
+
+def test_the_waits_treat_rooks_failed_reconcile_as_not_yet():
+    cluster = _failed_status()
+    assert is_settled(cluster, "Ready") is False
+    state = rc.ClusterState("rook-ceph", "rook-ceph", "rook-ceph")
+    state.sync("cluster", [cluster])
+    assert "Ready" in rc.unmet(state.info(), ["Ready"])
+    # Ready again, but for an older generation (observedGeneration is written only with Ready)
+    cluster["status"].update(phase="Ready", state="Created", conditions=cluster["status"]["conditions"][:1])
+    state.sync("cluster", [cluster])
+    assert rc.unmet(state.info(), ["Ready"])["Ready"].startswith("the operator has not reconciled generation 3")
+
+
+class _Recorder(rooksim.Operator):
+    """The simulator's status writer without a lab: what it would patch."""
+
+    def __init__(self):  # pylint: disable=super-init-not-called
+        self.patches = []
+
+    def _status(self, obj, plural, status, group=None, version=None):
+        merged = dict(obj.get("status") or {})
+        merged.update(status)
+        obj["status"] = merged
+        self.patches.append(status)
+
+
+def test_the_simulator_writes_the_cluster_status_as_the_contract_says():
+    sim = _Recorder()
+    cr = {"metadata": {"name": "rook-ceph", "namespace": "rook-ceph", "generation": 1}, "status": {}}
+    sim._cluster_condition(cr, "Progressing", "True", contract.CLUSTER_STATUS["progressing_reason"], "Configuring")
+    assert (cr["status"]["phase"], cr["status"]["state"]) == ("Progressing", "Creating")
+    ready = contract.CLUSTER_STATUS["ready"]
+    sim._cluster_condition(cr, ready["type"], "True", ready["reason"], ready["message"], observed=1)
+    assert [c["type"] for c in cr["status"]["conditions"]] == ["Ready"]
+    assert (cr["status"]["phase"], cr["status"]["state"], cr["status"]["observedGeneration"]) == ("Ready", "Created", 1)
+    cr["metadata"]["generation"] = 2
+    sim._cluster_failed(cr, "failed the ceph version check: x")
+    failed = contract.CLUSTER_STATUS["failed"]
+    assert (cr["status"]["phase"], cr["status"]["state"]) == (failed["phase"], failed["state"])
+    assert [(c["type"], c["status"], c["reason"]) for c in cr["status"]["conditions"]] == [
+        ("Ready", "True", "ClusterCreated"), (failed["type"], failed["status"], failed["reason"])]
+    assert cr["status"]["observedGeneration"] == 1
+    assert all("observedGeneration" not in p for p in sim.patches[2:])
+    # a deletion's phase is never taken back
+    cr["status"]["phase"] = "Deleting"
+    sim._cluster_condition(cr, "Progressing", "True", "ClusterProgressing", "again")
+    assert cr["status"]["phase"] == "Deleting"
+
+
+def test_the_simulator_and_rooks_example_share_the_cleanup_confirmation():
+    assert rooksim.CLEANUP_CONFIRMATION == contract.CLEANUP_CONFIRMATION
+    cluster = _docs("v1.20.6", "cluster.yaml")[0]
+    assert cluster["spec"]["cleanupPolicy"]["confirmation"] == ""
+    with open(os.path.join(rookfiles.examples("v1.20.6"), "cluster.yaml")) as handle:
+        assert '"%s"' % contract.CLEANUP_CONFIRMATION in handle.read()
+
+
+@pytest.mark.parametrize("role, kind, example", [
+    ("rook_block", "rbd", "csi/rbd/storageclass.yaml"),
+    ("rook_file", "cephfs", "csi/cephfs/storageclass.yaml"),
+    ("rook_object", "bucket", "storageclass-bucket-delete.yaml")])
+def test_the_roles_provisioners_are_rooks(role, kind, example):
+    """Rook's example StorageClass (namespace rook-ceph) names the contract's provisioner, and the
+    role's variable is the same pattern with its namespace variable."""
+    pattern = contract.PROVISIONERS[kind]
+    sc = [d for d in _docs("v1.20.6", example) if d.get("kind") == "StorageClass"][0]
+    assert sc["provisioner"] == pattern.format(operator_namespace="rook-ceph", cluster_namespace="rook-ceph")
+    with open(os.path.join(ROOT, "roles", role, "vars", "main.yml")) as handle:
+        variables = yaml.safe_load(handle)
+    ns_var = "{{ %s_%s }}" % (role, "namespace" if kind == "bucket" else "operator_namespace")
+    assert variables["_%s_provisioner" % role] == pattern.format(operator_namespace=ns_var, cluster_namespace=ns_var)
+
+
+def test_the_simulators_daemon_labels_are_the_contracts():
+    sim = _Recorder()
+    sim.rook_version = "v1.20.6"
+    labels = sim.daemon_labels({"metadata": {"namespace": "rook-ceph"}},
+                               {"type": "osd", "id": "0", "suite": "sid", "node": "n1"})
+    assert set(contract.DAEMON_LABELS) <= set(labels)
+    assert labels["ceph-version"] == "20.2.4-0" and labels["rook-version"] == "v1.20.6"
+
+
+def test_the_simulators_status_check_interval_is_rooks():
+    sim = _Recorder()
+    sim.operator_env = {}
+    cluster = {"spec": {}}
+    assert sim.status_interval(cluster) == (contract.STATUS_CHECK["default_seconds"], False)
+    cluster = _docs("v1.20.6", "cluster.yaml")[0]  # Rook's example says 60s
+    assert sim.status_interval(cluster) == (60, False)
+    cluster["spec"]["healthCheck"]["daemonHealth"]["status"].update(interval="1m30s", disabled=True)
+    assert sim.status_interval(cluster) == (90, True)
+    sim.operator_env = {contract.STATUS_CHECK["env"]: "500ms"}
+    assert sim.status_interval(cluster)[0] == 0.5
+    assert [rooksim.go_duration(t) for t in ("10s", "2h", "", "10", "5x", None)] == [10, 7200, None, None, None, None]

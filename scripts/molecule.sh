@@ -22,6 +22,9 @@ for scenario in "${scenarios[@]}"; do
     echo "--- molecule scenario $scenario"
     # Molecule keeps a scenario's state (prepared, converged) under ~/.ansible/tmp between runs and
     # skips `prepare` when it says prepared: every run starts from a reset state.
-    molecule reset --scenario-name "$scenario" >/dev/null
-    molecule test --scenario-name "$scenario"
+    # The Rook scenarios share one base (molecule/_rook/base.yml); their molecule.yml adds their own.
+    base=()
+    case $scenario in rook_*) base=(--base-config "$ROOT/molecule/_rook/base.yml") ;; esac
+    molecule "${base[@]}" reset --scenario-name "$scenario" >/dev/null
+    molecule "${base[@]}" test --scenario-name "$scenario"
 done

@@ -242,7 +242,7 @@ def test_result_and_summary_templates():
              'status': {'phase': 'Ready', 'info': {'secretName': 'rook-ceph-object-user-s-u'}}},
             {'kind': 'ObjectBucketClaim', 'metadata': {'name': 'c', 'namespace': 'apps'},
              'spec': {'bucketName': 'c-1234'}, 'status': {'phase': 'Bound'}}]
-    vars_['__rook_object_ready'] = {'results': [{'resources': [o]} for o in objs] + [{'skipped': True}]}
+    vars_['__rook_use_case_ready'] = {'results': [{'resources': [o]} for o in objs] + [{'skipped': True}]}
     result = yaml.safe_load(render(role, 'result.yml.j2', vars_))
     assert result == {
         'stores': [{'name': 's', 'profile': 'application_storage', 'namespace': NS, 'endpoint': 'http://10.0.0.1:80',
@@ -253,8 +253,8 @@ def test_result_and_summary_templates():
         'removed': ['gone'], 'storage_classes': ['rook-ceph-bucket-s']}
     # a re-run: the apply returned every object settled, so nothing was waited for or read again
     settled = dict(vars_)
-    settled['__rook_object_ready'] = {'results': [{'skipped': True}]}
-    settled['__rook_object_applied'] = {'results': [{'changed': False, 'result': o} for o in objs]}
+    settled['__rook_use_case_ready'] = {'results': [{'skipped': True}]}
+    settled['__rook_use_case_applied'] = {'results': [{'changed': False, 'result': o} for o in objs]}
     assert yaml.safe_load(render(role, 'result.yml.j2', settled)) == result
     vars_['rook_object_result'] = result
     summary = render(role, 'summary.j2', vars_)

@@ -176,3 +176,62 @@ def test_the_simulators_status_check_interval_is_rooks():
     sim.operator_env = {contract.STATUS_CHECK["env"]: "500ms"}
     assert sim.status_interval(cluster)[0] == 0.5
     assert [rooksim.go_duration(t) for t in ("10s", "2h", "", "10", "5x", None)] == [10, 7200, None, None, None, None]
+
+
+class _Ceph:
+    """The part of the simulator's Ceph (koorlab.rooksim.ceph.Cluster) the status writer reads: a healthy
+    cluster of three OSDs."""
+    fsid = "00000000-0000-4000-8000-000000000000"
+
+    def __init__(self):
+        self.state = {"osds": {str(i): {"device_class": "hdd"} for i in range(3)}}
+
+    def save(self):
+        pass
+
+    @staticmethod
+    def status():
+        return {"health": {"status": "HEALTH_OK", "checks": {}},
+                "pgmap": {"num_pgs": 8, "pgs_by_state": [{"state_name": "active+clean", "count": 8}]}}
+
+    @staticmethod
+    def mon(prefix, **_kwargs):
+        assert prefix == "df"
+        return {"stats": {"total_bytes": 3, "total_used_raw_bytes": 1, "total_avail_bytes": 2}}
+
+    @staticmethod
+    def versions():
+        return {"overall": {"ceph version 20.2.4": 7}}
+
+
+def test_a_spec_change_the_simulator_does_not_carry_out_is_never_ready():
+    """Rook reconciles every spec change (cluster/predicate.go); the simulator carries out only SIMULATED_SPEC.
+    Any other change (mon count, network, placement, resources) is reported as not simulated and the new
+    generation never gets Ready's observedGeneration, where the simulator used to report it Ready."""
+    sim = _Recorder()
+    sim.ceph, sim.operator_env, sim.ready, sim.last_health, sim._checked_uid = _Ceph(), {}, False, 0, None
+    spec = {"mon": {"count": 3}, "network": {}, "storage": {"useAllNodes": False}, "cephVersion": {"image": "x"}}
+    cr = {"metadata": {"name": "rook-ceph", "namespace": "rook-ceph", "uid": "u1", "generation": 1},
+          "spec": spec, "status": {}}
+    sim.update_cluster_status(cr)
+    assert (cr["status"]["phase"], cr["status"]["observedGeneration"]) == ("Ready", 1)
+    # what the simulator does carry out (storage, cephVersion) is no such change
+    cr["metadata"]["generation"], spec["storage"]["useAllNodes"] = 2, True
+    sim.update_cluster_status(cr)
+    assert cr["status"]["observedGeneration"] == 2
+    for field, value in (("mon", {"count": 5}), ("network", {"provider": "host"}), ("resources", {"mgr": {}})):
+        cr["metadata"]["generation"] += 1
+        spec[field] = value
+        sim.update_cluster_status(cr)
+        progressing = [c for c in cr["status"]["conditions"] if c["type"] == "Progressing"][0]
+        assert (progressing["status"], progressing["reason"]) == ("False", contract.CLUSTER_STATUS["progressing_reason"])
+        assert progressing["message"].startswith("not simulated:") and "spec.%s" % field in progressing["message"]
+        assert cr["status"]["observedGeneration"] == 2
+        # the roles' waits (rook_cluster_info's Ready wait) go on waiting, and say why
+        state = rc.ClusterState("rook-ceph", "rook-ceph", "rook-ceph")
+        state.sync("cluster", [cr])
+        assert rc.unmet(state.info(), ["Ready"])["Ready"].startswith("phase is Progressing (not simulated: ")
+    # a new CephCluster (another uid) starts from its own spec
+    cr["metadata"].update(uid="u2", generation=1)
+    sim.update_cluster_status(cr)
+    assert cr["status"]["observedGeneration"] == 1

@@ -111,7 +111,11 @@ def test_cephblockpool_valid_and_invalid(rook, custom):
     status = _status_of(err.value)
     assert status["reason"] == "Invalid"
     assert status["details"]["kind"] == "CephBlockPool"
-    assert [c["field"] for c in status["details"]["causes"]] == ["spec.replicated.size"]
+    # the CRD has CEL rules: a type error means they were not run, which a second cause says
+    assert [c["field"] for c in status["details"]["causes"]] == ["spec.replicated.size", "<nil>"]
+    assert status["details"]["causes"][1]["message"].endswith("some validation rules were not checked because the "
+                                                              "object was invalid; correct the existing errors to "
+                                                              "complete validation")
     assert status["details"]["causes"][0]["reason"] == "FieldValueTypeInvalid"
     assert 'spec.replicated.size in body must be of type integer: "three"' in status["message"]
     # an enum violation through kubectl: the message names the field
@@ -132,6 +136,91 @@ def test_cephblockpool_valid_and_invalid(rook, custom):
     names = [p["metadata"]["name"] for p in custom.list_namespaced_custom_object(
         "ceph.rook.io", "v1", "rook-ceph", "cephblockpools")["items"]]
     assert names == ["valid"]
+
+
+def test_cel_rule_refused_on_create(rook, custom, namespace):
+    """CephBlockPool spec.erasureCoded: has(self.crushNumFailureDomains) == has(self.crushOSDsPerFailureDomain)."""
+    group = ("ceph.rook.io", "v1", namespace, "cephblockpools")
+    ec = {"dataChunks": 2, "codingChunks": 1, "crushNumFailureDomains": 3}
+    body = dict(_pool("ec", namespace), spec={"failureDomain": "host", "erasureCoded": ec})
+    del body["spec"]["failureDomain"]
+    with pytest.raises(ApiException) as err:
+        custom.create_namespaced_custom_object(*group, body)
+    assert err.value.status == 422
+    status = _status_of(err.value)
+    assert status["reason"] == "Invalid" and status["code"] == 422
+    assert status["message"] == (
+        'CephBlockPool.ceph.rook.io "ec" is invalid: spec.erasureCoded: Invalid value: "object": '
+        'crushNumFailureDomains and crushOSDsPerFailureDomain must be specified together')
+    assert status["details"]["causes"] == [{
+        "reason": "FieldValueInvalid", "field": "spec.erasureCoded",
+        "message": 'Invalid value: "object": crushNumFailureDomains and crushOSDsPerFailureDomain must be specified '
+                   'together'}]
+    # kubectl prints it as a real server's
+    proc = rook.kubectl("apply", "-f", "-", input=json.dumps(body), check=False)
+    assert proc.returncode == 1
+    assert ('The CephBlockPool "ec" is invalid: spec.erasureCoded: Invalid value: "object": crushNumFailureDomains '
+            'and crushOSDsPerFailureDomain must be specified together') in proc.stderr
+    ec["crushOSDsPerFailureDomain"] = 1
+    created = custom.create_namespaced_custom_object(*group, body)
+    assert created["spec"]["erasureCoded"]["crushNumFailureDomains"] == 3
+    # on update too: a merge patch removing one of the two
+    with pytest.raises(ApiException) as err:
+        custom.patch_namespaced_custom_object(*group, "ec", {"spec": {"erasureCoded": {
+            "crushOSDsPerFailureDomain": None}}})
+    assert err.value.status == 422
+    assert _status_of(err.value)["details"]["causes"][0]["field"] == "spec.erasureCoded"
+
+
+def test_cel_transition_rule_only_on_update(rook, custom, api_client, kube, namespace):
+    """CephBlockPoolRadosNamespace spec.blockPoolName: self == oldSelf (blockPoolName is immutable)."""
+    group = ("ceph.rook.io", "v1", namespace, "cephblockpoolradosnamespaces")
+    body = {"apiVersion": "ceph.rook.io/v1", "kind": "CephBlockPoolRadosNamespace",
+            "metadata": {"name": "rns", "namespace": namespace}, "spec": {"blockPoolName": "first"}}
+    created = custom.create_namespaced_custom_object(*group, body)  # any value on create
+    # the same value again, and a change elsewhere, are fine
+    same = custom.patch_namespaced_custom_object(*group, "rns", {"metadata": {"labels": {"a": "b"}}})
+    assert same["spec"]["blockPoolName"] == "first"
+    # no old value at spec.name: the rule on spec.name is not evaluated, the first value is taken
+    named = custom.patch_namespaced_custom_object(*group, "rns", {"spec": {"name": "ns1"}})
+    assert named["spec"]["name"] == "ns1"
+    expected_cause = {"reason": "FieldValueInvalid", "field": "spec.blockPoolName",
+                      "message": 'Invalid value: "string": blockPoolName is immutable'}
+    expected = ('CephBlockPoolRadosNamespace.ceph.rook.io "rns" is invalid: spec.blockPoolName: Invalid value: '
+                '"string": blockPoolName is immutable')
+    # PUT
+    replaced = dict(created, metadata=named["metadata"], spec={"blockPoolName": "second", "name": "ns1"})
+    with pytest.raises(ApiException) as err:
+        custom.replace_namespaced_custom_object(*group, "rns", replaced)
+    status = _status_of(err.value)
+    assert err.value.status == 422 and status["reason"] == "Invalid"
+    assert status["message"] == expected and status["details"]["causes"] == [expected_cause]
+    # merge patch, JSON patch, server-side apply
+    dyn = dynamic.DynamicClient(api_client)
+    resource = dyn.resources.get(api_version="ceph.rook.io/v1", kind="CephBlockPoolRadosNamespace")
+    for content_type, patch in (("application/merge-patch+json", {"spec": {"blockPoolName": "second"}}),
+                                ("application/json-patch+json", [{"op": "replace", "path": "/spec/blockPoolName",
+                                                                  "value": "second"}])):
+        with pytest.raises(ApiException) as err:
+            resource.patch(name="rns", namespace=namespace, content_type=content_type, body=patch)
+        assert err.value.status == 422 and json.loads(err.value.body)["message"] == expected
+    with pytest.raises(ApiException) as err:
+        resource.server_side_apply(body=dict(body, spec={"blockPoolName": "second"}), name="rns",
+                                   namespace=namespace, field_manager="tester", force_conflicts=True)
+    assert err.value.status == 422 and json.loads(err.value.body)["details"]["causes"] == [expected_cause]
+    # two rules broken at once: one message listing both, as a real server's
+    with pytest.raises(ApiException) as err:
+        custom.patch_namespaced_custom_object(*group, "rns", {"spec": {"blockPoolName": "second", "name": "ns2"}})
+    status = _status_of(err.value)
+    assert status["message"] == (
+        'CephBlockPoolRadosNamespace.ceph.rook.io "rns" is invalid: [spec.blockPoolName: Invalid value: "string": '
+        'blockPoolName is immutable, spec.name: Invalid value: "string": name is immutable]')
+    assert custom.get_namespaced_custom_object(*group, "rns")["spec"] == {"blockPoolName": "first", "name": "ns1"}
+    proc = kube.kubectl("-n", namespace, "patch", "cephblockpoolradosnamespace", "rns", "--type=merge",
+                        "-p", '{"spec": {"blockPoolName": "second"}}', check=False)
+    assert proc.returncode == 1
+    assert ('The CephBlockPoolRadosNamespace "rns" is invalid: spec.blockPoolName: Invalid value: "string": '
+            'blockPoolName is immutable') in proc.stderr
 
 
 # --- CRUD, conflicts, selectors ---------------------------------------------------------------------

@@ -677,7 +677,8 @@ class Cluster:
         causes = self._validate_meta(rtype, obj)
         builtin_defaults(rtype, obj, old)
         if rtype.crd is not None:
-            processed, unknown, schema_causes = self.validator(rtype, version).process(obj)
+            processed, unknown, schema_causes, warnings = self.validator(rtype, version).process(obj, old)
+            opts.warnings.extend(warnings)
             if unknown:
                 fields = ", ".join('unknown field "%s"' % u for u in unknown)
                 if opts.field_validation == "Strict":

@@ -254,6 +254,10 @@ def test_crud_and_errors(core, namespace):
     assert _status_of(err.value)["details"]["causes"][0]["field"] == "metadata.name"
     secret = core.create_namespaced_secret(namespace, {"metadata": {"name": "s"}, "stringData": {"key": "value"}})
     assert secret.data == {"key": "dmFsdWU="} and secret.type == "Opaque"
+    # stringData in a patch is a new version of the object (the stored one is not changed in place)
+    patched = core.patch_namespaced_secret("s", namespace, {"stringData": {"key": "other"}})
+    assert patched.data == {"key": "b3RoZXI="}
+    assert int(patched.metadata.resource_version) > int(secret.metadata.resource_version)
 
 
 def test_stale_update_conflicts(core, custom, rook, namespace):

@@ -466,7 +466,7 @@ class Cluster:
 
     def _replace(self, rtype, version, old, new, opts, subresource, managed=None):
         name = old["metadata"]["name"]
-        new = dict(new)
+        new = clone(new)  # patches share unchanged parts with the stored object, which defaulting must not touch
         new_meta = dict(new.get("metadata") or {})
         old_meta = old["metadata"]
         for field in ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "namespace",

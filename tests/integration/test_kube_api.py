@@ -601,3 +601,185 @@ def test_unauthorized_and_protobuf(kube):
         urllib.request.urlopen(request, context=context)  # pylint: disable=consider-using-with
     assert err.value.code == 415
     assert "JSON only" in json.loads(err.value.read())["message"]
+
+
+# --- immutable fields of built-in kinds ------------------------------------------------------------
+
+def _refused(call, *args, **kwargs):
+    """The Status of a write a real API server refuses with 422 Invalid."""
+    with pytest.raises(ApiException) as err:
+        call(*args, **kwargs)
+    assert err.value.status == 422, err.value.body
+    status = _status_of(err.value)
+    assert status["reason"] == "Invalid" and status["code"] == 422
+    return status
+
+
+def test_storageclass_immutable_fields_every_write(api_client, kube):
+    storage = k8s.StorageV1Api(api_client)
+    body = {"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass", "metadata": {"name": "imm-sc"},
+            "provisioner": "rook-ceph.rbd.csi.ceph.com", "parameters": {"pool": "a", "clusterID": "rook-ceph"}}
+    created = storage.create_storage_class(body)
+    assert created.reclaim_policy == "Delete" and created.volume_binding_mode == "Immediate"  # defaulted
+    expected = ('StorageClass.storage.k8s.io "imm-sc" is invalid: parameters: Forbidden: updates to parameters '
+                'are forbidden.')
+    cause = {"reason": "FieldValueForbidden", "field": "parameters",
+             "message": "Forbidden: updates to parameters are forbidden."}
+    # PUT
+    current = storage.read_storage_class("imm-sc")
+    current.parameters = {"pool": "b", "clusterID": "rook-ceph"}
+    status = _refused(storage.replace_storage_class, "imm-sc", current)
+    assert status["message"] == expected and status["details"]["causes"] == [cause]
+    assert status["details"]["kind"] == "StorageClass" and status["details"]["group"] == "storage.k8s.io"
+    # strategic merge, merge, JSON patch, server-side apply
+    dyn = dynamic.DynamicClient(api_client)
+    classes = dyn.resources.get(api_version="storage.k8s.io/v1", kind="StorageClass")
+    for content_type, patch in (("application/strategic-merge-patch+json", {"parameters": {"pool": "b"}}),
+                                ("application/merge-patch+json", {"parameters": {"pool": "b"}}),
+                                ("application/json-patch+json", [{"op": "replace", "path": "/parameters/pool",
+                                                                  "value": "b"}])):
+        status = _refused(classes.patch, name="imm-sc", content_type=content_type, body=patch)
+        assert status["message"] == expected
+    status = _refused(classes.server_side_apply, body=dict(body, parameters={"pool": "b", "clusterID": "rook-ceph"}),
+                      name="imm-sc", field_manager="tester", force_conflicts=True)
+    assert status["details"]["causes"] == [cause]
+    # the other three fields, all at once: one message listing each
+    status = _refused(storage.patch_storage_class, "imm-sc", {
+        "provisioner": "other.csi", "reclaimPolicy": "Retain", "volumeBindingMode": "WaitForFirstConsumer"})
+    assert status["message"] == (
+        'StorageClass.storage.k8s.io "imm-sc" is invalid: [provisioner: Forbidden: updates to provisioner are '
+        'forbidden., reclaimPolicy: Forbidden: updates to reclaimPolicy are forbidden., volumeBindingMode: '
+        'Invalid value: "WaitForFirstConsumer": field is immutable]')
+    # what may change does (allowVolumeExpansion, labels); the same parameters again are no change
+    storage.patch_storage_class("imm-sc", {"allowVolumeExpansion": True, "metadata": {"labels": {"a": "b"}}})
+    classes.server_side_apply(body=dict(body, reclaimPolicy="Delete"), name="imm-sc", field_manager="tester",
+                              force_conflicts=True)
+    assert storage.read_storage_class("imm-sc").parameters == {"pool": "a", "clusterID": "rook-ceph"}
+    # kubectl apply prints it as a real server's
+    proc = kube.kubectl("apply", "-f", "-", input=json.dumps(dict(body, parameters={"pool": "c"})), check=False)
+    assert proc.returncode == 1
+    assert 'The StorageClass "imm-sc" is invalid: parameters: Forbidden: updates to parameters are forbidden.' \
+        in proc.stderr
+    storage.delete_storage_class("imm-sc")
+
+
+def _selector_text(labels):
+    return ("v1.LabelSelector{MatchLabels:map[string]string{%s}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}"
+            % ", ".join('"%s":"%s"' % (k, v) for k, v in sorted(labels.items())))
+
+
+def test_workload_selectors_are_immutable(api_client, namespace):
+    apps = k8s.AppsV1Api(api_client)
+    template = {"metadata": {"labels": {"app": "w", "tier": "x"}}, "spec": {"containers": [{"name": "c", "image": "i"}]}}
+    new_selector = {"selector": {"matchLabels": {"app": "w", "tier": "x"}}}
+    for kind, create, patch in (
+            ("Deployment", apps.create_namespaced_deployment, apps.patch_namespaced_deployment),
+            ("DaemonSet", apps.create_namespaced_daemon_set, apps.patch_namespaced_daemon_set),
+            ("ReplicaSet", apps.create_namespaced_replica_set, apps.patch_namespaced_replica_set)):
+        name = kind.lower()
+        spec = {"selector": {"matchLabels": {"app": "w"}}, "template": template}
+        create(namespace, {"metadata": {"name": name}, "spec": spec})
+        status = _refused(patch, name, namespace, {"spec": new_selector})
+        assert status["message"] == '%s.apps "%s" is invalid: spec.selector: Invalid value: %s: field is immutable' % (
+            kind, name, _selector_text({"app": "w", "tier": "x"}))
+        assert status["details"]["causes"] == [{"reason": "FieldValueInvalid", "field": "spec.selector",
+                                                "message": "Invalid value: %s: field is immutable"
+                                                           % _selector_text({"app": "w", "tier": "x"})}]
+        patch(name, namespace, {"spec": {"template": {"metadata": {"annotations": {"a": "b"}}}}})  # template may change
+    # a StatefulSet: any spec field but replicas, ordinals, template, updateStrategy, ... is Forbidden
+    apps.create_namespaced_stateful_set(namespace, {"metadata": {"name": "sts"}, "spec": {
+        "serviceName": "sts", "selector": {"matchLabels": {"app": "w"}}, "template": template}})
+    apps.patch_namespaced_stateful_set("sts", namespace, {"spec": {"replicas": 2, "minReadySeconds": 5}})
+    for change in ({"selector": {"matchLabels": {"app": "w", "tier": "x"}}}, {"serviceName": "other"},
+                   {"volumeClaimTemplates": [{"metadata": {"name": "data"}, "spec": {
+                       "accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}]},
+                   {"revisionHistoryLimit": 3}):
+        status = _refused(apps.patch_namespaced_stateful_set, "sts", namespace, {"spec": change})
+        assert status["message"] == (
+            'StatefulSet.apps "sts" is invalid: spec: Forbidden: updates to statefulset spec for fields other than '
+            "'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and "
+            "'minReadySeconds' are forbidden"), change
+
+
+def test_job_template_and_selector_are_immutable(api_client, namespace):
+    batch = k8s.BatchV1Api(api_client)
+    template = {"metadata": {"labels": {"job": "j"}},
+                "spec": {"restartPolicy": "Never", "containers": [{"name": "c", "image": "i"}]}}
+    batch.create_namespaced_job(namespace, {"metadata": {"name": "j"}, "spec": {
+        "manualSelector": True, "selector": {"matchLabels": {"job": "j"}}, "template": template}})
+    status = _refused(batch.patch_namespaced_job, "j", namespace, {"spec": {"template": {"spec": {
+        "containers": [{"name": "c", "image": "other"}]}}}})
+    assert status["details"]["causes"] == [{"reason": "FieldValueInvalid", "field": "spec.template",
+                                            "message": "Invalid value: core.PodTemplateSpec{...}: field is immutable"}]
+    assert status["message"].startswith('Job.batch "j" is invalid: spec.template: Invalid value: ')
+    assert status["message"].endswith(": field is immutable")
+    status = _refused(batch.patch_namespaced_job, "j", namespace, {"spec": {"selector": {"matchLabels": {"job": "k"}},
+                                                                            "template": {"metadata": {"labels": {
+                                                                                "job": "k"}}}}})
+    assert [c["field"] for c in status["details"]["causes"]] == ["spec.selector", "spec.template"]
+    assert status["details"]["causes"][0]["message"] == "Invalid value: %s: field is immutable" % _selector_text(
+        {"job": "k"})
+    batch.patch_namespaced_job("j", namespace, {"metadata": {"labels": {"may": "change"}}})
+
+
+def test_pvc_spec_immutable_but_requests_of_a_bound_claim(core, namespace):
+    body = {"metadata": {"name": "claim"}, "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": "fast",
+                                                    "resources": {"requests": {"storage": "1Gi"}}}}
+    created = core.create_namespaced_persistent_volume_claim(namespace, body)
+    assert created.spec.volume_mode == "Filesystem" and created.status.phase == "Pending"
+    expected = ('PersistentVolumeClaim "claim" is invalid: spec: Forbidden: spec is immutable after creation except '
+                'resources.requests and volumeAttributesClassName for bound claims')
+    for change in ({"storageClassName": "slow"}, {"accessModes": ["ReadWriteMany"]},
+                   {"resources": {"requests": {"storage": "2Gi"}}}):  # growth too, while the claim is not Bound
+        status = _refused(core.patch_namespaced_persistent_volume_claim, "claim", namespace, {"spec": change})
+        assert status["message"] == expected, change
+        assert status["details"]["causes"][0]["field"] == "spec"
+    core.patch_namespaced_persistent_volume_claim("claim", namespace, {"spec": {"volumeName": "pv-1"}})  # once
+    status = _refused(core.patch_namespaced_persistent_volume_claim, "claim", namespace, {"spec": {"volumeName": "pv-2"}})
+    assert status["message"] == expected
+    core.patch_namespaced_persistent_volume_claim_status("claim", namespace, {"status": {
+        "phase": "Bound", "capacity": {"storage": "1Gi"}}})
+    grown = core.patch_namespaced_persistent_volume_claim("claim", namespace, {"spec": {"resources": {"requests": {
+        "storage": "2Gi"}}}})
+    assert grown.spec.resources.requests["storage"] == "2Gi"
+    status = _refused(core.patch_namespaced_persistent_volume_claim, "claim", namespace, {"spec": {"resources": {
+        "requests": {"storage": "512Mi"}}}})
+    assert status["details"]["causes"] == [{"reason": "FieldValueForbidden", "field": "spec.resources.requests.storage",
+                                            "message": "Forbidden: field can not be less than status.capacity"}]
+
+
+def test_service_cluster_ip_once_set(core, namespace):
+    created = core.create_namespaced_service(namespace, {"metadata": {"name": "svc"}, "spec": {
+        "selector": {"app": "a"}, "ports": [{"port": 80}]}})
+    ip = created.spec.cluster_ip
+    assert ip and created.spec.cluster_ips == [ip]
+    # an update without clusterIP keeps it (as the registry fills in the allocated values)
+    current = core.read_namespaced_service("svc", namespace)
+    current.spec.cluster_ip = None
+    current.spec.cluster_ips = None
+    kept = core.replace_namespaced_service("svc", namespace, current)
+    assert kept.spec.cluster_ip == ip and kept.spec.cluster_ips == [ip]
+    other = "10.96.250.%d" % (1 if not ip.endswith(".1") else 2)
+    status = _refused(core.patch_namespaced_service, "svc", namespace, {"spec": {"clusterIP": other}})
+    assert status["message"] == 'Service "svc" is invalid: spec.clusterIPs[0]: Invalid value: []string{"%s"}: ' \
+                                'may not change once set' % other
+    assert status["details"]["causes"][0]["field"] == "spec.clusterIPs[0]"
+    assert core.read_namespaced_service("svc", namespace).spec.cluster_ip == ip
+
+
+def test_immutable_secret_and_configmap(core, namespace):
+    core.create_namespaced_config_map(namespace, {"metadata": {"name": "cm"}, "data": {"a": "1"}, "immutable": True})
+    status = _refused(core.patch_namespaced_config_map, "cm", namespace, {"data": {"a": "2"}})
+    assert status["message"] == 'ConfigMap "cm" is invalid: data: Forbidden: field is immutable when `immutable` is set'
+    status = _refused(core.patch_namespaced_config_map, "cm", namespace, {"immutable": False})
+    assert status["details"]["causes"] == [{"reason": "FieldValueForbidden", "field": "immutable",
+                                            "message": "Forbidden: field is immutable when `immutable` is set"}]
+    core.patch_namespaced_config_map("cm", namespace, {"metadata": {"labels": {"a": "b"}}})  # metadata may change
+    core.create_namespaced_secret(namespace, {"metadata": {"name": "s"}, "stringData": {"k": "v"}, "immutable": True})
+    status = _refused(core.patch_namespaced_secret, "s", namespace, {"stringData": {"k": "w"}})
+    assert status["message"] == 'Secret "s" is invalid: data: Forbidden: field is immutable when `immutable` is set'
+    # a Secret's type never changes; a mutable one's data does
+    core.create_namespaced_secret(namespace, {"metadata": {"name": "m"}, "data": {"k": "dg=="}})
+    core.patch_namespaced_secret("m", namespace, {"data": {"k": "dw=="}})
+    status = _refused(core.patch_namespaced_secret, "m", namespace, {"type": "kubernetes.io/tls"})
+    assert status["message"] == 'Secret "m" is invalid: type: Invalid value: "kubernetes.io/tls": field is immutable'

@@ -15,6 +15,7 @@ import threading
 import time
 import uuid
 
+from . import immutable
 from . import patch as patches
 from .patch import clone
 from .resources import builtin_types, crd_types, node_info
@@ -689,6 +690,10 @@ class Cluster:
             causes += schema_causes
         else:
             causes += validate_builtin(rtype, obj)
+            if old is not None:
+                stored = clone(old)  # defaulted as now (a state file may hold objects from before a default)
+                builtin_defaults(rtype, stored, old)
+                causes += immutable.validate_update(rtype.key, obj, stored)
         if causes:
             raise invalid(rtype, name, causes)
         if rtype.key == ("apiextensions.k8s.io", "customresourcedefinitions"):
@@ -802,8 +807,17 @@ def builtin_defaults(rtype, obj, old):
             obj["data"] = data
     elif key == ("", "services") and isinstance(spec, dict):
         spec.setdefault("type", "ClusterIP")
-        if old is not None and (old.get("spec") or {}).get("clusterIP"):
-            spec.setdefault("clusterIP", old["spec"]["clusterIP"])
+        old_spec = (old or {}).get("spec") or {}
+        if old is not None and "ExternalName" not in (spec.get("type"), old_spec.get("type", "ClusterIP")):
+            # the registry's patchAllocatedValues and normalizeClusterIPs: an unset clusterIP(s) keeps the
+            # allocated one; a changed clusterIP with clusterIPs as they were moves clusterIPs with it
+            if not spec.get("clusterIP") and old_spec.get("clusterIP"):
+                spec["clusterIP"] = old_spec["clusterIP"]
+            if not spec.get("clusterIPs") and old_spec.get("clusterIPs"):
+                spec["clusterIPs"] = list(old_spec["clusterIPs"])
+            if spec.get("clusterIP") != old_spec.get("clusterIP") and spec.get("clusterIPs") == old_spec.get(
+                    "clusterIPs"):
+                spec["clusterIPs"] = [spec["clusterIP"]] + list(spec.get("clusterIPs") or [])[1:]
         if spec.get("type") != "ExternalName" and not spec.get("clusterIP"):
             spec["clusterIP"] = "10.96.%d.%d" % (random.randint(0, 255), random.randint(1, 254))
         if spec.get("clusterIP") and spec["clusterIP"] != "None":
@@ -833,6 +847,21 @@ def builtin_defaults(rtype, obj, old):
         spec.setdefault("backoffLimit", 6)
         spec.setdefault("completions", 1)
         spec.setdefault("parallelism", 1)
+    elif key == ("apps", "statefulsets") and isinstance(spec, dict):
+        spec.setdefault("replicas", 1)
+        spec.setdefault("podManagementPolicy", "OrderedReady")
+        spec.setdefault("revisionHistoryLimit", 10)
+        strategy = spec.setdefault("updateStrategy", {"type": "RollingUpdate"})
+        if strategy.get("type", "RollingUpdate") == "RollingUpdate":
+            strategy.setdefault("rollingUpdate", {"partition": 0})
+        spec.setdefault("persistentVolumeClaimRetentionPolicy", {"whenDeleted": "Retain", "whenScaled": "Retain"})
+    elif key == ("", "persistentvolumeclaims") and isinstance(spec, dict):
+        spec.setdefault("volumeMode", "Filesystem")
+        if old is None:
+            obj.setdefault("status", {}).setdefault("phase", "Pending")
+    elif key == ("storage.k8s.io", "storageclasses"):
+        obj.setdefault("reclaimPolicy", "Delete")
+        obj.setdefault("volumeBindingMode", "Immediate")
 
 
 def validate_builtin(rtype, obj):

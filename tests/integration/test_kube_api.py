@@ -783,3 +783,110 @@ def test_immutable_secret_and_configmap(core, namespace):
     core.patch_namespaced_secret("m", namespace, {"data": {"k": "dw=="}})
     status = _refused(core.patch_namespaced_secret, "m", namespace, {"type": "kubernetes.io/tls"})
     assert status["message"] == 'Secret "m" is invalid: type: Invalid value: "kubernetes.io/tls": field is immutable'
+
+
+# --- pods need their ServiceAccount ------------------------------------------------------------------
+
+def _sa_message(pod_name, namespace, account):
+    return ('pods "%s" is forbidden: error looking up service account %s/%s: serviceaccount "%s" not found'
+            % (pod_name, namespace, account, account))
+
+
+def _wait(predicate, timeout=15.0, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError("timed out waiting for %s" % what)
+
+
+def _events(core, namespace, name):
+    return [e for e in core.list_namespaced_event(namespace, field_selector="involvedObject.name=%s" % name).items
+            if e.reason == "FailedCreate"]
+
+
+def test_every_namespace_has_a_default_service_account(core, namespace):
+    accounts = [a.metadata.name for a in core.list_namespaced_service_account(namespace).items]
+    assert accounts == ["default"]
+    core.delete_namespaced_service_account("default", namespace)
+    _wait(lambda: [a for a in core.list_namespaced_service_account(namespace).items], what="default made again")
+    # a pod without serviceAccountName runs as default
+    pod = core.create_namespaced_pod(namespace, {"metadata": {"name": "p"}, "spec": {"containers": [
+        {"name": "c", "image": "i"}]}})
+    assert pod.spec.service_account_name == "default"
+
+
+def test_pod_with_missing_service_account_is_forbidden(core, namespace):
+    with pytest.raises(ApiException) as err:
+        core.create_namespaced_pod(namespace, {"metadata": {"generateName": "p-"}, "spec": {
+            "serviceAccountName": "nobody", "containers": [{"name": "c", "image": "i"}]}})
+    assert err.value.status == 403
+    status = _status_of(err.value)
+    assert status["reason"] == "Forbidden"
+    assert status["message"] == _sa_message("p-", namespace, "nobody")
+
+
+def test_deployment_waits_for_its_service_account(api_client, core, kube, namespace):
+    apps = k8s.AppsV1Api(api_client)
+    deploy = _deployment("needs-sa", namespace)
+    deploy["spec"]["template"]["spec"]["serviceAccountName"] = "rook-ceph-system"
+    apps.create_namespaced_deployment(namespace, deploy)
+
+    def failed():
+        status = apps.read_namespaced_deployment_status("needs-sa", namespace).status
+        return status if any(c.type == "ReplicaFailure" for c in status.conditions or []) else None
+
+    status = _wait(failed, what="ReplicaFailure")
+    conditions = {c.type: c for c in status.conditions}
+    assert conditions["Available"].status == "False" and not status.available_replicas
+    failure = conditions["ReplicaFailure"]
+    assert failure.status == "True" and failure.reason == "FailedCreate"
+    assert failure.message.startswith('pods "needs-sa-') and failure.message.endswith(
+        '-" is forbidden: error looking up service account %s/rook-ceph-system: serviceaccount "rook-ceph-system" '
+        'not found' % namespace)
+    events = _wait(lambda: _events(core, namespace, "needs-sa"), what="the FailedCreate event")
+    assert len(events) == 1 and events[0].type == "Warning"
+    assert events[0].message == "Error creating: " + failure.message
+    assert events[0].source.component == "replicaset-controller" and events[0].count >= 1
+    assert core.list_namespaced_pod(namespace, label_selector="app=needs-sa").items == []
+    table = kube.kubectl("-n", namespace, "get", "events").stdout
+    assert "FailedCreate" in table and "deployment/needs-sa" in table and "error looking up service account" in table
+    rollout = kube.kubectl("-n", namespace, "rollout", "status", "deploy/needs-sa", "--timeout=2s", check=False)
+    assert rollout.returncode != 0
+    # the ServiceAccount appears: pods follow, the failure condition goes
+    core.create_namespaced_service_account(namespace, {"metadata": {"name": "rook-ceph-system"}})
+    kube.kubectl("-n", namespace, "rollout", "status", "deploy/needs-sa", "--timeout=20s")
+    status = apps.read_namespaced_deployment_status("needs-sa", namespace).status
+    assert status.available_replicas == 1
+    assert "ReplicaFailure" not in {c.type for c in status.conditions}
+    pods = core.list_namespaced_pod(namespace, label_selector="app=needs-sa").items
+    assert [p.spec.service_account_name for p in pods] == ["rook-ceph-system"]
+
+
+def test_statefulset_daemonset_and_job_wait_for_their_service_account(api_client, core, kube, namespace):
+    apps, batch = k8s.AppsV1Api(api_client), k8s.BatchV1Api(api_client)
+    template = {"metadata": {"labels": {"app": "w"}}, "spec": {"serviceAccountName": "worker",
+                                                               "containers": [{"name": "c", "image": "i"}]}}
+    apps.create_namespaced_stateful_set(namespace, {"metadata": {"name": "web"}, "spec": {
+        "replicas": 2, "serviceName": "web", "selector": {"matchLabels": {"app": "w"}}, "template": template}})
+    apps.create_namespaced_daemon_set(namespace, {"metadata": {"name": "agent"}, "spec": {
+        "selector": {"matchLabels": {"app": "w"}}, "template": template}})
+    job_template = {"spec": dict(template["spec"], restartPolicy="Never")}
+    batch.create_namespaced_job(namespace, {"metadata": {"name": "once"}, "spec": {"template": job_template}})
+    for name, message in (
+            ("web", "create Pod web-0 in StatefulSet web failed error: %s" % _sa_message("web-0", namespace, "worker")),
+            ("agent", "Error creating: %s" % _sa_message("agent-", namespace, "worker")),
+            ("once", "Error creating: %s" % _sa_message("once-", namespace, "worker"))):
+        events = _wait(lambda n=name: _events(core, namespace, n), what="FailedCreate of %s" % name)
+        assert [e.message for e in events] == [message]
+    assert not apps.read_namespaced_stateful_set_status("web", namespace).status.ready_replicas
+    assert not apps.read_namespaced_daemon_set_status("agent", namespace).status.number_ready
+    assert not (batch.read_namespaced_job_status("once", namespace).status.conditions or [])
+    core.create_namespaced_service_account(namespace, {"metadata": {"name": "worker"}})
+    kube.kubectl("-n", namespace, "rollout", "status", "statefulset/web", "--timeout=20s")
+    kube.kubectl("-n", namespace, "rollout", "status", "daemonset/agent", "--timeout=20s")
+    kube.kubectl("-n", namespace, "wait", "job/once", "--for=condition=Complete", "--timeout=20s")
+    assert sorted(p.metadata.name for p in core.list_namespaced_pod(namespace, label_selector="app=w").items
+                  if p.metadata.name.startswith("web-")) == ["web-0", "web-1"]

@@ -6,7 +6,8 @@ kubectl, the kubernetes Python client and kubernetes.core: discovery, built-in k
 CRD applied to it (custom resources validated against the CRD's OpenAPI v3 schema and its CEL
 rules), real object semantics (uid, resourceVersion, generation, selectors, watch, status,
 patches, server-side apply, finalizers), pods/exec over WebSocket, and a small built-in workload
-controller for Deployments and Jobs. State is persisted to one JSON file.
+controller for Deployments, StatefulSets, DaemonSets and Jobs (pods need their ServiceAccount).
+State is persisted to one JSON file.
 
 It is not a Kubernetes: no scheduler, no kubelet, no admission webhooks, no RBAC enforcement.
 See docs/lab-kubernetes.md. It is never shipped in the Galaxy tarball.

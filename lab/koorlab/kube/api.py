@@ -24,6 +24,7 @@ from .selectors import SelectorError, match_fields, match_labels, parse_fields, 
 EVENT_HISTORY = 20000
 MAX_ANNOTATIONS = 262144
 CRD_FINALIZER = "customresourcecleanup.apiextensions.k8s.io"
+DEFAULT_SERVICE_ACCOUNT = "default"
 _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _LABEL_NAMES = ("namespaces", "services")
@@ -161,6 +162,8 @@ class Cluster:
             if ("", name) not in self.objects[("", "namespaces")]:
                 self.create(self.types[("", "namespaces")], "v1", "", {"metadata": {"name": name}},
                             Options(field_manager="lab-kube-apiserver"))
+        for _unused, ns in list(self.objects[("", "namespaces")]):
+            self.ensure_default_service_account(ns)  # a state file from before the lab made them
         if not self.objects[("", "nodes")]:
             node = {"metadata": {"name": "lab-node", "labels": {"kubernetes.io/hostname": "lab-node",
                                                                 "kubernetes.io/os": "linux"}},
@@ -322,6 +325,7 @@ class Cluster:
                 meta["namespace"] = namespace or meta.get("namespace")
             else:
                 meta.pop("namespace", None)
+            requested = meta.get("name") or meta.get("generateName") or ""
             if not meta.get("name"):
                 if meta.get("generateName"):
                     meta["name"] = meta["generateName"] + "".join(random.choice("bcdfghjklmnpqrstvwxz2456789")
@@ -331,6 +335,8 @@ class Cluster:
                                                "message": "Required value: name or generateName is required"}])
             name = meta["name"]
             self._check_namespace(rtype, meta.get("namespace"), creating=True)
+            if rtype.key == ("", "pods"):
+                self._admit_service_account(obj, requested)
             key = self._key(rtype, meta.get("namespace"), name)
             if key in self.objects[rtype.key]:
                 raise ApiError(409, "AlreadyExists", '%s "%s" already exists' % (rtype.describe(), name),
@@ -351,6 +357,34 @@ class Cluster:
             if not opts.dry_run:
                 self._after_write(rtype, obj, None)
             return self.present(rtype, version, obj)
+
+    def _admit_service_account(self, pod, requested):
+        """The ServiceAccount admission plugin: a pod runs as spec.serviceAccountName (default
+        `default`), which must exist in its namespace (plugin/pkg/admission/serviceaccount)."""
+        spec = pod.get("spec") if isinstance(pod.get("spec"), dict) else None
+        if spec is None:
+            return
+        account = spec.get("serviceAccountName") or spec.get("serviceAccount") or DEFAULT_SERVICE_ACCOUNT
+        spec["serviceAccountName"] = spec["serviceAccount"] = account
+        namespace = pod["metadata"].get("namespace")
+        if ("", "serviceaccounts") in self.types and (namespace, account) not in self.objects[("", "serviceaccounts")]:
+            raise ApiError(403, "Forbidden", 'pods "%s" is forbidden: error looking up service account %s/%s: '
+                           'serviceaccount "%s" not found' % (requested, namespace, account, account),
+                           {"name": requested, "kind": "pods"})
+
+    def ensure_default_service_account(self, namespace):
+        """The `default` ServiceAccount of a namespace, as kube-controller-manager's serviceaccounts
+        controller makes it (not in a namespace being deleted)."""
+        with self.lock:
+            ns = self.objects[("", "namespaces")].get(("", namespace))
+            if ns is None or ns["metadata"].get("deletionTimestamp"):
+                return False
+            if (namespace, DEFAULT_SERVICE_ACCOUNT) in self.objects[("", "serviceaccounts")]:
+                return False
+            self.create(self.types[("", "serviceaccounts")], "v1", namespace,
+                        {"metadata": {"name": DEFAULT_SERVICE_ACCOUNT}},
+                        Options(field_manager="lab-serviceaccount-controller"))
+            return True
 
     def update(self, rtype, version, namespace, name, body, opts, subresource=None):
         if not isinstance(body, dict):
@@ -770,6 +804,8 @@ class Cluster:
     def _after_write(self, rtype, obj, old):
         if rtype.key == ("apiextensions.k8s.io", "customresourcedefinitions"):
             self._register_crd(obj)
+        if rtype.key == ("", "namespaces") and old is None:
+            self.ensure_default_service_account(obj["metadata"]["name"])
 
     # --- watch ----------------------------------------------------------------------------------------
 
@@ -855,6 +891,11 @@ def builtin_defaults(rtype, obj, old):
         if strategy.get("type", "RollingUpdate") == "RollingUpdate":
             strategy.setdefault("rollingUpdate", {"partition": 0})
         spec.setdefault("persistentVolumeClaimRetentionPolicy", {"whenDeleted": "Retain", "whenScaled": "Retain"})
+    elif key == ("apps", "daemonsets") and isinstance(spec, dict):
+        spec.setdefault("revisionHistoryLimit", 10)
+        strategy = spec.setdefault("updateStrategy", {"type": "RollingUpdate"})
+        if strategy.get("type", "RollingUpdate") == "RollingUpdate":
+            strategy.setdefault("rollingUpdate", {"maxUnavailable": 1, "maxSurge": 0})
     elif key == ("", "persistentvolumeclaims") and isinstance(spec, dict):
         spec.setdefault("volumeMode", "Filesystem")
         if old is None:
@@ -885,6 +926,9 @@ def validate_builtin(rtype, obj):
         if not ((spec.get("template") or {}).get("spec") or {}).get("containers"):
             causes.append({"reason": "FieldValueRequired", "field": "spec.template.spec.containers",
                            "message": "Required value"})
+    if rtype.key == ("batch", "jobs") and not ((spec.get("template") or {}).get("spec") or {}).get("containers"):
+        causes.append({"reason": "FieldValueRequired", "field": "spec.template.spec.containers",
+                       "message": "Required value"})
     if rtype.key == ("", "secrets"):
         for name, value in (obj.get("data") or {}).items():
             try:

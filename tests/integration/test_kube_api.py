@@ -111,7 +111,11 @@ def test_cephblockpool_valid_and_invalid(rook, custom):
     status = _status_of(err.value)
     assert status["reason"] == "Invalid"
     assert status["details"]["kind"] == "CephBlockPool"
-    assert [c["field"] for c in status["details"]["causes"]] == ["spec.replicated.size"]
+    # the CRD has CEL rules: a type error means they were not run, which a second cause says
+    assert [c["field"] for c in status["details"]["causes"]] == ["spec.replicated.size", "<nil>"]
+    assert status["details"]["causes"][1]["message"].endswith("some validation rules were not checked because the "
+                                                              "object was invalid; correct the existing errors to "
+                                                              "complete validation")
     assert status["details"]["causes"][0]["reason"] == "FieldValueTypeInvalid"
     assert 'spec.replicated.size in body must be of type integer: "three"' in status["message"]
     # an enum violation through kubectl: the message names the field
@@ -132,6 +136,91 @@ def test_cephblockpool_valid_and_invalid(rook, custom):
     names = [p["metadata"]["name"] for p in custom.list_namespaced_custom_object(
         "ceph.rook.io", "v1", "rook-ceph", "cephblockpools")["items"]]
     assert names == ["valid"]
+
+
+def test_cel_rule_refused_on_create(rook, custom, namespace):
+    """CephBlockPool spec.erasureCoded: has(self.crushNumFailureDomains) == has(self.crushOSDsPerFailureDomain)."""
+    group = ("ceph.rook.io", "v1", namespace, "cephblockpools")
+    ec = {"dataChunks": 2, "codingChunks": 1, "crushNumFailureDomains": 3}
+    body = dict(_pool("ec", namespace), spec={"failureDomain": "host", "erasureCoded": ec})
+    del body["spec"]["failureDomain"]
+    with pytest.raises(ApiException) as err:
+        custom.create_namespaced_custom_object(*group, body)
+    assert err.value.status == 422
+    status = _status_of(err.value)
+    assert status["reason"] == "Invalid" and status["code"] == 422
+    assert status["message"] == (
+        'CephBlockPool.ceph.rook.io "ec" is invalid: spec.erasureCoded: Invalid value: "object": '
+        'crushNumFailureDomains and crushOSDsPerFailureDomain must be specified together')
+    assert status["details"]["causes"] == [{
+        "reason": "FieldValueInvalid", "field": "spec.erasureCoded",
+        "message": 'Invalid value: "object": crushNumFailureDomains and crushOSDsPerFailureDomain must be specified '
+                   'together'}]
+    # kubectl prints it as a real server's
+    proc = rook.kubectl("apply", "-f", "-", input=json.dumps(body), check=False)
+    assert proc.returncode == 1
+    assert ('The CephBlockPool "ec" is invalid: spec.erasureCoded: Invalid value: "object": crushNumFailureDomains '
+            'and crushOSDsPerFailureDomain must be specified together') in proc.stderr
+    ec["crushOSDsPerFailureDomain"] = 1
+    created = custom.create_namespaced_custom_object(*group, body)
+    assert created["spec"]["erasureCoded"]["crushNumFailureDomains"] == 3
+    # on update too: a merge patch removing one of the two
+    with pytest.raises(ApiException) as err:
+        custom.patch_namespaced_custom_object(*group, "ec", {"spec": {"erasureCoded": {
+            "crushOSDsPerFailureDomain": None}}})
+    assert err.value.status == 422
+    assert _status_of(err.value)["details"]["causes"][0]["field"] == "spec.erasureCoded"
+
+
+def test_cel_transition_rule_only_on_update(rook, custom, api_client, kube, namespace):
+    """CephBlockPoolRadosNamespace spec.blockPoolName: self == oldSelf (blockPoolName is immutable)."""
+    group = ("ceph.rook.io", "v1", namespace, "cephblockpoolradosnamespaces")
+    body = {"apiVersion": "ceph.rook.io/v1", "kind": "CephBlockPoolRadosNamespace",
+            "metadata": {"name": "rns", "namespace": namespace}, "spec": {"blockPoolName": "first"}}
+    created = custom.create_namespaced_custom_object(*group, body)  # any value on create
+    # the same value again, and a change elsewhere, are fine
+    same = custom.patch_namespaced_custom_object(*group, "rns", {"metadata": {"labels": {"a": "b"}}})
+    assert same["spec"]["blockPoolName"] == "first"
+    # no old value at spec.name: the rule on spec.name is not evaluated, the first value is taken
+    named = custom.patch_namespaced_custom_object(*group, "rns", {"spec": {"name": "ns1"}})
+    assert named["spec"]["name"] == "ns1"
+    expected_cause = {"reason": "FieldValueInvalid", "field": "spec.blockPoolName",
+                      "message": 'Invalid value: "string": blockPoolName is immutable'}
+    expected = ('CephBlockPoolRadosNamespace.ceph.rook.io "rns" is invalid: spec.blockPoolName: Invalid value: '
+                '"string": blockPoolName is immutable')
+    # PUT
+    replaced = dict(created, metadata=named["metadata"], spec={"blockPoolName": "second", "name": "ns1"})
+    with pytest.raises(ApiException) as err:
+        custom.replace_namespaced_custom_object(*group, "rns", replaced)
+    status = _status_of(err.value)
+    assert err.value.status == 422 and status["reason"] == "Invalid"
+    assert status["message"] == expected and status["details"]["causes"] == [expected_cause]
+    # merge patch, JSON patch, server-side apply
+    dyn = dynamic.DynamicClient(api_client)
+    resource = dyn.resources.get(api_version="ceph.rook.io/v1", kind="CephBlockPoolRadosNamespace")
+    for content_type, patch in (("application/merge-patch+json", {"spec": {"blockPoolName": "second"}}),
+                                ("application/json-patch+json", [{"op": "replace", "path": "/spec/blockPoolName",
+                                                                  "value": "second"}])):
+        with pytest.raises(ApiException) as err:
+            resource.patch(name="rns", namespace=namespace, content_type=content_type, body=patch)
+        assert err.value.status == 422 and json.loads(err.value.body)["message"] == expected
+    with pytest.raises(ApiException) as err:
+        resource.server_side_apply(body=dict(body, spec={"blockPoolName": "second"}), name="rns",
+                                   namespace=namespace, field_manager="tester", force_conflicts=True)
+    assert err.value.status == 422 and json.loads(err.value.body)["details"]["causes"] == [expected_cause]
+    # two rules broken at once: one message listing both, as a real server's
+    with pytest.raises(ApiException) as err:
+        custom.patch_namespaced_custom_object(*group, "rns", {"spec": {"blockPoolName": "second", "name": "ns2"}})
+    status = _status_of(err.value)
+    assert status["message"] == (
+        'CephBlockPoolRadosNamespace.ceph.rook.io "rns" is invalid: [spec.blockPoolName: Invalid value: "string": '
+        'blockPoolName is immutable, spec.name: Invalid value: "string": name is immutable]')
+    assert custom.get_namespaced_custom_object(*group, "rns")["spec"] == {"blockPoolName": "first", "name": "ns1"}
+    proc = kube.kubectl("-n", namespace, "patch", "cephblockpoolradosnamespace", "rns", "--type=merge",
+                        "-p", '{"spec": {"blockPoolName": "second"}}', check=False)
+    assert proc.returncode == 1
+    assert ('The CephBlockPoolRadosNamespace "rns" is invalid: spec.blockPoolName: Invalid value: "string": '
+            'blockPoolName is immutable') in proc.stderr
 
 
 # --- CRUD, conflicts, selectors ---------------------------------------------------------------------
@@ -165,6 +254,10 @@ def test_crud_and_errors(core, namespace):
     assert _status_of(err.value)["details"]["causes"][0]["field"] == "metadata.name"
     secret = core.create_namespaced_secret(namespace, {"metadata": {"name": "s"}, "stringData": {"key": "value"}})
     assert secret.data == {"key": "dmFsdWU="} and secret.type == "Opaque"
+    # stringData in a patch is a new version of the object (the stored one is not changed in place)
+    patched = core.patch_namespaced_secret("s", namespace, {"stringData": {"key": "other"}})
+    assert patched.data == {"key": "b3RoZXI="}
+    assert int(patched.metadata.resource_version) > int(secret.metadata.resource_version)
 
 
 def test_stale_update_conflicts(core, custom, rook, namespace):
@@ -508,3 +601,292 @@ def test_unauthorized_and_protobuf(kube):
         urllib.request.urlopen(request, context=context)  # pylint: disable=consider-using-with
     assert err.value.code == 415
     assert "JSON only" in json.loads(err.value.read())["message"]
+
+
+# --- immutable fields of built-in kinds ------------------------------------------------------------
+
+def _refused(call, *args, **kwargs):
+    """The Status of a write a real API server refuses with 422 Invalid."""
+    with pytest.raises(ApiException) as err:
+        call(*args, **kwargs)
+    assert err.value.status == 422, err.value.body
+    status = _status_of(err.value)
+    assert status["reason"] == "Invalid" and status["code"] == 422
+    return status
+
+
+def test_storageclass_immutable_fields_every_write(api_client, kube):
+    storage = k8s.StorageV1Api(api_client)
+    body = {"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass", "metadata": {"name": "imm-sc"},
+            "provisioner": "rook-ceph.rbd.csi.ceph.com", "parameters": {"pool": "a", "clusterID": "rook-ceph"}}
+    created = storage.create_storage_class(body)
+    assert created.reclaim_policy == "Delete" and created.volume_binding_mode == "Immediate"  # defaulted
+    expected = ('StorageClass.storage.k8s.io "imm-sc" is invalid: parameters: Forbidden: updates to parameters '
+                'are forbidden.')
+    cause = {"reason": "FieldValueForbidden", "field": "parameters",
+             "message": "Forbidden: updates to parameters are forbidden."}
+    # PUT
+    current = storage.read_storage_class("imm-sc")
+    current.parameters = {"pool": "b", "clusterID": "rook-ceph"}
+    status = _refused(storage.replace_storage_class, "imm-sc", current)
+    assert status["message"] == expected and status["details"]["causes"] == [cause]
+    assert status["details"]["kind"] == "StorageClass" and status["details"]["group"] == "storage.k8s.io"
+    # strategic merge, merge, JSON patch, server-side apply
+    dyn = dynamic.DynamicClient(api_client)
+    classes = dyn.resources.get(api_version="storage.k8s.io/v1", kind="StorageClass")
+    for content_type, patch in (("application/strategic-merge-patch+json", {"parameters": {"pool": "b"}}),
+                                ("application/merge-patch+json", {"parameters": {"pool": "b"}}),
+                                ("application/json-patch+json", [{"op": "replace", "path": "/parameters/pool",
+                                                                  "value": "b"}])):
+        status = _refused(classes.patch, name="imm-sc", content_type=content_type, body=patch)
+        assert status["message"] == expected
+    status = _refused(classes.server_side_apply, body=dict(body, parameters={"pool": "b", "clusterID": "rook-ceph"}),
+                      name="imm-sc", field_manager="tester", force_conflicts=True)
+    assert status["details"]["causes"] == [cause]
+    # the other three fields, all at once: one message listing each
+    status = _refused(storage.patch_storage_class, "imm-sc", {
+        "provisioner": "other.csi", "reclaimPolicy": "Retain", "volumeBindingMode": "WaitForFirstConsumer"})
+    assert status["message"] == (
+        'StorageClass.storage.k8s.io "imm-sc" is invalid: [provisioner: Forbidden: updates to provisioner are '
+        'forbidden., reclaimPolicy: Forbidden: updates to reclaimPolicy are forbidden., volumeBindingMode: '
+        'Invalid value: "WaitForFirstConsumer": field is immutable]')
+    # what may change does (allowVolumeExpansion, labels); the same parameters again are no change
+    storage.patch_storage_class("imm-sc", {"allowVolumeExpansion": True, "metadata": {"labels": {"a": "b"}}})
+    classes.server_side_apply(body=dict(body, reclaimPolicy="Delete"), name="imm-sc", field_manager="tester",
+                              force_conflicts=True)
+    assert storage.read_storage_class("imm-sc").parameters == {"pool": "a", "clusterID": "rook-ceph"}
+    # kubectl apply prints it as a real server's
+    proc = kube.kubectl("apply", "-f", "-", input=json.dumps(dict(body, parameters={"pool": "c"})), check=False)
+    assert proc.returncode == 1
+    assert 'The StorageClass "imm-sc" is invalid: parameters: Forbidden: updates to parameters are forbidden.' \
+        in proc.stderr
+    storage.delete_storage_class("imm-sc")
+
+
+def _selector_text(labels):
+    return ("v1.LabelSelector{MatchLabels:map[string]string{%s}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}"
+            % ", ".join('"%s":"%s"' % (k, v) for k, v in sorted(labels.items())))
+
+
+def test_workload_selectors_are_immutable(api_client, namespace):
+    apps = k8s.AppsV1Api(api_client)
+    template = {"metadata": {"labels": {"app": "w", "tier": "x"}}, "spec": {"containers": [{"name": "c", "image": "i"}]}}
+    new_selector = {"selector": {"matchLabels": {"app": "w", "tier": "x"}}}
+    for kind, create, patch in (
+            ("Deployment", apps.create_namespaced_deployment, apps.patch_namespaced_deployment),
+            ("DaemonSet", apps.create_namespaced_daemon_set, apps.patch_namespaced_daemon_set),
+            ("ReplicaSet", apps.create_namespaced_replica_set, apps.patch_namespaced_replica_set)):
+        name = kind.lower()
+        spec = {"selector": {"matchLabels": {"app": "w"}}, "template": template}
+        create(namespace, {"metadata": {"name": name}, "spec": spec})
+        status = _refused(patch, name, namespace, {"spec": new_selector})
+        assert status["message"] == '%s.apps "%s" is invalid: spec.selector: Invalid value: %s: field is immutable' % (
+            kind, name, _selector_text({"app": "w", "tier": "x"}))
+        assert status["details"]["causes"] == [{"reason": "FieldValueInvalid", "field": "spec.selector",
+                                                "message": "Invalid value: %s: field is immutable"
+                                                           % _selector_text({"app": "w", "tier": "x"})}]
+        patch(name, namespace, {"spec": {"template": {"metadata": {"annotations": {"a": "b"}}}}})  # template may change
+    # a StatefulSet: any spec field but replicas, ordinals, template, updateStrategy, ... is Forbidden
+    apps.create_namespaced_stateful_set(namespace, {"metadata": {"name": "sts"}, "spec": {
+        "serviceName": "sts", "selector": {"matchLabels": {"app": "w"}}, "template": template}})
+    apps.patch_namespaced_stateful_set("sts", namespace, {"spec": {"replicas": 2, "minReadySeconds": 5}})
+    for change in ({"selector": {"matchLabels": {"app": "w", "tier": "x"}}}, {"serviceName": "other"},
+                   {"volumeClaimTemplates": [{"metadata": {"name": "data"}, "spec": {
+                       "accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}]},
+                   {"revisionHistoryLimit": 3}):
+        status = _refused(apps.patch_namespaced_stateful_set, "sts", namespace, {"spec": change})
+        assert status["message"] == (
+            'StatefulSet.apps "sts" is invalid: spec: Forbidden: updates to statefulset spec for fields other than '
+            "'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and "
+            "'minReadySeconds' are forbidden"), change
+
+
+def test_job_template_and_selector_are_immutable(api_client, namespace):
+    batch = k8s.BatchV1Api(api_client)
+    template = {"metadata": {"labels": {"job": "j"}},
+                "spec": {"restartPolicy": "Never", "containers": [{"name": "c", "image": "i"}]}}
+    batch.create_namespaced_job(namespace, {"metadata": {"name": "j"}, "spec": {
+        "manualSelector": True, "selector": {"matchLabels": {"job": "j"}}, "template": template}})
+    status = _refused(batch.patch_namespaced_job, "j", namespace, {"spec": {"template": {"spec": {
+        "containers": [{"name": "c", "image": "other"}]}}}})
+    assert status["details"]["causes"] == [{"reason": "FieldValueInvalid", "field": "spec.template",
+                                            "message": "Invalid value: core.PodTemplateSpec{...}: field is immutable"}]
+    assert status["message"].startswith('Job.batch "j" is invalid: spec.template: Invalid value: ')
+    assert status["message"].endswith(": field is immutable")
+    status = _refused(batch.patch_namespaced_job, "j", namespace, {"spec": {"selector": {"matchLabels": {"job": "k"}},
+                                                                            "template": {"metadata": {"labels": {
+                                                                                "job": "k"}}}}})
+    assert [c["field"] for c in status["details"]["causes"]] == ["spec.selector", "spec.template"]
+    assert status["details"]["causes"][0]["message"] == "Invalid value: %s: field is immutable" % _selector_text(
+        {"job": "k"})
+    batch.patch_namespaced_job("j", namespace, {"metadata": {"labels": {"may": "change"}}})
+
+
+def test_pvc_spec_immutable_but_requests_of_a_bound_claim(core, namespace):
+    body = {"metadata": {"name": "claim"}, "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": "fast",
+                                                    "resources": {"requests": {"storage": "1Gi"}}}}
+    created = core.create_namespaced_persistent_volume_claim(namespace, body)
+    assert created.spec.volume_mode == "Filesystem" and created.status.phase == "Pending"
+    expected = ('PersistentVolumeClaim "claim" is invalid: spec: Forbidden: spec is immutable after creation except '
+                'resources.requests and volumeAttributesClassName for bound claims')
+    for change in ({"storageClassName": "slow"}, {"accessModes": ["ReadWriteMany"]},
+                   {"resources": {"requests": {"storage": "2Gi"}}}):  # growth too, while the claim is not Bound
+        status = _refused(core.patch_namespaced_persistent_volume_claim, "claim", namespace, {"spec": change})
+        assert status["message"] == expected, change
+        assert status["details"]["causes"][0]["field"] == "spec"
+    core.patch_namespaced_persistent_volume_claim("claim", namespace, {"spec": {"volumeName": "pv-1"}})  # once
+    status = _refused(core.patch_namespaced_persistent_volume_claim, "claim", namespace, {"spec": {"volumeName": "pv-2"}})
+    assert status["message"] == expected
+    core.patch_namespaced_persistent_volume_claim_status("claim", namespace, {"status": {
+        "phase": "Bound", "capacity": {"storage": "1Gi"}}})
+    grown = core.patch_namespaced_persistent_volume_claim("claim", namespace, {"spec": {"resources": {"requests": {
+        "storage": "2Gi"}}}})
+    assert grown.spec.resources.requests["storage"] == "2Gi"
+    status = _refused(core.patch_namespaced_persistent_volume_claim, "claim", namespace, {"spec": {"resources": {
+        "requests": {"storage": "512Mi"}}}})
+    assert status["details"]["causes"] == [{"reason": "FieldValueForbidden", "field": "spec.resources.requests.storage",
+                                            "message": "Forbidden: field can not be less than status.capacity"}]
+
+
+def test_service_cluster_ip_once_set(core, namespace):
+    created = core.create_namespaced_service(namespace, {"metadata": {"name": "svc"}, "spec": {
+        "selector": {"app": "a"}, "ports": [{"port": 80}]}})
+    ip = created.spec.cluster_ip
+    assert ip and created.spec.cluster_ips == [ip]
+    # an update without clusterIP keeps it (as the registry fills in the allocated values)
+    current = core.read_namespaced_service("svc", namespace)
+    current.spec.cluster_ip = None
+    current.spec.cluster_ips = None
+    kept = core.replace_namespaced_service("svc", namespace, current)
+    assert kept.spec.cluster_ip == ip and kept.spec.cluster_ips == [ip]
+    other = "10.96.250.%d" % (1 if not ip.endswith(".1") else 2)
+    status = _refused(core.patch_namespaced_service, "svc", namespace, {"spec": {"clusterIP": other}})
+    assert status["message"] == 'Service "svc" is invalid: spec.clusterIPs[0]: Invalid value: []string{"%s"}: ' \
+                                'may not change once set' % other
+    assert status["details"]["causes"][0]["field"] == "spec.clusterIPs[0]"
+    assert core.read_namespaced_service("svc", namespace).spec.cluster_ip == ip
+
+
+def test_immutable_secret_and_configmap(core, namespace):
+    core.create_namespaced_config_map(namespace, {"metadata": {"name": "cm"}, "data": {"a": "1"}, "immutable": True})
+    status = _refused(core.patch_namespaced_config_map, "cm", namespace, {"data": {"a": "2"}})
+    assert status["message"] == 'ConfigMap "cm" is invalid: data: Forbidden: field is immutable when `immutable` is set'
+    status = _refused(core.patch_namespaced_config_map, "cm", namespace, {"immutable": False})
+    assert status["details"]["causes"] == [{"reason": "FieldValueForbidden", "field": "immutable",
+                                            "message": "Forbidden: field is immutable when `immutable` is set"}]
+    core.patch_namespaced_config_map("cm", namespace, {"metadata": {"labels": {"a": "b"}}})  # metadata may change
+    core.create_namespaced_secret(namespace, {"metadata": {"name": "s"}, "stringData": {"k": "v"}, "immutable": True})
+    status = _refused(core.patch_namespaced_secret, "s", namespace, {"stringData": {"k": "w"}})
+    assert status["message"] == 'Secret "s" is invalid: data: Forbidden: field is immutable when `immutable` is set'
+    # a Secret's type never changes; a mutable one's data does
+    core.create_namespaced_secret(namespace, {"metadata": {"name": "m"}, "data": {"k": "dg=="}})
+    core.patch_namespaced_secret("m", namespace, {"data": {"k": "dw=="}})
+    status = _refused(core.patch_namespaced_secret, "m", namespace, {"type": "kubernetes.io/tls"})
+    assert status["message"] == 'Secret "m" is invalid: type: Invalid value: "kubernetes.io/tls": field is immutable'
+
+
+# --- pods need their ServiceAccount ------------------------------------------------------------------
+
+def _sa_message(pod_name, namespace, account):
+    return ('pods "%s" is forbidden: error looking up service account %s/%s: serviceaccount "%s" not found'
+            % (pod_name, namespace, account, account))
+
+
+def _wait(predicate, timeout=15.0, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError("timed out waiting for %s" % what)
+
+
+def _events(core, namespace, name):
+    return [e for e in core.list_namespaced_event(namespace, field_selector="involvedObject.name=%s" % name).items
+            if e.reason == "FailedCreate"]
+
+
+def test_every_namespace_has_a_default_service_account(core, namespace):
+    accounts = [a.metadata.name for a in core.list_namespaced_service_account(namespace).items]
+    assert accounts == ["default"]
+    core.delete_namespaced_service_account("default", namespace)
+    _wait(lambda: [a for a in core.list_namespaced_service_account(namespace).items], what="default made again")
+    # a pod without serviceAccountName runs as default
+    pod = core.create_namespaced_pod(namespace, {"metadata": {"name": "p"}, "spec": {"containers": [
+        {"name": "c", "image": "i"}]}})
+    assert pod.spec.service_account_name == "default"
+
+
+def test_pod_with_missing_service_account_is_forbidden(core, namespace):
+    with pytest.raises(ApiException) as err:
+        core.create_namespaced_pod(namespace, {"metadata": {"generateName": "p-"}, "spec": {
+            "serviceAccountName": "nobody", "containers": [{"name": "c", "image": "i"}]}})
+    assert err.value.status == 403
+    status = _status_of(err.value)
+    assert status["reason"] == "Forbidden"
+    assert status["message"] == _sa_message("p-", namespace, "nobody")
+
+
+def test_deployment_waits_for_its_service_account(api_client, core, kube, namespace):
+    apps = k8s.AppsV1Api(api_client)
+    deploy = _deployment("needs-sa", namespace)
+    deploy["spec"]["template"]["spec"]["serviceAccountName"] = "rook-ceph-system"
+    apps.create_namespaced_deployment(namespace, deploy)
+
+    def failed():
+        status = apps.read_namespaced_deployment_status("needs-sa", namespace).status
+        return status if any(c.type == "ReplicaFailure" for c in status.conditions or []) else None
+
+    status = _wait(failed, what="ReplicaFailure")
+    conditions = {c.type: c for c in status.conditions}
+    assert conditions["Available"].status == "False" and not status.available_replicas
+    failure = conditions["ReplicaFailure"]
+    assert failure.status == "True" and failure.reason == "FailedCreate"
+    assert failure.message.startswith('pods "needs-sa-') and failure.message.endswith(
+        '-" is forbidden: error looking up service account %s/rook-ceph-system: serviceaccount "rook-ceph-system" '
+        'not found' % namespace)
+    events = _wait(lambda: _events(core, namespace, "needs-sa"), what="the FailedCreate event")
+    assert len(events) == 1 and events[0].type == "Warning"
+    assert events[0].message == "Error creating: " + failure.message
+    assert events[0].source.component == "replicaset-controller" and events[0].count >= 1
+    assert core.list_namespaced_pod(namespace, label_selector="app=needs-sa").items == []
+    table = kube.kubectl("-n", namespace, "get", "events").stdout
+    assert "FailedCreate" in table and "deployment/needs-sa" in table and "error looking up service account" in table
+    rollout = kube.kubectl("-n", namespace, "rollout", "status", "deploy/needs-sa", "--timeout=2s", check=False)
+    assert rollout.returncode != 0
+    # the ServiceAccount appears: pods follow, the failure condition goes
+    core.create_namespaced_service_account(namespace, {"metadata": {"name": "rook-ceph-system"}})
+    kube.kubectl("-n", namespace, "rollout", "status", "deploy/needs-sa", "--timeout=20s")
+    status = apps.read_namespaced_deployment_status("needs-sa", namespace).status
+    assert status.available_replicas == 1
+    assert "ReplicaFailure" not in {c.type for c in status.conditions}
+    pods = core.list_namespaced_pod(namespace, label_selector="app=needs-sa").items
+    assert [p.spec.service_account_name for p in pods] == ["rook-ceph-system"]
+
+
+def test_statefulset_daemonset_and_job_wait_for_their_service_account(api_client, core, kube, namespace):
+    apps, batch = k8s.AppsV1Api(api_client), k8s.BatchV1Api(api_client)
+    template = {"metadata": {"labels": {"app": "w"}}, "spec": {"serviceAccountName": "worker",
+                                                               "containers": [{"name": "c", "image": "i"}]}}
+    apps.create_namespaced_stateful_set(namespace, {"metadata": {"name": "web"}, "spec": {
+        "replicas": 2, "serviceName": "web", "selector": {"matchLabels": {"app": "w"}}, "template": template}})
+    apps.create_namespaced_daemon_set(namespace, {"metadata": {"name": "agent"}, "spec": {
+        "selector": {"matchLabels": {"app": "w"}}, "template": template}})
+    job_template = {"spec": dict(template["spec"], restartPolicy="Never")}
+    batch.create_namespaced_job(namespace, {"metadata": {"name": "once"}, "spec": {"template": job_template}})
+    for name, message in (
+            ("web", "create Pod web-0 in StatefulSet web failed error: %s" % _sa_message("web-0", namespace, "worker")),
+            ("agent", "Error creating: %s" % _sa_message("agent-", namespace, "worker")),
+            ("once", "Error creating: %s" % _sa_message("once-", namespace, "worker"))):
+        events = _wait(lambda n=name: _events(core, namespace, n), what="FailedCreate of %s" % name)
+        assert [e.message for e in events] == [message]
+    assert not apps.read_namespaced_stateful_set_status("web", namespace).status.ready_replicas
+    assert not apps.read_namespaced_daemon_set_status("agent", namespace).status.number_ready
+    assert not (batch.read_namespaced_job_status("once", namespace).status.conditions or [])
+    core.create_namespaced_service_account(namespace, {"metadata": {"name": "worker"}})
+    kube.kubectl("-n", namespace, "rollout", "status", "statefulset/web", "--timeout=20s")
+    kube.kubectl("-n", namespace, "rollout", "status", "daemonset/agent", "--timeout=20s")
+    kube.kubectl("-n", namespace, "wait", "job/once", "--for=condition=Complete", "--timeout=20s")
+    assert sorted(p.metadata.name for p in core.list_namespaced_pod(namespace, label_selector="app=w").items
+                  if p.metadata.name.startswith("web-")) == ["web-0", "web-1"]

@@ -15,6 +15,7 @@ import threading
 import time
 import uuid
 
+from . import immutable
 from . import patch as patches
 from .patch import clone
 from .resources import builtin_types, crd_types, node_info
@@ -23,6 +24,7 @@ from .selectors import SelectorError, match_fields, match_labels, parse_fields, 
 EVENT_HISTORY = 20000
 MAX_ANNOTATIONS = 262144
 CRD_FINALIZER = "customresourcecleanup.apiextensions.k8s.io"
+DEFAULT_SERVICE_ACCOUNT = "default"
 _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _LABEL_NAMES = ("namespaces", "services")
@@ -160,6 +162,8 @@ class Cluster:
             if ("", name) not in self.objects[("", "namespaces")]:
                 self.create(self.types[("", "namespaces")], "v1", "", {"metadata": {"name": name}},
                             Options(field_manager="lab-kube-apiserver"))
+        for _unused, ns in list(self.objects[("", "namespaces")]):
+            self.ensure_default_service_account(ns)  # a state file from before the lab made them
         if not self.objects[("", "nodes")]:
             node = {"metadata": {"name": "lab-node", "labels": {"kubernetes.io/hostname": "lab-node",
                                                                 "kubernetes.io/os": "linux"}},
@@ -321,6 +325,7 @@ class Cluster:
                 meta["namespace"] = namespace or meta.get("namespace")
             else:
                 meta.pop("namespace", None)
+            requested = meta.get("name") or meta.get("generateName") or ""
             if not meta.get("name"):
                 if meta.get("generateName"):
                     meta["name"] = meta["generateName"] + "".join(random.choice("bcdfghjklmnpqrstvwxz2456789")
@@ -330,6 +335,8 @@ class Cluster:
                                                "message": "Required value: name or generateName is required"}])
             name = meta["name"]
             self._check_namespace(rtype, meta.get("namespace"), creating=True)
+            if rtype.key == ("", "pods"):
+                self._admit_service_account(obj, requested)
             key = self._key(rtype, meta.get("namespace"), name)
             if key in self.objects[rtype.key]:
                 raise ApiError(409, "AlreadyExists", '%s "%s" already exists' % (rtype.describe(), name),
@@ -350,6 +357,34 @@ class Cluster:
             if not opts.dry_run:
                 self._after_write(rtype, obj, None)
             return self.present(rtype, version, obj)
+
+    def _admit_service_account(self, pod, requested):
+        """The ServiceAccount admission plugin: a pod runs as spec.serviceAccountName (default
+        `default`), which must exist in its namespace (plugin/pkg/admission/serviceaccount)."""
+        spec = pod.get("spec") if isinstance(pod.get("spec"), dict) else None
+        if spec is None:
+            return
+        account = spec.get("serviceAccountName") or spec.get("serviceAccount") or DEFAULT_SERVICE_ACCOUNT
+        spec["serviceAccountName"] = spec["serviceAccount"] = account
+        namespace = pod["metadata"].get("namespace")
+        if ("", "serviceaccounts") in self.types and (namespace, account) not in self.objects[("", "serviceaccounts")]:
+            raise ApiError(403, "Forbidden", 'pods "%s" is forbidden: error looking up service account %s/%s: '
+                           'serviceaccount "%s" not found' % (requested, namespace, account, account),
+                           {"name": requested, "kind": "pods"})
+
+    def ensure_default_service_account(self, namespace):
+        """The `default` ServiceAccount of a namespace, as kube-controller-manager's serviceaccounts
+        controller makes it (not in a namespace being deleted)."""
+        with self.lock:
+            ns = self.objects[("", "namespaces")].get(("", namespace))
+            if ns is None or ns["metadata"].get("deletionTimestamp"):
+                return False
+            if (namespace, DEFAULT_SERVICE_ACCOUNT) in self.objects[("", "serviceaccounts")]:
+                return False
+            self.create(self.types[("", "serviceaccounts")], "v1", namespace,
+                        {"metadata": {"name": DEFAULT_SERVICE_ACCOUNT}},
+                        Options(field_manager="lab-serviceaccount-controller"))
+            return True
 
     def update(self, rtype, version, namespace, name, body, opts, subresource=None):
         if not isinstance(body, dict):
@@ -466,7 +501,7 @@ class Cluster:
 
     def _replace(self, rtype, version, old, new, opts, subresource, managed=None):
         name = old["metadata"]["name"]
-        new = dict(new)
+        new = clone(new)  # patches share unchanged parts with the stored object, which defaulting must not touch
         new_meta = dict(new.get("metadata") or {})
         old_meta = old["metadata"]
         for field in ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "namespace",
@@ -677,7 +712,8 @@ class Cluster:
         causes = self._validate_meta(rtype, obj)
         builtin_defaults(rtype, obj, old)
         if rtype.crd is not None:
-            processed, unknown, schema_causes = self.validator(rtype, version).process(obj)
+            processed, unknown, schema_causes, warnings = self.validator(rtype, version).process(obj, old)
+            opts.warnings.extend(warnings)
             if unknown:
                 fields = ", ".join('unknown field "%s"' % u for u in unknown)
                 if opts.field_validation == "Strict":
@@ -688,6 +724,10 @@ class Cluster:
             causes += schema_causes
         else:
             causes += validate_builtin(rtype, obj)
+            if old is not None:
+                stored = clone(old)  # defaulted as now (a state file may hold objects from before a default)
+                builtin_defaults(rtype, stored, old)
+                causes += immutable.validate_update(rtype.key, obj, stored)
         if causes:
             raise invalid(rtype, name, causes)
         if rtype.key == ("apiextensions.k8s.io", "customresourcedefinitions"):
@@ -764,6 +804,8 @@ class Cluster:
     def _after_write(self, rtype, obj, old):
         if rtype.key == ("apiextensions.k8s.io", "customresourcedefinitions"):
             self._register_crd(obj)
+        if rtype.key == ("", "namespaces") and old is None:
+            self.ensure_default_service_account(obj["metadata"]["name"])
 
     # --- watch ----------------------------------------------------------------------------------------
 
@@ -801,8 +843,17 @@ def builtin_defaults(rtype, obj, old):
             obj["data"] = data
     elif key == ("", "services") and isinstance(spec, dict):
         spec.setdefault("type", "ClusterIP")
-        if old is not None and (old.get("spec") or {}).get("clusterIP"):
-            spec.setdefault("clusterIP", old["spec"]["clusterIP"])
+        old_spec = (old or {}).get("spec") or {}
+        if old is not None and "ExternalName" not in (spec.get("type"), old_spec.get("type", "ClusterIP")):
+            # the registry's patchAllocatedValues and normalizeClusterIPs: an unset clusterIP(s) keeps the
+            # allocated one; a changed clusterIP with clusterIPs as they were moves clusterIPs with it
+            if not spec.get("clusterIP") and old_spec.get("clusterIP"):
+                spec["clusterIP"] = old_spec["clusterIP"]
+            if not spec.get("clusterIPs") and old_spec.get("clusterIPs"):
+                spec["clusterIPs"] = list(old_spec["clusterIPs"])
+            if spec.get("clusterIP") != old_spec.get("clusterIP") and spec.get("clusterIPs") == old_spec.get(
+                    "clusterIPs"):
+                spec["clusterIPs"] = [spec["clusterIP"]] + list(spec.get("clusterIPs") or [])[1:]
         if spec.get("type") != "ExternalName" and not spec.get("clusterIP"):
             spec["clusterIP"] = "10.96.%d.%d" % (random.randint(0, 255), random.randint(1, 254))
         if spec.get("clusterIP") and spec["clusterIP"] != "None":
@@ -832,6 +883,26 @@ def builtin_defaults(rtype, obj, old):
         spec.setdefault("backoffLimit", 6)
         spec.setdefault("completions", 1)
         spec.setdefault("parallelism", 1)
+    elif key == ("apps", "statefulsets") and isinstance(spec, dict):
+        spec.setdefault("replicas", 1)
+        spec.setdefault("podManagementPolicy", "OrderedReady")
+        spec.setdefault("revisionHistoryLimit", 10)
+        strategy = spec.setdefault("updateStrategy", {"type": "RollingUpdate"})
+        if strategy.get("type", "RollingUpdate") == "RollingUpdate":
+            strategy.setdefault("rollingUpdate", {"partition": 0})
+        spec.setdefault("persistentVolumeClaimRetentionPolicy", {"whenDeleted": "Retain", "whenScaled": "Retain"})
+    elif key == ("apps", "daemonsets") and isinstance(spec, dict):
+        spec.setdefault("revisionHistoryLimit", 10)
+        strategy = spec.setdefault("updateStrategy", {"type": "RollingUpdate"})
+        if strategy.get("type", "RollingUpdate") == "RollingUpdate":
+            strategy.setdefault("rollingUpdate", {"maxUnavailable": 1, "maxSurge": 0})
+    elif key == ("", "persistentvolumeclaims") and isinstance(spec, dict):
+        spec.setdefault("volumeMode", "Filesystem")
+        if old is None:
+            obj.setdefault("status", {}).setdefault("phase", "Pending")
+    elif key == ("storage.k8s.io", "storageclasses"):
+        obj.setdefault("reclaimPolicy", "Delete")
+        obj.setdefault("volumeBindingMode", "Immediate")
 
 
 def validate_builtin(rtype, obj):
@@ -855,6 +926,9 @@ def validate_builtin(rtype, obj):
         if not ((spec.get("template") or {}).get("spec") or {}).get("containers"):
             causes.append({"reason": "FieldValueRequired", "field": "spec.template.spec.containers",
                            "message": "Required value"})
+    if rtype.key == ("batch", "jobs") and not ((spec.get("template") or {}).get("spec") or {}).get("containers"):
+        causes.append({"reason": "FieldValueRequired", "field": "spec.template.spec.containers",
+                       "message": "Required value"})
     if rtype.key == ("", "secrets"):
         for name, value in (obj.get("data") or {}).items():
             try:

@@ -6,21 +6,49 @@ running inside the lab API process, does the least that makes workloads look ali
 - Deployments: one Pod per replica from the template (labels incl. pod-template-hash,
   annotations such as lab.koor.io/exec, spec, an owner reference); pods of an old template are
   replaced at once; status replicas/updatedReplicas/readyReplicas/availableReplicas,
-  observedGeneration and the Available/Progressing conditions. No ReplicaSets.
+  observedGeneration and the Available/Progressing conditions. No ReplicaSets: the pods are
+  named `<deployment>-<hash>-<suffix>` as a ReplicaSet `<deployment>-<hash>` would name them, and
+  what Kubernetes reports on that ReplicaSet (the ReplicaFailure condition, the FailedCreate
+  Event) is on the Deployment.
+- StatefulSets: pods `<name>-0` ... (OrderedReady: one at a time, each after the one before is
+  Ready; Parallel: all), status replicas/readyReplicas/availableReplicas/currentReplicas/
+  updatedReplicas and the revisions. DaemonSets: one pod per schedulable Node matching the
+  template's nodeSelector (taints are not looked at), status desired/current/ready/available/
+  updatedNumberScheduled.
+- Pods are created through the API, so its ServiceAccount admission applies: a pod whose
+  ServiceAccount (spec.serviceAccountName, default `default`) does not exist is refused, the
+  workload gets no pod, and a Warning Event FailedCreate says why, as the controllers word it
+  (`Error creating: pods "web-5d9c7b8f4-" is forbidden: error looking up service account ns/sa:
+  serviceaccount "sa" not found`; StatefulSets `create Pod web-0 in StatefulSet web failed error:
+  ...`); a Deployment shows it in its ReplicaFailure condition. The next pass after the
+  ServiceAccount exists creates the pods. The `default` ServiceAccount of every namespace is made
+  again when deleted (the serviceaccounts controller).
 - Pods ("kubelet"): a Pending pod becomes Running and Ready at once, with a container status
   per container, unless it carries the annotation lab.koor.io/kubelet: manual (then whoever
   created it, e.g. the Rook simulator, owns its status).
-- Jobs: marked Complete (succeeded = completions) without running anything.
+- Jobs: marked Complete (succeeded = completions) without running anything, once a pod of the
+  template would be admitted (a dry-run create: the ServiceAccount must exist).
+- Events are core/v1 Events as kubectl shows them (`kubectl get events`, `describe`): one per
+  object, reason and message, its count and lastTimestamp raised when it happens again (at most
+  every EVENT_REPEAT seconds).
 """
 
+import calendar
 import hashlib
 import json
+import time
 
 from .patch import clone
 from .api import ApiError, Options, now, random_suffix
+from .selectors import match_labels, parse_labels
 
 MANAGER = "lab-workload-controller"
 KUBELET_ANNOTATION = "lab.koor.io/kubelet"
+EVENT_REPEAT = 10.0
+
+
+def _hash(template):
+    return hashlib.sha256(json.dumps(template, sort_keys=True).encode()).hexdigest()[:10]
 
 
 class WorkloadController:
@@ -30,7 +58,9 @@ class WorkloadController:
         self.stopping = stopping
         self.opts = Options(field_manager=MANAGER)
         self.types = {name: cluster.types[key] for name, key in (
-            ("pods", ("", "pods")), ("deployments", ("apps", "deployments")), ("jobs", ("batch", "jobs")))}
+            ("pods", ("", "pods")), ("deployments", ("apps", "deployments")), ("jobs", ("batch", "jobs")),
+            ("daemonsets", ("apps", "daemonsets")), ("statefulsets", ("apps", "statefulsets")),
+            ("events", ("", "events")), ("namespaces", ("", "namespaces")), ("nodes", ("", "nodes")))}
 
     def run(self):
         seen = -1
@@ -50,36 +80,124 @@ class WorkloadController:
         return list(self.cluster.objects[self.types[name].key].values())
 
     def reconcile(self):
+        for ns in self._objects("namespaces"):
+            self.cluster.ensure_default_service_account(ns["metadata"]["name"])
         for deploy in self._objects("deployments"):
             if not deploy["metadata"].get("deletionTimestamp"):
                 self._deployment(deploy)
+        for sts in self._objects("statefulsets"):
+            if not sts["metadata"].get("deletionTimestamp"):
+                self._statefulset(sts)
+        for ds in self._objects("daemonsets"):
+            if not ds["metadata"].get("deletionTimestamp"):
+                self._daemonset(ds)
         for pod in self._objects("pods"):
             self._kubelet(pod)
         for job in self._objects("jobs"):
             self._job(job)
+
+    # --- pods and events --------------------------------------------------------------------------
+
+    def _owned(self, owner):
+        meta = owner["metadata"]
+        return [p for p in self._objects("pods") if p["metadata"].get("namespace") == meta["namespace"] and any(
+            r.get("uid") == meta["uid"] for r in p["metadata"].get("ownerReferences") or [])
+            and not p["metadata"].get("deletionTimestamp")]
+
+    @staticmethod
+    def _pod(owner, kind, template, labels, name=None, generate=None, node=None):
+        meta = owner["metadata"]
+        tmeta = clone(template.get("metadata") or {})
+        pod_meta = {"labels": dict(tmeta.get("labels") or {}, **labels),
+                    "ownerReferences": [{"apiVersion": "apps/v1" if kind != "Job" else "batch/v1", "kind": kind,
+                                         "name": meta["name"], "uid": meta["uid"], "controller": True,
+                                         "blockOwnerDeletion": True}]}
+        if name:
+            pod_meta["name"] = name
+        else:
+            pod_meta["generateName"] = generate
+        if tmeta.get("annotations"):
+            pod_meta["annotations"] = tmeta["annotations"]
+        spec = clone(template.get("spec") or {})
+        spec.setdefault("nodeName", node or "lab-node")
+        return {"apiVersion": "v1", "kind": "Pod", "metadata": pod_meta, "spec": spec}
+
+    def _create_pod(self, namespace, body, dry_run=False):
+        """(pod, None), or (None, the API's message) when the API refuses it (403: its ServiceAccount is
+        missing; 422: the template makes an invalid pod)."""
+        opts = Options(field_manager=MANAGER, dry_run=dry_run)
+        try:
+            return self.cluster.create(self.types["pods"], "v1", namespace, body, opts), None
+        except ApiError as exc:
+            if exc.code not in (403, 422):
+                raise
+            return None, exc.message
+
+    def _delete_pod(self, pod):
+        self.cluster.delete(self.types["pods"], "v1", pod["metadata"]["namespace"], pod["metadata"]["name"], self.opts)
+
+    def event(self, obj, reason, message, component, etype="Warning"):
+        """Record a core/v1 Event about obj, or count it again (not more often than EVENT_REPEAT)."""
+        meta = obj["metadata"]
+        namespace = meta.get("namespace") or "default"
+        for ev in self._objects("events"):
+            involved = ev.get("involvedObject") or {}
+            if involved.get("uid") == meta["uid"] and ev.get("reason") == reason and ev.get("message") == message:
+                if time.time() - _epoch(ev.get("lastTimestamp")) < EVENT_REPEAT:
+                    return
+                new = clone(ev)
+                new["count"] = int(ev.get("count") or 1) + 1
+                new["lastTimestamp"] = now()
+                self.cluster.update(self.types["events"], "v1", namespace, ev["metadata"]["name"], new, self.opts)
+                return
+        body = {"apiVersion": "v1", "kind": "Event",
+                "metadata": {"name": "%s.%x" % (meta["name"], time.time_ns()), "namespace": namespace},
+                "involvedObject": {"apiVersion": obj.get("apiVersion"), "kind": obj.get("kind"), "name": meta["name"],
+                                   "namespace": meta.get("namespace"), "uid": meta["uid"],
+                                   "resourceVersion": meta.get("resourceVersion")},
+                "reason": reason, "message": message, "type": etype, "count": 1,
+                "firstTimestamp": now(), "lastTimestamp": now(), "source": {"component": component},
+                "reportingComponent": component, "reportingInstance": ""}
+        try:
+            self.cluster.create(self.types["events"], "v1", namespace, body, self.opts)
+        except ApiError as exc:
+            if exc.code != 403:  # a namespace being deleted
+                raise
+
+    def _status(self, name, obj, status):
+        if status != (obj.get("status") or {}):
+            meta = obj["metadata"]
+            new = clone(self.cluster.objects[self.types[name].key][(meta["namespace"], meta["name"])])
+            new["status"] = status
+            self.cluster.update(self.types[name], "v1", meta["namespace"], meta["name"], new, self.opts,
+                                subresource="status")
 
     # --- deployments ----------------------------------------------------------------------------
 
     def _deployment(self, deploy):
         cluster, pods_type = self.cluster, self.types["pods"]
         meta, spec = deploy["metadata"], deploy.get("spec") or {}
-        namespace, uid = meta["namespace"], meta["uid"]
+        namespace = meta["namespace"]
         template = spec.get("template") or {}
-        template_hash = hashlib.sha256(json.dumps(template, sort_keys=True).encode()).hexdigest()[:10]
-        owned = [p for p in self._objects("pods") if p["metadata"].get("namespace") == namespace and any(
-            r.get("uid") == uid for r in p["metadata"].get("ownerReferences") or [])]
-        live = [p for p in owned if not p["metadata"].get("deletionTimestamp")]
+        template_hash = _hash(template)
+        live = self._owned(deploy)
         current = [p for p in live if p["metadata"].get("labels", {}).get("pod-template-hash") == template_hash]
         for pod in live:
             if pod not in current:
-                cluster.delete(pods_type, "v1", namespace, pod["metadata"]["name"], self.opts)
+                self._delete_pod(pod)
         wanted = int(spec.get("replicas", 1))
         for pod in current[wanted:]:
-            cluster.delete(pods_type, "v1", namespace, pod["metadata"]["name"], self.opts)
+            self._delete_pod(pod)
         current = current[:wanted]
+        failure = None
         for _missing in range(wanted - len(current)):
-            current.append(cluster.create(pods_type, "v1", namespace, self._pod(deploy, template, template_hash),
-                                          self.opts))
+            pod, failure = self._create_pod(namespace, self._pod(
+                deploy, "Deployment", template, {"pod-template-hash": template_hash},
+                generate="%s-%s-" % (meta["name"], template_hash[:9])))
+            if pod is None:
+                self.event(deploy, "FailedCreate", "Error creating: %s" % failure, "replicaset-controller")
+                break
+            current.append(pod)
         current = [cluster.objects[pods_type.key].get((namespace, p["metadata"]["name"])) or p for p in current]
         ready = sum(1 for p in current if _pod_ready(p))
         generation = meta.get("generation", 1)
@@ -87,14 +205,17 @@ class WorkloadController:
         old = deploy.get("status") or {}
         stamp = now()
         conditions = []
-        for ctype, status, reason, message in (
-                ("Available", "True" if complete else "False",
-                 "MinimumReplicasAvailable" if complete else "MinimumReplicasUnavailable",
-                 "Deployment has minimum availability." if complete else "Deployment does not have minimum "
-                 "availability."),
-                ("Progressing", "True", "NewReplicaSetAvailable" if complete else "ReplicaSetUpdated",
-                 'Pods of "%s" are available (lab workload controller).' % meta["name"] if complete
-                 else 'Pods of "%s" are progressing (lab workload controller).' % meta["name"])):
+        wanted_conditions = [
+            ("Available", "True" if complete else "False",
+             "MinimumReplicasAvailable" if complete else "MinimumReplicasUnavailable",
+             "Deployment has minimum availability." if complete else "Deployment does not have minimum "
+             "availability."),
+            ("Progressing", "True", "NewReplicaSetAvailable" if complete else "ReplicaSetUpdated",
+             'Pods of "%s" are available (lab workload controller).' % meta["name"] if complete
+             else 'Pods of "%s" are progressing (lab workload controller).' % meta["name"])]
+        if failure:
+            wanted_conditions.append(("ReplicaFailure", "True", "FailedCreate", failure))
+        for ctype, status, reason, message in wanted_conditions:
             previous = next((c for c in old.get("conditions") or [] if c.get("type") == ctype), {})
             same = previous.get("status") == status and previous.get("reason") == reason
             conditions.append({"type": ctype, "status": status, "reason": reason, "message": message,
@@ -108,25 +229,93 @@ class WorkloadController:
         for key in ("readyReplicas", "availableReplicas"):
             if not status[key]:
                 del status[key]
-        if status != old:
-            new = clone(cluster.objects[self.types["deployments"].key][(namespace, meta["name"])])
-            new["status"] = status
-            cluster.update(self.types["deployments"], "v1", namespace, meta["name"], new, self.opts,
-                           subresource="status")
+        self._status("deployments", deploy, status)
 
-    @staticmethod
-    def _pod(deploy, template, template_hash):
-        meta = deploy["metadata"]
-        tmeta = clone(template.get("metadata") or {})
-        labels = dict(tmeta.get("labels") or {}, **{"pod-template-hash": template_hash})
-        pod_meta = {"name": "%s-%s-%s" % (meta["name"], template_hash[:9], random_suffix()), "labels": labels,
-                    "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": meta["name"],
-                                         "uid": meta["uid"], "controller": True, "blockOwnerDeletion": True}]}
-        if tmeta.get("annotations"):
-            pod_meta["annotations"] = tmeta["annotations"]
-        spec = clone(template.get("spec") or {})
-        spec.setdefault("nodeName", "lab-node")
-        return {"apiVersion": "v1", "kind": "Pod", "metadata": pod_meta, "spec": spec}
+    # --- statefulsets and daemonsets -------------------------------------------------------------
+
+    def _statefulset(self, sts):
+        meta, spec = sts["metadata"], sts.get("spec") or {}
+        namespace, name = meta["namespace"], meta["name"]
+        template = spec.get("template") or {}
+        revision = "%s-%s" % (name, _hash(template))
+        wanted = int(spec.get("replicas", 1))
+        by_name = {p["metadata"]["name"]: p for p in self._owned(sts)}
+        for pod_name, pod in list(by_name.items()):
+            index = pod_name.rsplit("-", 1)[-1]
+            stale = pod["metadata"].get("labels", {}).get("controller-revision-hash") != revision
+            if stale or not index.isdigit() or int(index) >= wanted:
+                self._delete_pod(pod)
+                del by_name[pod_name]
+        ordered = spec.get("podManagementPolicy", "OrderedReady") == "OrderedReady"
+        for index in range(wanted):
+            pod_name = "%s-%d" % (name, index)
+            if pod_name in by_name:
+                if ordered and not _pod_ready(by_name[pod_name]):
+                    break
+                continue
+            body = self._pod(sts, "StatefulSet", template, {
+                "controller-revision-hash": revision, "statefulset.kubernetes.io/pod-name": pod_name,
+                "apps.kubernetes.io/pod-index": str(index)}, name=pod_name)
+            body["spec"].setdefault("hostname", pod_name)
+            if spec.get("serviceName"):
+                body["spec"].setdefault("subdomain", spec["serviceName"])
+            pod, failure = self._create_pod(namespace, body)
+            if pod is None:
+                self.event(sts, "FailedCreate", "create Pod %s in StatefulSet %s failed error: %s"
+                           % (pod_name, name, failure), "statefulset-controller")
+                break
+            by_name[pod_name] = pod
+            if ordered:
+                break
+        pods = [self.cluster.objects[self.types["pods"].key].get((namespace, n)) or p for n, p in by_name.items()]
+        ready = sum(1 for p in pods if _pod_ready(p))
+        status = {"observedGeneration": meta.get("generation", 1), "replicas": len(pods), "readyReplicas": ready,
+                  "availableReplicas": ready, "currentReplicas": len(pods), "updatedReplicas": len(pods),
+                  "currentRevision": revision, "updateRevision": revision, "collisionCount": 0}
+        for key in ("readyReplicas", "availableReplicas", "currentReplicas", "updatedReplicas"):
+            if not status[key]:
+                del status[key]
+        self._status("statefulsets", sts, status)
+
+    def _daemonset(self, ds):
+        meta, spec = ds["metadata"], ds.get("spec") or {}
+        namespace = meta["namespace"]
+        template = spec.get("template") or {}
+        revision = _hash(template)
+        selector = parse_labels(",".join("%s=%s" % kv for kv in sorted(
+            ((template.get("spec") or {}).get("nodeSelector") or {}).items())))
+        nodes = sorted(n["metadata"]["name"] for n in self._objects("nodes")
+                       if not (n.get("spec") or {}).get("unschedulable")
+                       and match_labels(selector, n["metadata"].get("labels")))
+        on_node = {}
+        for pod in self._owned(ds):
+            node = (pod.get("spec") or {}).get("nodeName")
+            if node not in nodes or node in on_node or \
+                    pod["metadata"].get("labels", {}).get("controller-revision-hash") != revision:
+                self._delete_pod(pod)
+            else:
+                on_node[node] = pod
+        for node in nodes:
+            if node in on_node:
+                continue
+            pod, failure = self._create_pod(namespace, self._pod(
+                ds, "DaemonSet", template, {"controller-revision-hash": revision}, generate="%s-" % meta["name"],
+                node=node))
+            if pod is None:
+                self.event(ds, "FailedCreate", "Error creating: %s" % failure, "daemonset-controller")
+                break
+            on_node[node] = pod
+        pods = [self.cluster.objects[self.types["pods"].key].get((namespace, p["metadata"]["name"])) or p
+                for p in on_node.values()]
+        ready = sum(1 for p in pods if _pod_ready(p))
+        status = {"observedGeneration": meta.get("generation", 1), "desiredNumberScheduled": len(nodes),
+                  "currentNumberScheduled": len(pods), "updatedNumberScheduled": len(pods), "numberMisscheduled": 0,
+                  "numberReady": ready, "numberAvailable": ready}
+        if len(nodes) - ready > 0:
+            status["numberUnavailable"] = len(nodes) - ready
+        if not ready:
+            del status["numberAvailable"]
+        self._status("daemonsets", ds, status)
 
     # --- pods and jobs ------------------------------------------------------------------------------
 
@@ -160,18 +349,30 @@ class WorkloadController:
                                                 for c in status.get("conditions") or []):
             return
         stamp = now()
-        new = clone(job)
-        new["status"] = {"startTime": status.get("startTime") or stamp, "completionTime": stamp,
-                         "succeeded": (job.get("spec") or {}).get("completions", 1), "ready": 0, "active": 0,
-                         "conditions": [{"type": t, "status": "True", "lastProbeTime": stamp,
-                                         "lastTransitionTime": stamp, "reason": "CompletionsReached",
-                                         "message": "Reached expected number of succeeded pods (lab workload "
-                                                    "controller: nothing was run)"}
-                                        for t in ("SuccessCriteriaMet", "Complete")]}
-        self.cluster.update(self.types["jobs"], "v1", meta["namespace"], meta["name"], new, self.opts,
-                            subresource="status")
+        template = (job.get("spec") or {}).get("template") or {}
+        _pod, failure = self._create_pod(meta["namespace"], self._pod(job, "Job", template, {
+            "batch.kubernetes.io/job-name": meta["name"], "job-name": meta["name"]}, generate="%s-" % meta["name"]),
+            dry_run=True)
+        if failure:
+            self.event(job, "FailedCreate", "Error creating: %s" % failure, "job-controller")
+            self._status("jobs", job, {"startTime": status.get("startTime") or stamp, "active": 0, "ready": 0})
+            return
+        self._status("jobs", job, {
+            "startTime": status.get("startTime") or stamp, "completionTime": stamp,
+            "succeeded": (job.get("spec") or {}).get("completions", 1), "ready": 0, "active": 0,
+            "conditions": [{"type": t, "status": "True", "lastProbeTime": stamp, "lastTransitionTime": stamp,
+                            "reason": "CompletionsReached",
+                            "message": "Reached expected number of succeeded pods (lab workload controller: nothing "
+                                       "was run)"} for t in ("SuccessCriteriaMet", "Complete")]})
 
 
 def _pod_ready(pod):
     return any(c.get("type") == "Ready" and c.get("status") == "True"
                for c in (pod.get("status") or {}).get("conditions") or [])
+
+
+def _epoch(stamp):
+    try:
+        return calendar.timegm(time.strptime(stamp or "", "%Y-%m-%dT%H:%M:%SZ"))
+    except ValueError:
+        return 0

@@ -2,14 +2,19 @@
 
 Validation uses the jsonschema library (Draft 4, the dialect of Kubernetes' structural schemas)
 on a copy of the schema with the Kubernetes extensions translated (nullable,
-x-kubernetes-int-or-string, x-kubernetes-embedded-resource). CEL rules
-(x-kubernetes-validations) and `format` are not checked.
+x-kubernetes-int-or-string, x-kubernetes-embedded-resource). Then, unless that found a type,
+required, enum or size error, the CRD's CEL rules (x-kubernetes-validations) with cel-python, as
+a kube-apiserver runs them: transition rules (oldSelf) only on update, ratcheting, `message`,
+`messageExpression`, `fieldPath`, `reason` (koorlab.kube.cel says what is and is not done).
+`format` is not checked. The schema validation is not ratcheted (a kube-apiserver 1.30+ does:
+an unchanged invalid value is accepted on update), so the lab is stricter there.
 """
 
 import json
 
 import jsonschema
 
+from . import cel
 from .patch import clone
 
 _SKIP = {"description", "example", "externalDocs", "default", "nullable", "title", "format"}
@@ -161,9 +166,11 @@ class Validator:
     def __init__(self, openapi_schema):
         self.schema = openapi_schema or {}
         self.validator = jsonschema.Draft4Validator(to_jsonschema(self.schema))
+        self.rules = cel.build(self.schema, root=True)  # compiled here, once per CRD version
 
-    def process(self, obj):
-        """Returns (object pruned and defaulted, unknown field paths, causes)."""
+    def process(self, obj, old=None):
+        """Returns (object pruned and defaulted, unknown field paths, causes, warnings); old is the
+        stored object on update (for transition rules and ratcheting)."""
         obj = clone(obj)
         unknown = []
         prune(obj, self.schema, "", unknown, root=True)
@@ -172,4 +179,12 @@ class Validator:
         if "metadata" in obj:  # not validated here, but present: Rook's CRDs list it as required
             body["metadata"] = {}
         causes = [_cause(e) for e in sorted(self.validator.iter_errors(body), key=lambda e: [str(p) for p in e.absolute_path])]
-        return obj, unknown, causes
+        warnings = []
+        if self.rules is not None:
+            if any(c["reason"] in cel.BLOCKING_REASONS for c in causes):
+                causes.append({"reason": "FieldValueInvalid", "field": "<nil>",
+                               "message": "Invalid value: \"null\": %s" % cel.BLOCKED})
+            else:
+                rule_causes, warnings = cel.validate(self.rules, obj, old)
+                causes += rule_causes
+        return obj, unknown, causes, warnings

@@ -34,6 +34,22 @@ def _deployment_ready(deploy):
     return "%s/%s" % ((deploy.get("status") or {}).get("readyReplicas", 0), (deploy.get("spec") or {}).get("replicas", 0))
 
 
+def _event_object(event):
+    involved = event.get("involvedObject") or {}
+    return "%s/%s" % ((involved.get("kind") or "").lower(), involved.get("name", ""))
+
+
+def _event_table(obj, items):
+    """Events as the kube-apiserver prints them: LAST SEEN, TYPE, REASON, OBJECT, MESSAGE."""
+    names = ("Last Seen", "Type", "Reason", "Object", "Message")
+    rows = [{"cells": [_age(e.get("lastTimestamp") or e["metadata"].get("creationTimestamp")), e.get("type", ""),
+                       e.get("reason", ""), _event_object(e), e.get("message", "")], "object": e} for e in items]
+    return {"kind": "Table", "apiVersion": "meta.k8s.io/v1",
+            "metadata": {"resourceVersion": obj["metadata"].get("resourceVersion", "")},
+            "columnDefinitions": [{"name": n, "type": "string", "format": "", "description": "", "priority": 0}
+                                  for n in names], "rows": rows}
+
+
 def _columns(rtype, version):
     if rtype.crd is not None:
         return [(c["name"], c.get("type", "string"), c.get("jsonPath")) for c in rtype.printer_columns.get(version, [])
@@ -50,8 +66,10 @@ def _columns(rtype, version):
 
 
 def to_table(rtype, version, obj, listing):
-    columns = _columns(rtype, version)
     items = obj["items"] if listing else [obj]
+    if rtype.key == ("", "events"):
+        return _event_table(obj, items)
+    columns = _columns(rtype, version)
     rows = []
     for item in items:
         cells = [item["metadata"]["name"]]

@@ -91,3 +91,14 @@ PROVISIONERS = {
 # AppLabels), ceph_daemon_type and ceph_daemon_id (spec.go daemonTypeLabel, DaemonIDLabel), ceph-version
 # and rook-version (what Rook writes on each daemon Deployment as it rolls: Upgrade/health-verification.md).
 DAEMON_LABELS = ('app', 'rook_cluster', 'ceph_daemon_type', 'ceph_daemon_id', 'ceph-version', 'rook-version')
+
+# The ServiceAccounts of a CephCluster's own pods, in the cluster's namespace (deploy/examples/common.yaml,
+# the ServiceAccounts marked `# namespace:cluster`; the daemons' pod specs in controller/spec.go and the
+# daemon packages name them): without them Rook's pods are refused and the cluster never comes up.
+CLUSTER_SERVICE_ACCOUNTS = {
+    'rook-ceph-default': 'mons, MDSes, crash collectors, exporters, the toolbox',
+    'rook-ceph-mgr': 'mgrs',
+    'rook-ceph-osd': 'OSDs and their prepare jobs',
+    'rook-ceph-rgw': 'radosgws',
+    'rook-ceph-cmd-reporter': "the Ceph version job (cluster/version.go)",
+}

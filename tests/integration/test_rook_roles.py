@@ -170,6 +170,16 @@ def test_cleanup_confirmation_is_refused_in_preflight(roles_lab):
         assert roles_lab.cephclusters() == []
 
 
+def test_cluster_namespace_without_rooks_service_accounts_is_refused_in_preflight(roles_lab):
+    # Rook's pods run as common.yaml's ServiceAccounts of the cluster namespace; the lab API refuses a pod
+    # whose ServiceAccount is missing, as Kubernetes does, so such a CephCluster would never come up
+    result = roles_lab.play(rook_cluster_namespace="koor-no-common")
+    assert_failed_with(result, "The namespace koor-no-common has no ServiceAccount rook-ceph-default, rook-ceph-mgr, "
+                               "rook-ceph-osd, rook-ceph-rgw, rook-ceph-cmd-reporter")
+    assert roles_lab.cephclusters() == []
+    assert roles_lab.kubectl("get", "cephclusters", "-A", "-o", "name").strip() == ""
+
+
 def test_cluster_ready_with_three_osds_one_per_host(roles_lab):
     rc, output, recap = roles_lab.play()
     assert rc == 0, output[-5000:]

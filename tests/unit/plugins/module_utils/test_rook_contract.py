@@ -4,6 +4,7 @@ wait rules, the roles' variables, and the lab's Rook simulator (lab/koorlab/rook
 say what the contract says, so a fact changed in one place cannot drift in another."""
 import itertools
 import os
+import re
 import sys
 
 import pytest
@@ -235,3 +236,21 @@ def test_a_spec_change_the_simulator_does_not_carry_out_is_never_ready():
     cr["metadata"].update(uid="u2", generation=1)
     sim.update_cluster_status(cr)
     assert cr["status"]["observedGeneration"] == 1
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_the_cluster_service_accounts_are_rooks_and_the_roles(version):
+    """Every ServiceAccount the contract names is one of common.yaml's for the cluster namespace (marked
+    `# namespace:cluster`) in each Rook release, and rook_cluster's preflight requires exactly these."""
+    release = contract.ROOK_CEPH[version]["release"]
+    with open(os.path.join(rookfiles.examples(release), "common.yaml")) as handle:
+        text = handle.read()
+    cluster_accounts = set()
+    for doc in text.split("\n---"):
+        if re.search(r"^kind: ServiceAccount\s*$", doc, re.M) and re.search(r"^  namespace: \S+ # namespace:cluster", doc, re.M):
+            cluster_accounts.add(re.search(r"^  name: (\S+)", doc, re.M).group(1))
+    assert set(contract.CLUSTER_SERVICE_ACCOUNTS) <= cluster_accounts
+    with open(os.path.join(ROOT, "roles", "rook_cluster", "vars", "main.yml")) as handle:
+        assert set(yaml.safe_load(handle)["_rook_cluster_service_accounts"]) == set(contract.CLUSTER_SERVICE_ACCOUNTS)
+    with open(os.path.join(ROOT, "roles", "rook_cluster", "templates", "toolbox.yaml.j2")) as handle:
+        assert re.search(r"serviceAccountName: (\S+)", handle.read()).group(1) in contract.CLUSTER_SERVICE_ACCOUNTS

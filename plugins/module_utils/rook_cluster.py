@@ -31,12 +31,14 @@ DAEMON_ORDER = ("mon", "mgr", "osd", "mds", "rgw", "rbd-mirror", "nfs", "cephfs-
                 "exporter")
 # What else gather_subset reads: what the use-case roles check a declaration against.
 GATHER_SUBSETS = ("clusters", "storage_classes", "snapshot_classes", "namespaces", "toolbox", "crush_map",
-                  "object_stores", "object_store_users", "bucket_claims")
+                  "object_stores", "object_store_users", "bucket_claims", "rados_namespaces", "subvolume_groups")
 # subset -> (kind, namespaced): the objects a subset lists (toolbox and crush_map are read apart)
 GATHER_RESOURCES = {"clusters": ("CephCluster", True), "storage_classes": ("StorageClass", False),
                     "snapshot_classes": ("VolumeSnapshotClass", False), "namespaces": ("Namespace", False),
                     "object_stores": ("CephObjectStore", True), "object_store_users": ("CephObjectStoreUser", True),
-                    "bucket_claims": ("ObjectBucketClaim", False)}
+                    "bucket_claims": ("ObjectBucketClaim", False),
+                    "rados_namespaces": ("CephBlockPoolRadosNamespace", True),
+                    "subvolume_groups": ("CephFilesystemSubVolumeGroup", True)}
 # the CRUSH map, read through the toolbox (a read: Ceph's CLI in Rook's toolbox pod)
 CRUSH_DUMP = ["ceph", "osd", "crush", "dump", "--format", "json"]
 CRUSH_TIMEOUT = 60
@@ -569,7 +571,8 @@ def gather(kube, params):
     clusters (the names of every CephCluster of the namespace), storage_classes and
     snapshot_classes (every one; snapshot_classes_served is false when the API has no
     VolumeSnapshotClass kind), namespaces (names), object_stores and object_store_users (of the
-    namespace), bucket_claims (of every namespace), toolbox (the name of the first Running pod of
+    namespace), bucket_claims (of every namespace), rados_namespaces and subvolume_groups (of the
+    namespace), toolbox (the name of the first Running pod of
     the namespace that toolbox_selector selects, or None) and crush_map (``ceph osd crush dump``
     through that pod, or None without one). A kind whose CRD is not applied reads as none."""
     subsets = set(params.get("gather_subset") or [])

@@ -496,11 +496,20 @@ def _key(doc):
     return (doc.get('kind'), meta.get('namespace'), meta.get('name'))
 
 
+# Spec fields of Rook's resources that their CRDs' CEL rules make immutable (self == oldSelf in
+# deploy/examples/crds.yaml): an object of that name elsewhere must be removed first.
+IMMUTABLE_SPEC = {
+    'CephBlockPoolRadosNamespace': ('blockPoolName',),
+    'CephFilesystemSubVolumeGroup': ('filesystemName', 'name'),
+}
+
+
 def resource_problems(entries, existing=None):
-    """entries: the rendered resources ({state, definition}); existing: StorageClass and
-    VolumeSnapshotClass objects the cluster holds. Reports resources declared twice (one name, two
-    declarations), and classes to be applied whose name is taken by a class for other data or that
-    differs in what Kubernetes cannot update."""
+    """entries: the rendered resources ({state, definition}); existing: the StorageClass,
+    VolumeSnapshotClass, CephBlockPoolRadosNamespace and CephFilesystemSubVolumeGroup objects the
+    cluster holds. Reports resources declared twice (one name, two declarations), classes to be
+    applied whose name is taken by a class for other data or that differ in what Kubernetes cannot
+    update, and Rook resources whose immutable spec fields (IMMUTABLE_SPEC) would change."""
     problems = []
     seen = {}
     for entry in entries or []:
@@ -511,6 +520,18 @@ def resource_problems(entries, existing=None):
             continue
         seen[key] = entry.get('owner')
     current = dict((_key(obj), obj) for obj in existing or [])
+    for entry in entries or []:
+        doc = entry['definition']
+        have = current.get(_key(doc))
+        if entry.get('state') != 'present' or have is None or doc.get('kind') not in IMMUTABLE_SPEC:
+            continue
+        want_spec, have_spec = doc.get('spec') or {}, have.get('spec') or {}
+        changed = ['%s %s -> %s' % (f, have_spec.get(f), want_spec.get(f)) for f in IMMUTABLE_SPEC[doc['kind']]
+                   if f in want_spec and f in have_spec and want_spec[f] != have_spec[f]]
+        if changed:
+            problems.append('%s (%s) exists with other %s, which Rook cannot change (its CRD makes it immutable): '
+                            'declare it absent first, or choose another name' % (
+                                _ident(doc), entry.get('owner'), ', '.join(changed)))
     for entry in entries or []:
         doc = entry['definition']
         if entry.get('state') != 'present' or doc.get('kind') not in ('StorageClass', 'VolumeSnapshotClass'):

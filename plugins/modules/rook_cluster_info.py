@@ -97,11 +97,13 @@ options:
       - V(object_stores), V(object_store_users) - the C(CephObjectStore)s and C(CephObjectStoreUser)s of O(namespace)
         (RV(object_stores), RV(object_store_users)).
       - V(bucket_claims) - the C(ObjectBucketClaim)s of every namespace (RV(bucket_claims)).
+      - V(rados_namespaces), V(subvolume_groups) - the C(CephBlockPoolRadosNamespace)s and
+        C(CephFilesystemSubVolumeGroup)s of O(namespace) (RV(rados_namespaces), RV(subvolume_groups)).
       - A kind whose CRD is not applied reads as none.
     type: list
     elements: str
     choices: [clusters, storage_classes, snapshot_classes, namespaces, toolbox, crush_map, object_stores,
-              object_store_users, bucket_claims]
+              object_store_users, bucket_claims, rados_namespaces, subvolume_groups]
     default: []
     version_added: 0.1.0
   toolbox_selector:
@@ -422,6 +424,16 @@ object_store_users:
 bucket_claims:
   description: The C(ObjectBucketClaim)s of every namespace, as the API serves them.
   returned: when O(gather_subset) holds V(bucket_claims)
+  type: list
+  elements: dict
+rados_namespaces:
+  description: The C(CephBlockPoolRadosNamespace)s of O(namespace), as the API serves them.
+  returned: when O(gather_subset) holds V(rados_namespaces)
+  type: list
+  elements: dict
+subvolume_groups:
+  description: The C(CephFilesystemSubVolumeGroup)s of O(namespace), as the API serves them.
+  returned: when O(gather_subset) holds V(subvolume_groups)
   type: list
   elements: dict
 crush_map:

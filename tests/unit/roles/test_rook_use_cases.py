@@ -594,6 +594,29 @@ def test_storage_class_clashes_with_the_cluster():
     assert rook_resource_problems(gone, cephfs) == []
 
 
+def test_a_rados_namespace_or_subvolume_group_cannot_move_to_another_parent():
+    """Rook's CRDs make a RADOS namespace's blockPoolName and a subvolume group's filesystemName immutable (CEL
+    self == oldSelf): a pool turned erasure-coded moves its images to NAME-metadata, and its RADOS namespaces
+    with them, which the API would refuse at apply; the preflight says so first."""
+    existing = [e['definition'] for e in resources('rook_block', [{'name': 'vms', 'rados_namespaces': ['t1']}])
+                if e['definition']['kind'] == 'CephBlockPoolRadosNamespace']
+    assert existing and existing[0]['spec']['blockPoolName'] == 'vms'
+    same = resources('rook_block', [{'name': 'vms', 'rados_namespaces': ['t1']}])
+    assert rook_resource_problems(same, existing) == []
+    moved = resources('rook_block', [{'name': 'vms', 'profile': 'archive', 'rados_namespaces': ['t1']}])
+    problems = rook_resource_problems(moved, existing)
+    assert len(problems) == 1 and problems[0].startswith(
+        'CephBlockPoolRadosNamespace rook-ceph/%s (pool vms) exists with other blockPoolName vms -> vms-metadata, '
+        'which Rook cannot change' % existing[0]['metadata']['name'])
+    # declared absent, it is not compared
+    assert rook_resource_problems([dict(e, state='absent') for e in moved], existing) == []
+    group = [e['definition'] for e in resources('rook_file', [{'name': 'f', 'subvolume_groups': ['g']}])
+             if e['definition']['kind'] == 'CephFilesystemSubVolumeGroup'][0]
+    other = dict(group, spec=dict(group['spec'], filesystemName='elsewhere'))
+    assert 'exists with other filesystemName elsewhere -> f' in rook_resource_problems(
+        resources('rook_file', [{'name': 'f', 'subvolume_groups': ['g']}]), [other])[0]
+
+
 def test_snapshot_class_clash():
     entries = resources('rook_block', [{'name': 'db', 'snapshot_class': {'name': 'snaps'}, 'storage_class': False}])
     cephfs = _existing('rook_file', [{'name': 'f', 'snapshot_class': {'name': 'snaps'}, 'storage_class': False}])

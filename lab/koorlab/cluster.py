@@ -60,7 +60,7 @@ mon_data_avail_crit = 1
 mon_allow_pool_delete = true
 paxos_propose_interval = 0.1
 mgr_stats_period = 1
-mon_osd_full_ratio = 0.97
+{mgr_modules}mon_osd_full_ratio = 0.97
 mon_osd_backfillfull_ratio = 0.95
 mon_osd_nearfull_ratio = 0.93
 
@@ -90,6 +90,10 @@ keyring = {data}/{rgw_name}/keyring
 rgw_frontends = beast endpoint=127.0.0.1:{rgw_port}
 rgw_dns_name = 127.0.0.1
 """
+
+# Reef's restful module imports a PyO3 module a second time in the mgr (MGR_MODULE_DEPENDENCY, see
+# images.reef_mgr_modules): a Reef lab starts without it, as the Rook simulator's clusters do.
+_MGR_MODULES = {"trixie": "mgr_initial_modules = iostat nfs\n"}
 
 # Every daemon's key is generated before the mon is made, so the mon starts knowing them all.
 _CAPS = {
@@ -193,26 +197,43 @@ class Lab:
             return proc
         return json.loads(out) if out.startswith(("{", "[")) else out
 
-    def _spawn(self, argv):
-        """Start a daemon (it forks itself and writes its pid file)."""
-        run(["chroot", self.root] + argv + ["-c", self.conf], timeout=120)
+    def suite_of(self, name):
+        """The suite (Ceph release) daemon ``name`` runs from: the lab's own unless a rolling upgrade
+        restarted it from another one (restart_daemon)."""
+        return self.state.get("daemon_suites", {}).get(name, self.state["suite"])
+
+    def _spawn(self, name, argv):
+        """Start daemon ``name`` from its suite's image (it forks itself and writes its pid file)."""
+        suite = self.suite_of(name)
+        root = self.mount(suite)
+        if name.startswith("mgr.") and suite == "trixie":
+            argv = argv + ["--mgr_module_path", images.reef_mgr_modules(os.path.join(self.data, "mgr-modules-reef"))]
+        run(["chroot", root] + argv + ["-c", self.conf], timeout=120)
 
     # --- bind mount -------------------------------------------------------------------
-    def inner(self):
-        return os.path.join(self.root, self.data.lstrip("/"))
+    def inner(self, root=None):
+        return os.path.join(root or self.root, self.data.lstrip("/"))
 
-    def mount(self):
-        target = self.inner()
-        if target in mounts_under(target):
-            return
-        os.makedirs(target, exist_ok=True)
-        run(["mount", "--bind", self.data, target])
+    def _suites(self):
+        return sorted(set([self.state["suite"]] + list(self.state.get("daemon_suites", {}).values())))
+
+    def mount(self, suite=None):
+        """Bind-mount the data at the same path inside the suite's image root (the lab's own by default)."""
+        root = self.root if suite in (None, self.state["suite"]) else images.ensure_root(suite)
+        target = self.inner(root)
+        if target not in mounts_under(target):
+            os.makedirs(target, exist_ok=True)
+            run(["mount", "--bind", self.data, target])
+        return root
 
     def unmount(self):
-        for target in mounts_under(self.inner()):
-            run(["umount", "-l", target], check=False)
-        if os.path.isdir(self.inner()) and not os.listdir(self.inner()):
-            os.rmdir(self.inner())
+        for suite in self._suites():
+            root = self.root if suite == self.state["suite"] else images.root_path(suite)
+            inner = self.inner(root)
+            for target in mounts_under(inner):
+                run(["umount", "-l", target], check=False)
+            if os.path.isdir(inner) and not os.listdir(inner):
+                os.rmdir(inner)
 
     # --- creation ---------------------------------------------------------------------
     def create(self):
@@ -221,7 +242,8 @@ class Lab:
             os.makedirs(os.path.join(d, sub), exist_ok=True)
         with open(self.conf, "w") as handle:
             handle.write(_CEPH_CONF.format(name=self.name, fsid=self.state["fsid"], data=d, rgw_name=RGW_NAME,
-                                           rgw_port=self.ports["rgw"], **self.ports))
+                                           rgw_port=self.ports["rgw"], mgr_modules=_MGR_MODULES.get(self.state["suite"], ""),
+                                           **self.ports))
         self.mount()
         mon_keyring = os.path.join(d, "mon.keyring")
         self.chroot(["ceph-authtool", "--create-keyring", mon_keyring, "--gen-key", "-n", "mon.",
@@ -260,20 +282,23 @@ class Lab:
         self.ceph("fs", "set", FS_NAME, "standby_count_wanted", "0")
         self._start_mds_rgw()
 
+    def _start(self, kinds):
+        for name, argv in self.daemons():
+            if name.split(".")[0] in kinds:
+                self._spawn(name, argv)
+
     def _start_mon_mgr(self):
-        self._spawn(["ceph-mon", "-i", "a"])
+        self._start(("mon",))
         wait_for("the mon to answer", lambda: self.ceph("mon", "stat", timeout=20, check=False).returncode == 0, 60)
-        self._spawn(["/usr/bin/ceph-mgr", "-i", "x"])  # absolute: the mgr re-executes itself on module changes
+        self._start(("mgr",))
 
     def _start_osds(self):
-        for i in range(OSD_COUNT):
-            self._spawn(["ceph-osd", "-i", str(i)])
+        self._start(("osd",))
         wait_for("%d OSDs up" % OSD_COUNT,
                  lambda: self.ceph("osd", "stat")["num_up_osds"] == OSD_COUNT, 120)
 
     def _start_mds_rgw(self):
-        self._spawn(["ceph-mds", "-i", "a"])
-        self._spawn(["radosgw", "-n", RGW_NAME])
+        self._start(("mds", "client"))
 
     # --- lifecycle --------------------------------------------------------------------
     def start(self):
@@ -284,13 +309,14 @@ class Lab:
 
     def daemons(self):
         """The lab's daemons, in the order they start: (name, argv)."""
+        # the mgr by its absolute path: it re-executes itself on module changes
         return ([("mon.a", ["ceph-mon", "-i", "a"]), ("mgr.x", ["/usr/bin/ceph-mgr", "-i", "x"])]
                 + [("osd.%d" % i, ["ceph-osd", "-i", str(i)]) for i in range(OSD_COUNT)]
                 + [("mds.a", ["ceph-mds", "-i", "a"]), (RGW_NAME, ["radosgw", "-n", RGW_NAME])])
 
-    def running_daemons(self):
-        """Names (mon.a, osd.1, client.rgw.lab, ...) of the lab's daemons that have a process."""
-        names = set()
+    def daemon_pids(self):
+        """{name: pid} of the lab's daemons that have a process (mon.a, osd.1, client.rgw.lab, ...)."""
+        found = {}
         for pid in self.pids():
             argv = cmdline(pid)
             if not argv:
@@ -299,8 +325,42 @@ class Lab:
             for flag in ("-i", "-n"):
                 if flag in argv[:-1]:
                     ident = argv[argv.index(flag) + 1]
-                    names.add(ident if flag == "-n" else "%s.%s" % (kind, ident))
-        return names
+                    found[ident if flag == "-n" else "%s.%s" % (kind, ident)] = pid
+        return found
+
+    def running_daemons(self):
+        """Names (mon.a, osd.1, client.rgw.lab, ...) of the lab's daemons that have a process."""
+        return set(self.daemon_pids())
+
+    def stop_daemon(self, name, grace=20):
+        """Stop one daemon (SIGTERM, SIGKILL after ``grace`` seconds); a stopped one is left as it is."""
+        self._argv_of(name)
+        pid = self.daemon_pids().get(name)
+        if pid is not None:
+            self._signal([pid], grace)
+        return pid is not None
+
+    def restart_daemon(self, name, suite=None, grace=20):
+        """Stop daemon ``name`` and start it again, from ``suite``'s image when given (a rolling
+        upgrade: the data is bind-mounted at the same path in every image). The suite is kept in
+        the lab's state, so a later `up` restarts the daemon from it."""
+        argv = self._argv_of(name)
+        if suite is not None:
+            images.image_key(suite)  # an unknown suite is refused before the daemon stops
+            images.ensure_root(suite)
+        self.stop_daemon(name, grace)
+        if suite is not None:
+            self.state.setdefault("daemon_suites", {})[name] = suite
+            _save_state(self.state)
+        self._spawn(name, argv)
+        wait_for("%s to start" % name, lambda: name in self.running_daemons(), 30, 0.1)
+
+    def _argv_of(self, name):
+        for known, argv in self.daemons():
+            if known == name:
+                return argv
+        raise LabError("lab %r has no daemon %r: its daemons are %s"
+                       % (self.name, name, ", ".join(n for n, _argv in self.daemons())))
 
     def missing_daemons(self):
         running = self.running_daemons()
@@ -312,7 +372,7 @@ class Lab:
         for name, argv in self.daemons():
             if name not in missing:
                 continue
-            self._spawn(argv)
+            self._spawn(name, argv)
             if name == "mon.a":
                 wait_for("the mon to answer",
                          lambda: self.ceph("mon", "stat", timeout=20, check=False).returncode == 0, 60)

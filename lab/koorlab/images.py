@@ -105,3 +105,29 @@ def ensure_root(suite):
     shutil.rmtree(root, ignore_errors=True)
     os.replace(partial, root)
     return root
+
+
+def reef_mgr_modules(overlay):
+    """A module path for Reef's mgr at ``overlay`` (a directory both the host and the chroot see at
+    the same path): its own modules (symlinks into the image) except mgr_util.py, whose top-level
+    `import bcrypt` is made lazy. bcrypt is a PyO3 module, which loads in one mgr subinterpreter
+    only; imported by every module through mgr_util, it leaves all modules but the first with
+    MGR_MODULE_DEPENDENCY (Debian trixie's Reef). Returns the path."""
+    source = os.path.join(ensure_root("trixie"), "usr/share/ceph/mgr")
+    if not os.path.exists(os.path.join(overlay, "mgr_util.py")):
+        os.makedirs(overlay, exist_ok=True)
+        for entry in os.listdir(source):
+            if entry != "mgr_util.py" and not os.path.lexists(os.path.join(overlay, entry)):
+                os.symlink(os.path.join("/usr/share/ceph/mgr", entry), os.path.join(overlay, entry))
+        with open(os.path.join(source, "mgr_util.py")) as handle:
+            text = handle.read()
+        lazy = ("class _LazyBcrypt:  # koor-lab: imported on first use, see lab/koorlab/images.py\n"
+                "    def __getattr__(self, name):\n"
+                "        import bcrypt as real\n"
+                "        return getattr(real, name)\n\n\n"
+                "bcrypt = _LazyBcrypt()\n")
+        if "\nimport bcrypt\n" not in text:
+            raise LabError("Reef's mgr_util.py no longer imports bcrypt at the top: review the overlay")
+        with open(os.path.join(overlay, "mgr_util.py"), "w") as handle:
+            handle.write(text.replace("\nimport bcrypt\n", "\n" + lazy, 1))
+    return overlay

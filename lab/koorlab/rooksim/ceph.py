@@ -661,29 +661,8 @@ class CephCluster:
         wait_for("%s to write its pid file" % name, lambda: self.running(name), 30, 0.1)
 
     def _reef_mgr_modules(self):
-        """A module path for Reef's mgr: its own modules (symlinks into the image) except
-        mgr_util.py, whose top-level `import bcrypt` is made lazy. bcrypt is a PyO3 module, which
-        loads in one mgr subinterpreter only; imported by every module through mgr_util, it
-        leaves all modules but the first with MGR_MODULE_DEPENDENCY (Debian trixie's Reef)."""
-        overlay = os.path.join(self.home, "mgr-modules-reef")
-        source = os.path.join(self.root("trixie"), "usr/share/ceph/mgr")
-        if not os.path.exists(os.path.join(overlay, "mgr_util.py")):
-            os.makedirs(overlay, exist_ok=True)
-            for entry in os.listdir(source):
-                if entry != "mgr_util.py" and not os.path.lexists(os.path.join(overlay, entry)):
-                    os.symlink(os.path.join("/usr/share/ceph/mgr", entry), os.path.join(overlay, entry))
-            with open(os.path.join(source, "mgr_util.py")) as handle:
-                text = handle.read()
-            lazy = ("class _LazyBcrypt:  # koor-lab: imported on first use, see rooksim/ceph.py\n"
-                    "    def __getattr__(self, name):\n"
-                    "        import bcrypt as real\n"
-                    "        return getattr(real, name)\n\n\n"
-                    "bcrypt = _LazyBcrypt()\n")
-            if "\nimport bcrypt\n" not in text:
-                raise LabError("Reef's mgr_util.py no longer imports bcrypt at the top: review the overlay")
-            with open(os.path.join(overlay, "mgr_util.py"), "w") as handle:
-                handle.write(text.replace("\nimport bcrypt\n", "\n" + lazy, 1))
-        return overlay
+        """Reef's mgr module path without the bcrypt trap (images.reef_mgr_modules)."""
+        return images.reef_mgr_modules(os.path.join(self.home, "mgr-modules-reef"))
 
     def stop(self, name, grace=20):
         pid = self.pid(name)

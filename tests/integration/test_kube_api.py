@@ -507,4 +507,25 @@ def test_unauthorized_and_protobuf(kube):
     with pytest.raises(urllib.error.HTTPError) as err:
         urllib.request.urlopen(request, context=context)  # pylint: disable=consider-using-with
     assert err.value.code == 415
-    assert "JSON only" in json.loads(err.value.read())["message"]
+    assert json.loads(err.value.read())["message"] == (
+        "the lab Kubernetes API (a simulator) speaks JSON and decodes protobuf request bodies of ConfigMap, "
+        "DeleteOptions, Secret only: the body does not start with the Kubernetes protobuf magic k8s\\x00")
+
+
+def test_protobuf_bodies_of_secrets_and_configmaps(kube, namespace):
+    """client-go's typed clients (kubectl's generators, helm's release storage) send built-in objects as protobuf:
+    the lab decodes Secret, ConfigMap and DeleteOptions, and refuses any other kind naming it."""
+    kube.kubectl("-n", namespace, "create", "secret", "generic", "pb", "--type", "example.com/lab",
+                 "--from-literal", "key=value")
+    kube.kubectl("-n", namespace, "create", "configmap", "pb", "--from-literal", "a=1", "--from-literal", "b=two")
+    secret = kube.kubectl_json("-n", namespace, "get", "secret", "pb")
+    assert secret["type"] == "example.com/lab" and secret["data"] == {"key": "dmFsdWU="}
+    # the empty fields Go's protobuf encodes (generateName, selfLink, ...) are left out, as its JSON does
+    assert not {"generateName", "selfLink", "labels", "annotations"} & set(secret["metadata"]), secret["metadata"]
+    assert kube.kubectl_json("-n", namespace, "get", "configmap", "pb")["data"] == {"a": "1", "b": "two"}
+    kube.kubectl("-n", namespace, "label", "secret", "pb", "owner=lab")
+    # a Namespace (kubectl create namespace sends protobuf too) is not decoded: a 415 that says so
+    proc = kube.kubectl("create", "namespace", "pb-" + namespace, check=False)
+    assert proc.returncode != 0
+    assert ("decodes protobuf request bodies of ConfigMap, DeleteOptions, Secret only: v1 Namespace is not one of "
+            "the kinds it decodes") in proc.stderr, proc.stderr

@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import yaml
 
-from . import execws
+from . import execws, protobuf
 from .api import ApiError, Cluster, Options, bad_request, not_found
 from .resources import PREFERRED_GROUP_ORDER, version_priority
 
@@ -52,7 +52,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format, *args):  # pylint: disable=redefined-builtin
         if self.server.verbose:
-            sys.stderr.write("%s %s\n" % (time.strftime("%H:%M:%S"), format % args))
+            # what a client asks for (Accept) and sends (Content-Type) decides discovery and patch answers
+            extra = "".join(" %s=%s" % (name, self.headers.get(name)) for name in ("Accept", "Content-Type")
+                            if getattr(self, "headers", None) is not None and self.headers.get(name))
+            sys.stderr.write("%s %s%s\n" % (time.strftime("%H:%M:%S"), format % args, extra))
 
     # --- plumbing -----------------------------------------------------------------------------
 
@@ -90,11 +93,21 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         ctype = (self.headers.get("Content-Type") or "application/json").split(";")[0].strip().lower()
-        if PROTOBUF in ctype or "cbor" in ctype:
+        if "cbor" in ctype:
             raise ApiError(415, "UnsupportedMediaType", "the lab Kubernetes API (a simulator) speaks JSON only: "
                            "%s request bodies are not supported" % ctype)
         if not raw:
             return ctype, None
+        if ctype == PROTOBUF:
+            try:
+                return "application/json", protobuf.decode(raw)
+            except (protobuf.ProtobufError, UnicodeDecodeError, ValueError) as exc:
+                raise ApiError(415, "UnsupportedMediaType", "the lab Kubernetes API (a simulator) speaks JSON and "
+                               "decodes protobuf request bodies of %s only: %s"
+                               % (", ".join(protobuf.served()), exc))
+        if PROTOBUF in ctype:
+            raise ApiError(415, "UnsupportedMediaType", "the lab Kubernetes API (a simulator) speaks JSON only: "
+                           "%s request bodies are not supported" % ctype)
         try:
             if ctype in ("application/yaml", "application/apply-patch+yaml"):
                 try:  # clients send JSON (a subset of YAML) for speed: PyYAML needs ~1 s for a big CRD

@@ -99,6 +99,47 @@ def test_discovery_and_rook_manifests_apply(rook, api_client):
     kube.kubectl("-n", "rook-ceph", "rollout", "status", "deploy/rook-ceph-operator", "--timeout=20s")
 
 
+def _get(kube, path, accept):
+    context = ssl.create_default_context(cafile=kube.ca)
+    request = urllib.request.Request(kube.url + path, headers={"Authorization": "Bearer " + kube.token,
+                                                               "Accept": accept})
+    with urllib.request.urlopen(request, context=context) as resp:  # pylint: disable=consider-using-with
+        return resp.headers["Content-Type"], json.loads(resp.read())
+
+
+AGGREGATED_V2 = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
+AGGREGATED_V2BETA1 = "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList"
+
+
+def test_aggregated_discovery_when_asked_for(rook):
+    """/api and /apis answer apidiscovery.k8s.io/v2 (JSON) when the Accept header asks for it first, as kubectl
+    1.32 and helm 3.17 do, and legacy discovery otherwise (v2beta1 is not served: the next acceptable type)."""
+    kube = rook
+    ctype, body = _get(kube, "/apis", AGGREGATED_V2 + "," + AGGREGATED_V2BETA1 + ",application/json")
+    assert ctype == AGGREGATED_V2 and body["kind"] == "APIGroupDiscoveryList"
+    groups = {item["metadata"]["name"]: item["versions"] for item in body["items"]}
+    assert "" not in groups and {"apps", "ceph.rook.io", "apiextensions.k8s.io"} <= set(groups)
+    apps = {r["resource"]: r for r in groups["apps"][0]["resources"]}
+    assert groups["apps"][0]["version"] == "v1" and groups["apps"][0]["freshness"] == "Current"
+    deployments = apps["deployments"]
+    assert deployments["scope"] == "Namespaced" and deployments["singularResource"] == "deployment"
+    assert deployments["responseKind"] == {"group": "apps", "version": "v1", "kind": "Deployment"}
+    assert {s["subresource"]: s["responseKind"]["kind"] for s in deployments["subresources"]} == {
+        "scale": "Scale", "status": "Deployment"}
+    pools = {r["resource"]: r for r in groups["ceph.rook.io"][0]["resources"]}["cephblockpools"]
+    assert pools["responseKind"]["kind"] == "CephBlockPool" and pools["scope"] == "Namespaced"
+    ctype, body = _get(kube, "/api", AGGREGATED_V2 + ",application/json")
+    assert ctype == AGGREGATED_V2 and [item["metadata"] for item in body["items"]] == [{"creationTimestamp": None}]
+    core = {r["resource"]: r for r in body["items"][0]["versions"][0]["resources"]}
+    assert core["namespaces"]["scope"] == "Cluster" and "exec" in [s["subresource"] for s in core["pods"]["subresources"]]
+    # legacy discovery for a client that does not ask for v2 first
+    for accept in (AGGREGATED_V2BETA1 + ",application/json", "application/json, */*"):
+        ctype, body = _get(kube, "/apis", accept)
+        assert ctype == "application/json" and body["kind"] == "APIGroupList", accept
+    ctype, body = _get(kube, "/api", "application/json")
+    assert body["kind"] == "APIVersions"
+
+
 def test_cephblockpool_valid_and_invalid(rook, custom):
     created = custom.create_namespaced_custom_object("ceph.rook.io", "v1", "rook-ceph", "cephblockpools",
                                                      _pool("valid", "rook-ceph"))

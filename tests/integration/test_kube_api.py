@@ -465,6 +465,37 @@ def test_kubectl_client_side_apply_of_builtins(kube, namespace):
     kube.kubectl("-n", namespace, "wait", "deploy/csa", "--for=jsonpath={.status.readyReplicas}=2", "--timeout=20s")
 
 
+def test_deployments_run_through_replicasets(kube, namespace):
+    """As kube-controller-manager: a ReplicaSet per pod template (named with its pod-template-hash, owned by the
+    Deployment), pods owned by the ReplicaSet; a new template gets a new ReplicaSet and the old one is scaled to 0;
+    the Deployment's deletion takes both with it."""
+    kube.kubectl("apply", "-f", "-", input=json.dumps(_deployment("rs", namespace, replicas=2)))
+    kube.kubectl("-n", namespace, "rollout", "status", "deploy/rs", "--timeout=20s")
+    deploy = kube.kubectl_json("-n", namespace, "get", "deploy", "rs")
+    sets = kube.kubectl_json("-n", namespace, "get", "rs", "-l", "app=rs")["items"]
+    assert len(sets) == 1
+    first = sets[0]
+    template_hash = first["metadata"]["labels"]["pod-template-hash"]
+    assert first["metadata"]["name"] == "rs-" + template_hash
+    assert [(r["kind"], r["uid"], r["controller"]) for r in first["metadata"]["ownerReferences"]] == [
+        ("Deployment", deploy["metadata"]["uid"], True)]
+    assert first["spec"]["selector"]["matchLabels"] == {"app": "rs", "pod-template-hash": template_hash}
+    assert first["spec"]["replicas"] == 2 and first["status"]["readyReplicas"] == 2
+    pods = kube.kubectl_json("-n", namespace, "get", "pods", "-l", "app=rs")["items"]
+    assert len(pods) == 2 and all(p["metadata"]["ownerReferences"][0]["uid"] == first["metadata"]["uid"] for p in pods)
+    assert all(p["metadata"]["name"].startswith("rs-%s-" % template_hash) for p in pods)
+    kube.kubectl("-n", namespace, "set", "image", "deploy/rs", "main=busybox:2")
+    kube.kubectl("-n", namespace, "rollout", "status", "deploy/rs", "--timeout=20s")
+    sets = {r["metadata"]["name"]: r for r in kube.kubectl_json("-n", namespace, "get", "rs", "-l", "app=rs")["items"]}
+    assert len(sets) == 2 and sets[first["metadata"]["name"]]["spec"]["replicas"] == 0
+    pods = kube.kubectl_json("-n", namespace, "get", "pods", "-l", "app=rs")["items"]
+    assert len(pods) == 2 and {p["spec"]["containers"][0]["image"] for p in pods} == {"busybox:2"}
+    rows = {line.split()[0]: line.split()[1:4] for line in kube.kubectl("-n", namespace, "get", "rs").stdout.splitlines()}
+    assert rows["NAME"] == ["DESIRED", "CURRENT", "READY"] and rows[first["metadata"]["name"]] == ["0", "0", "0"]
+    kube.kubectl("-n", namespace, "delete", "deploy", "rs")
+    assert kube.kubectl_json("-n", namespace, "get", "rs,pods", "-l", "app=rs")["items"] == []
+
+
 def test_kubectl_wait_for_jsonpath_on_custom_resource(kube, custom, rook, namespace):
     group = ("ceph.rook.io", "v1", namespace, "cephblockpools")
     custom.create_namespaced_custom_object(*group, _pool("w", namespace))

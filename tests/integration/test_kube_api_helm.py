@@ -1,6 +1,6 @@
 """helm 3.17 (the lab's: lab/koorlab/tools.py) against the lab Kubernetes API alone, with Rook's charts rook-ceph and
 rook-ceph-cluster as the lab packages them (lab/koorlab/charts.py): install, status, list, upgrade (strategic merge
-patches of built-ins, merge patches of custom resources, a resource the chart no longer renders deleted),
+patches of built-ins, merge patches of custom resources, a resource the chart no longer renders deleted, --wait),
 template --validate, uninstall (the CRDs kept by Rook's resource policy). The release Secrets are checked as
 Kubernetes holds them (type helm.sh/release.v1, labels owner/name/status/version, the release inside), and every
 request helm made is in the server's log, none refused (no 400/415/5xx). No Ceph, no Rook simulator."""
@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import tarfile
+import time
 
 import pytest
 
@@ -123,8 +124,14 @@ def test_install_status_list(kube, helm, operator_chart):
 
 def test_upgrade_patches_built_ins_and_drops_what_the_chart_no_longer_renders(kube, helm, operator_chart):
     before = len(kube.requests())
+    started = time.monotonic()
+    # --wait: helm waits for the Deployment's new ReplicaSet to be ready (the lab's workload controller makes it)
     helm.run("upgrade", "rook-ceph", operator_chart, "-n", NS, *NO_CSI_OPERATOR, "--set", "logLevel=DEBUG",
-             "--set", "image.tag=v1.20.5", "--set", "rbacAggregate.enableOBCs=true")
+             "--set", "image.tag=v1.20.5", "--set", "rbacAggregate.enableOBCs=true", "--wait", "--timeout", "60s")
+    assert time.monotonic() - started < 30
+    sets = kube.kubectl_json("-n", NS, "get", "rs", "-l", "app=rook-ceph-operator")["items"]
+    assert sorted((r["spec"]["template"]["spec"]["containers"][0]["image"], r["spec"]["replicas"]) for r in sets) == [
+        ("docker.io/rook/ceph:v1.20.5", 1), ("docker.io/rook/ceph:" + VERSION, 0)]
     config = kube.kubectl_json("-n", NS, "get", "configmap", "rook-ceph-operator-config")
     assert config["data"]["ROOK_LOG_LEVEL"] == "DEBUG"
     operator = kube.kubectl_json("-n", NS, "get", "deploy", "rook-ceph-operator")

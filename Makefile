@@ -19,6 +19,8 @@ ROOK_LAB  ?= rook-demo
 ROOK_INV  := -i inventories/lab/hosts.yml -i inventories/lab/generated/$(ROOK_LAB)-nodes.yml \
              -i inventories/lab/generated/$(ROOK_LAB)-rook.yml
 TEST_LAB  ?= ci
+# How `make demo` installs Rook's operator: manifests (Rook's release manifests) or helm (Rook's chart).
+ROOK_SOURCE ?= manifests
 
 export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
 export PATH := $(VENV)/bin:$(PATH)
@@ -26,7 +28,7 @@ export PATH := $(VENV)/bin:$(PATH)
 .PHONY: help deps venv rook-files helm rook-charts demo demo-plain test unit sanity units lint changelog-lint galaxy integration molecule bench lab-up lab-down build clean
 
 help:
-	@echo "make demo    start the lab and run the collection's main playbook against it"
+	@echo "make demo    start the lab and run the collection's main playbook against it (ROOK_SOURCE=helm: Rook by its chart)"
 	@echo "make test    every test: unit, sanity, lint, changelog, integration on a lab of its own"
 	@echo "make bench   benchmarks on the lab"
 	@echo "make unit | sanity | units | lint | changelog-lint | galaxy | integration   pieces of make test"
@@ -76,9 +78,10 @@ lab-down:
 	$(LAB) down --name $(ROOK_LAB)
 
 # site.yml in Rook mode: disk_prep on the lab's nodes, Rook, the CephCluster, block/object/file.
-demo: deps venv rook-files
+# ROOK_SOURCE=helm: the operator from Rook's chart (the lab's package, the lab's helm) instead of its manifests.
+demo: deps venv rook-files rook-charts
 	$(LAB) up --rook --name $(ROOK_LAB) >/dev/null
-	ansible-playbook $(ROOK_INV) playbooks/site.yml
+	ansible-playbook $(ROOK_INV) playbooks/site.yml -e rook_operator_source=$(ROOK_SOURCE)
 
 # The plain-Ceph side on the 127.0.0.1 lab cluster: the health report.
 demo-plain: deps venv lab-up

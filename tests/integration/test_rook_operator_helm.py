@@ -5,8 +5,8 @@ path: no chart repository is reachable), helm the lab's (lab/koorlab/tools.py); 
 (ceph-csi-operator's chart: not obtainable here), and so is the chart's ceph-csi-operator subchart.
 
 Rook v1.19.10 installed (check mode first: changed, nothing written), a second run and a check run change
-nothing, then the upgrade to v1.20.6 the same way, a values change, and a downgrade refused before anything is
-written. What the role did is checked on the API (the release Secrets, the operator's image, its ConfigMap) and
+nothing, then the upgrade to v1.20.6 the same way, a values change; a downgrade and a missing local chart are
+refused before anything is written. What the role did is checked on the API (the release Secrets, the operator's image, its ConfigMap) and
 with helm; "nothing written" is the API's resourceVersion, which every write moves."""
 import json
 import os
@@ -166,3 +166,14 @@ def test_a_downgrade_is_refused_before_anything_is_written(runner):
     assert ("Rook v1.20.6 runs in rook-ceph and rook_operator_version is v1.19.10: Rook does not support downgrades "
             "(set rook_operator_allow_downgrade to force one). Nothing was applied.") in " ".join(output.split())
     assert runner.written() == before and runner.operator_image() == "docker.io/rook/ceph:v1.20.6"
+
+
+def test_a_missing_local_chart_is_refused_before_anything_is_written(runner, tmp_path):
+    before = runner.written()
+    missing = str(tmp_path / "rook-ceph-v1.20.6.tgz")
+    rc, output, _recap = runner.play("v1.20.6", rook_operator_helm_chart=missing)
+    assert rc != 0
+    assert ("The chart %s (rook_operator_helm_chart or rook_operator_helm_csi_drivers_chart: a local chart, as its path "
+            "starts with /, ./ or ../) does not exist on localhost. Nothing was applied." % missing) in " ".join(
+        output.split()), output[-3000:]
+    assert runner.written() == before

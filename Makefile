@@ -33,6 +33,7 @@ help:
 	@echo "make bench   benchmarks on the lab"
 	@echo "make unit | sanity | units | lint | changelog-lint | galaxy | integration   pieces of make test"
 	@echo "make demo-plain          the health report on the plain-Ceph lab cluster"
+	@echo "make rook-files | helm | rook-charts   the lab's cached inputs (Rook's files, helm, Rook's charts)"
 	@echo "make lab-up | lab-down   the demo labs (lab/koor-lab --help for more)"
 
 deps:

@@ -192,3 +192,6 @@ def test_every_request_helm_made_was_served(kube):
     assert any(m == "DELETE" and "/secrets/sh.helm.release.v1." in p and c == "application/vnd.kubernetes.protobuf"
                for m, p, _code, _a, c in requests)
     assert not any(p.startswith("/apis/apps/v1?") for _m, p, _code, _a, _c in requests)
+    # validation: helm reads the OpenAPI v3 documents (the server validates fields itself), never OpenAPI v2
+    assert any(p.startswith("/openapi/v3/apis/apps/v1?") for _m, p, _code, _a, _c in requests)
+    assert not any(p.startswith(("/openapi/v2", "/swagger")) for _m, p, _code, _a, _c in requests)

@@ -584,6 +584,37 @@ def test_unauthorized_and_protobuf(kube):
         "DeleteOptions, Secret only: the body does not start with the Kubernetes protobuf magic k8s\\x00")
 
 
+def _pb(number, payload):
+    """One length-delimited protobuf field (payload short enough for one-byte lengths)."""
+    return bytes([number << 3 | 2, len(payload)]) + payload
+
+
+def _pb_envelope(api_version, kind, raw):
+    return b"k8s\x00" + _pb(1, _pb(1, api_version.encode()) + _pb(2, kind.encode())) + _pb(2, raw)
+
+
+def test_protobuf_body_with_a_field_the_decoder_does_not_know(kube, namespace):
+    context = ssl.create_default_context(cafile=kube.ca)
+    meta = _pb(1, b"pb-raw") + _pb(11, _pb(1, b"team") + _pb(2, b"a"))  # name, labels {team: a}
+    url = kube.url + "/api/v1/namespaces/%s/secrets" % namespace
+    headers = {"Authorization": "Bearer " + kube.token, "Content-Type": "application/vnd.kubernetes.protobuf",
+               "Accept": "application/vnd.kubernetes.protobuf,application/json"}
+    body = _pb_envelope("v1", "Secret", _pb(1, meta) + _pb(2, _pb(1, b"k") + _pb(2, b"\x00\xff")) + _pb(3, b"Opaque"))
+    with urllib.request.urlopen(urllib.request.Request(url, data=body, headers=headers, method="POST"),
+                                context=context) as resp:  # pylint: disable=consider-using-with
+        assert resp.status == 201 and resp.headers["Content-Type"] == "application/json"
+        created = json.loads(resp.read())
+    assert created["metadata"]["labels"] == {"team": "a"} and created["data"] == {"k": "AP8="}
+    assert created["type"] == "Opaque"
+    unknown = _pb_envelope("v1", "Secret", _pb(1, _pb(1, b"pb-other")) + _pb(9, b"x"))
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(urllib.request.Request(url, data=unknown, headers=headers, method="POST"),
+                               context=context)  # pylint: disable=consider-using-with
+    assert err.value.code == 415
+    assert json.loads(err.value.read())["message"].endswith(
+        "field 9 of Secret is not known to the lab API's protobuf decoder")
+
+
 def test_protobuf_bodies_of_secrets_and_configmaps(kube, namespace):
     """client-go's typed clients (kubectl's generators, helm's release storage) send built-in objects as protobuf:
     the lab decodes Secret, ConfigMap and DeleteOptions, and refuses any other kind naming it."""

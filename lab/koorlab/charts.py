@@ -151,9 +151,9 @@ def package(version, name):
         if proc.returncode != 0:
             raise LabError("helm package of Rook %s's %s failed: %s" % (version, name, proc.stderr.strip()))
         os.replace(os.path.join(out, os.path.basename(target)), target)
-        with open(stamp + ".part", "w") as handle:
+        with open(os.path.join(work, "inputs"), "w") as handle:
             handle.write(digest + "\n")
-        os.replace(stamp + ".part", stamp)
+        os.replace(os.path.join(work, "inputs"), stamp)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     log("Rook %s's %s chart packaged for the lab: %s" % (version, name, target))

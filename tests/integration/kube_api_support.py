@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -20,9 +21,10 @@ ROOK_MANIFESTS = ["crds.yaml", "common.yaml", "csi-operator.yaml", "operator.yam
 class KubeAPI:
     """One API server process on a free port, with a kubeconfig and the three clients."""
 
-    def __init__(self, directory, token="lab-test-token"):
+    def __init__(self, directory, token="lab-test-token", verbose=False):
         self.directory = directory
         self.token = token
+        self.verbose = verbose  # every request in server.log (requests())
         self.state = os.path.join(directory, "state.json")
         self.ca, self.cert, self.key = kube_cli.make_tls(os.path.join(directory, "tls"))
         self.kubeconfig = os.path.join(directory, "kubeconfig")
@@ -36,7 +38,8 @@ class KubeAPI:
 
     def start(self):
         self.port = self.port or kube_cli.free_port()
-        argv = kube_cli.server_argv(self.state, self.port, self.token, self.cert, self.key, python=sys.executable)
+        argv = kube_cli.server_argv(self.state, self.port, self.token, self.cert, self.key, python=sys.executable,
+                                    verbose=self.verbose)
         self.proc = kube_cli.start_server(argv, os.path.join(self.directory, "server.log"))
         kube_cli.wait_healthy(self.url, self.proc, ca=self.ca)
         kube_cli.write_kubeconfig(self.kubeconfig, self.url, self.token, self.ca)
@@ -66,10 +69,24 @@ class KubeAPI:
         with open(os.path.join(self.directory, "server.log"), encoding="utf-8") as handle:
             return handle.read()
 
+    def requests(self):
+        """(method, path, code, Accept, Content-Type) of every request so far (a verbose server)."""
+        out = []
+        for line in self.log().splitlines():
+            match = REQUEST_LINE.match(line)
+            if match:
+                out.append((match.group("method"), match.group("path"), int(match.group("code")),
+                            match.group("accept") or "", match.group("ctype") or ""))
+        return out
 
-def serve(tmp_path_factory, name):
+
+REQUEST_LINE = re.compile(r'^\d\d:\d\d:\d\d "(?P<method>[A-Z]+) (?P<path>\S+) HTTP/1\.1" (?P<code>\d+) \S+'
+                          r'(?: Accept=(?P<accept>.*?))?(?: Content-Type=(?P<ctype>\S+))?$')
+
+
+def serve(tmp_path_factory, name, verbose=False):
     """A fixture body: one API server for a test module."""
-    api = KubeAPI(str(tmp_path_factory.mktemp(name)))
+    api = KubeAPI(str(tmp_path_factory.mktemp(name)), verbose=verbose)
     api.start()
     yield api
     api.stop()

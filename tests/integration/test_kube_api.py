@@ -99,6 +99,47 @@ def test_discovery_and_rook_manifests_apply(rook, api_client):
     kube.kubectl("-n", "rook-ceph", "rollout", "status", "deploy/rook-ceph-operator", "--timeout=20s")
 
 
+def _get(kube, path, accept):
+    context = ssl.create_default_context(cafile=kube.ca)
+    request = urllib.request.Request(kube.url + path, headers={"Authorization": "Bearer " + kube.token,
+                                                               "Accept": accept})
+    with urllib.request.urlopen(request, context=context) as resp:  # pylint: disable=consider-using-with
+        return resp.headers["Content-Type"], json.loads(resp.read())
+
+
+AGGREGATED_V2 = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
+AGGREGATED_V2BETA1 = "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList"
+
+
+def test_aggregated_discovery_when_asked_for(rook):
+    """/api and /apis answer apidiscovery.k8s.io/v2 (JSON) when the Accept header asks for it first, as kubectl
+    1.32 and helm 3.17 do, and legacy discovery otherwise (v2beta1 is not served: the next acceptable type)."""
+    kube = rook
+    ctype, body = _get(kube, "/apis", AGGREGATED_V2 + "," + AGGREGATED_V2BETA1 + ",application/json")
+    assert ctype == AGGREGATED_V2 and body["kind"] == "APIGroupDiscoveryList"
+    groups = {item["metadata"]["name"]: item["versions"] for item in body["items"]}
+    assert "" not in groups and {"apps", "ceph.rook.io", "apiextensions.k8s.io"} <= set(groups)
+    apps = {r["resource"]: r for r in groups["apps"][0]["resources"]}
+    assert groups["apps"][0]["version"] == "v1" and groups["apps"][0]["freshness"] == "Current"
+    deployments = apps["deployments"]
+    assert deployments["scope"] == "Namespaced" and deployments["singularResource"] == "deployment"
+    assert deployments["responseKind"] == {"group": "apps", "version": "v1", "kind": "Deployment"}
+    assert {s["subresource"]: s["responseKind"]["kind"] for s in deployments["subresources"]} == {
+        "scale": "Scale", "status": "Deployment"}
+    pools = {r["resource"]: r for r in groups["ceph.rook.io"][0]["resources"]}["cephblockpools"]
+    assert pools["responseKind"]["kind"] == "CephBlockPool" and pools["scope"] == "Namespaced"
+    ctype, body = _get(kube, "/api", AGGREGATED_V2 + ",application/json")
+    assert ctype == AGGREGATED_V2 and [item["metadata"] for item in body["items"]] == [{"creationTimestamp": None}]
+    core = {r["resource"]: r for r in body["items"][0]["versions"][0]["resources"]}
+    assert core["namespaces"]["scope"] == "Cluster" and "exec" in [s["subresource"] for s in core["pods"]["subresources"]]
+    # legacy discovery for a client that does not ask for v2 first
+    for accept in (AGGREGATED_V2BETA1 + ",application/json", "application/json, */*"):
+        ctype, body = _get(kube, "/apis", accept)
+        assert ctype == "application/json" and body["kind"] == "APIGroupList", accept
+    ctype, body = _get(kube, "/api", "application/json")
+    assert body["kind"] == "APIVersions"
+
+
 def test_cephblockpool_valid_and_invalid(rook, custom):
     created = custom.create_namespaced_custom_object("ceph.rook.io", "v1", "rook-ceph", "cephblockpools",
                                                      _pool("valid", "rook-ceph"))
@@ -517,6 +558,37 @@ def test_kubectl_client_side_apply_of_builtins(kube, namespace):
     kube.kubectl("-n", namespace, "wait", "deploy/csa", "--for=jsonpath={.status.readyReplicas}=2", "--timeout=20s")
 
 
+def test_deployments_run_through_replicasets(kube, namespace):
+    """As kube-controller-manager: a ReplicaSet per pod template (named with its pod-template-hash, owned by the
+    Deployment), pods owned by the ReplicaSet; a new template gets a new ReplicaSet and the old one is scaled to 0;
+    the Deployment's deletion takes both with it."""
+    kube.kubectl("apply", "-f", "-", input=json.dumps(_deployment("rs", namespace, replicas=2)))
+    kube.kubectl("-n", namespace, "rollout", "status", "deploy/rs", "--timeout=20s")
+    deploy = kube.kubectl_json("-n", namespace, "get", "deploy", "rs")
+    sets = kube.kubectl_json("-n", namespace, "get", "rs", "-l", "app=rs")["items"]
+    assert len(sets) == 1
+    first = sets[0]
+    template_hash = first["metadata"]["labels"]["pod-template-hash"]
+    assert first["metadata"]["name"] == "rs-" + template_hash
+    assert [(r["kind"], r["uid"], r["controller"]) for r in first["metadata"]["ownerReferences"]] == [
+        ("Deployment", deploy["metadata"]["uid"], True)]
+    assert first["spec"]["selector"]["matchLabels"] == {"app": "rs", "pod-template-hash": template_hash}
+    assert first["spec"]["replicas"] == 2 and first["status"]["readyReplicas"] == 2
+    pods = kube.kubectl_json("-n", namespace, "get", "pods", "-l", "app=rs")["items"]
+    assert len(pods) == 2 and all(p["metadata"]["ownerReferences"][0]["uid"] == first["metadata"]["uid"] for p in pods)
+    assert all(p["metadata"]["name"].startswith("rs-%s-" % template_hash) for p in pods)
+    kube.kubectl("-n", namespace, "set", "image", "deploy/rs", "main=busybox:2")
+    kube.kubectl("-n", namespace, "rollout", "status", "deploy/rs", "--timeout=20s")
+    sets = {r["metadata"]["name"]: r for r in kube.kubectl_json("-n", namespace, "get", "rs", "-l", "app=rs")["items"]}
+    assert len(sets) == 2 and sets[first["metadata"]["name"]]["spec"]["replicas"] == 0
+    pods = kube.kubectl_json("-n", namespace, "get", "pods", "-l", "app=rs")["items"]
+    assert len(pods) == 2 and {p["spec"]["containers"][0]["image"] for p in pods} == {"busybox:2"}
+    rows = {line.split()[0]: line.split()[1:4] for line in kube.kubectl("-n", namespace, "get", "rs").stdout.splitlines()}
+    assert rows["NAME"] == ["DESIRED", "CURRENT", "READY"] and rows[first["metadata"]["name"]] == ["0", "0", "0"]
+    kube.kubectl("-n", namespace, "delete", "deploy", "rs")
+    assert kube.kubectl_json("-n", namespace, "get", "rs,pods", "-l", "app=rs")["items"] == []
+
+
 def test_kubectl_wait_for_jsonpath_on_custom_resource(kube, custom, rook, namespace):
     group = ("ceph.rook.io", "v1", namespace, "cephblockpools")
     custom.create_namespaced_custom_object(*group, _pool("w", namespace))
@@ -600,7 +672,60 @@ def test_unauthorized_and_protobuf(kube):
     with pytest.raises(urllib.error.HTTPError) as err:
         urllib.request.urlopen(request, context=context)  # pylint: disable=consider-using-with
     assert err.value.code == 415
-    assert "JSON only" in json.loads(err.value.read())["message"]
+    assert json.loads(err.value.read())["message"] == (
+        "the lab Kubernetes API (a simulator) speaks JSON and decodes protobuf request bodies of ConfigMap, "
+        "DeleteOptions, Secret only: the body does not start with the Kubernetes protobuf magic k8s\\x00")
+
+
+def _pb(number, payload):
+    """One length-delimited protobuf field (payload short enough for one-byte lengths)."""
+    return bytes([number << 3 | 2, len(payload)]) + payload
+
+
+def _pb_envelope(api_version, kind, raw):
+    return b"k8s\x00" + _pb(1, _pb(1, api_version.encode()) + _pb(2, kind.encode())) + _pb(2, raw)
+
+
+def test_protobuf_body_with_a_field_the_decoder_does_not_know(kube, namespace):
+    context = ssl.create_default_context(cafile=kube.ca)
+    meta = _pb(1, b"pb-raw") + _pb(11, _pb(1, b"team") + _pb(2, b"a"))  # name, labels {team: a}
+    url = kube.url + "/api/v1/namespaces/%s/secrets" % namespace
+    headers = {"Authorization": "Bearer " + kube.token, "Content-Type": "application/vnd.kubernetes.protobuf",
+               "Accept": "application/vnd.kubernetes.protobuf,application/json"}
+    body = _pb_envelope("v1", "Secret", _pb(1, meta) + _pb(2, _pb(1, b"k") + _pb(2, b"\x00\xff")) + _pb(3, b"Opaque"))
+    with urllib.request.urlopen(urllib.request.Request(url, data=body, headers=headers, method="POST"),
+                                context=context) as resp:  # pylint: disable=consider-using-with
+        assert resp.status == 201 and resp.headers["Content-Type"] == "application/json"
+        created = json.loads(resp.read())
+    assert created["metadata"]["labels"] == {"team": "a"} and created["data"] == {"k": "AP8="}
+    assert created["type"] == "Opaque"
+    unknown = _pb_envelope("v1", "Secret", _pb(1, _pb(1, b"pb-other")) + _pb(9, b"x"))
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(urllib.request.Request(url, data=unknown, headers=headers, method="POST"),
+                               context=context)  # pylint: disable=consider-using-with
+    assert err.value.code == 415
+    assert json.loads(err.value.read())["message"].endswith(
+        "field 9 of Secret is not known to the lab API's protobuf decoder")
+
+
+def test_protobuf_bodies_of_secrets_and_configmaps(kube, namespace):
+    """client-go's typed clients (kubectl's generators, helm's release storage) send built-in objects as protobuf:
+    the lab decodes Secret, ConfigMap and DeleteOptions, and refuses any other kind naming it."""
+    kube.kubectl("-n", namespace, "create", "secret", "generic", "pb", "--type", "example.com/lab",
+                 "--from-literal", "key=value")
+    kube.kubectl("-n", namespace, "create", "configmap", "pb", "--from-literal", "a=1", "--from-literal", "b=two")
+    secret = kube.kubectl_json("-n", namespace, "get", "secret", "pb")
+    assert secret["type"] == "example.com/lab" and secret["data"] == {"key": "dmFsdWU="}
+    # the empty fields Go's protobuf encodes (generateName, selfLink, ...) are left out, as its JSON does
+    assert not {"generateName", "selfLink", "labels", "annotations"} & set(secret["metadata"]), secret["metadata"]
+    assert kube.kubectl_json("-n", namespace, "get", "configmap", "pb")["data"] == {"a": "1", "b": "two"}
+    kube.kubectl("-n", namespace, "label", "secret", "pb", "owner=lab")
+    # a Namespace (kubectl create namespace sends protobuf too) is not decoded: a 415 that says so
+    proc = kube.kubectl("create", "namespace", "pb-" + namespace, check=False)
+    assert proc.returncode != 0
+    assert ("decodes protobuf request bodies of ConfigMap, DeleteOptions, Secret only: v1 Namespace is not one of "
+            "the kinds it decodes") in proc.stderr, proc.stderr
+
 
 
 # --- immutable fields of built-in kinds ------------------------------------------------------------
@@ -846,13 +971,21 @@ def test_deployment_waits_for_its_service_account(api_client, core, kube, namesp
     assert failure.message.startswith('pods "needs-sa-') and failure.message.endswith(
         '-" is forbidden: error looking up service account %s/rook-ceph-system: serviceaccount "rook-ceph-system" '
         'not found' % namespace)
-    events = _wait(lambda: _events(core, namespace, "needs-sa"), what="the FailedCreate event")
-    assert len(events) == 1 and events[0].type == "Warning"
+    # as kube-controller-manager has it: the ReplicaSet's controller fails to create the pod, records the Event
+    # on the ReplicaSet and its ReplicaFailure condition, which the deployment controller copies
+    replicaset = [rs for rs in apps.list_namespaced_replica_set(namespace).items
+                  if rs.metadata.owner_references and rs.metadata.owner_references[0].name == "needs-sa"][0]
+    assert [(c.type, c.reason, c.message) for c in replicaset.status.conditions] == [
+        ("ReplicaFailure", "FailedCreate", failure.message)]
+    assert failure.message.startswith('pods "%s-" is forbidden' % replicaset.metadata.name)
+    events = _wait(lambda: _events(core, namespace, replicaset.metadata.name), what="the FailedCreate event")
+    assert len(events) == 1 and events[0].type == "Warning" and events[0].involved_object.kind == "ReplicaSet"
     assert events[0].message == "Error creating: " + failure.message
     assert events[0].source.component == "replicaset-controller" and events[0].count >= 1
     assert core.list_namespaced_pod(namespace, label_selector="app=needs-sa").items == []
     table = kube.kubectl("-n", namespace, "get", "events").stdout
-    assert "FailedCreate" in table and "deployment/needs-sa" in table and "error looking up service account" in table
+    assert "FailedCreate" in table and "replicaset/%s" % replicaset.metadata.name in table
+    assert "error looking up service account" in table
     rollout = kube.kubectl("-n", namespace, "rollout", "status", "deploy/needs-sa", "--timeout=2s", check=False)
     assert rollout.returncode != 0
     # the ServiceAccount appears: pods follow, the failure condition goes
@@ -861,6 +994,7 @@ def test_deployment_waits_for_its_service_account(api_client, core, kube, namesp
     status = apps.read_namespaced_deployment_status("needs-sa", namespace).status
     assert status.available_replicas == 1
     assert "ReplicaFailure" not in {c.type for c in status.conditions}
+    assert not apps.read_namespaced_replica_set_status(replicaset.metadata.name, namespace).status.conditions
     pods = core.list_namespaced_pod(namespace, label_selector="app=needs-sa").items
     assert [p.spec.service_account_name for p in pods] == ["rook-ceph-system"]
 

@@ -7,6 +7,8 @@ second run must change nothing.
 
 The lab is `site` (KOOR_SITE_LAB overrides), made fresh and removed at the end unless
 KOOR_SITE_LAB_KEEP=1 (scripts/integration.sh keeps it for the Rook molecule scenarios).
+KOOR_SITE_ROOK_SOURCE=helm runs every playbook with `-e rook_operator_source=helm`: the operator from the lab's
+package of Rook's rook-ceph chart with the lab's helm (inventories/lab/group_vars/rook_admin.yml), the rest the same.
 """
 import json
 import os
@@ -26,6 +28,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 KOOR_LAB = os.path.join(ROOT, "lab", "koor-lab")
 LAB = os.environ.get("KOOR_SITE_LAB", "site")
 KEEP = os.environ.get("KOOR_SITE_LAB_KEEP") == "1"
+SOURCE = os.environ.get("KOOR_SITE_ROOK_SOURCE", "manifests")
 GENERATED = os.path.join(ROOT, "inventories", "lab", "generated")
 with open(os.path.join(ROOT, "inventories", "lab", "group_vars", "rook_admin.yml")) as _handle:
     LAB_VARS = yaml.safe_load(_handle)
@@ -48,6 +51,8 @@ def playbook(name="site.yml", *extra):
             "-i", os.path.join(GENERATED, "%s-nodes.yml" % LAB),
             "-i", os.path.join(GENERATED, "%s-rook.yml" % LAB),
             os.path.join(ROOT, "playbooks", name)] + list(extra)
+    if SOURCE != "manifests":
+        argv += ["-e", "rook_operator_source=%s" % SOURCE]
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
                ANSIBLE_FORCE_COLOR="0")
     started = time.monotonic()
@@ -151,6 +156,17 @@ def test_check_mode_on_the_empty_lab_reported_what_the_run_changed(site):
     missing = set(r for r in real if r not in check
                   and not (r[2] is None and any(c[:2] == r[:2] for c in check)))
     assert not missing, missing
+
+
+def test_the_operator_came_from_the_source_asked_for(site):
+    assert first_run(site).returncode == 0
+    operator = site.get("deploy", "rook-ceph-operator")
+    releases = site.items("secret", selector="owner=helm,name=rook-ceph")
+    if SOURCE == "helm":
+        assert operator["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "Helm"
+        assert [(r["type"], r["metadata"]["labels"]["status"]) for r in releases] == [("helm.sh/release.v1", "deployed")]
+    else:
+        assert "app.kubernetes.io/managed-by" not in operator["metadata"].get("labels", {}) and releases == []
 
 
 def test_the_cluster_is_ready_with_an_osd_per_disk(site):

@@ -93,10 +93,12 @@ def free_port(low=FREE_RANGE[0], high=FREE_RANGE[1]):
     raise LabError("no free port between %d and %d for the lab Kubernetes API" % (low, high))
 
 
-def server_argv(state, port, token, cert=None, key=None, python=VENV_PYTHON):
+def server_argv(state, port, token, cert=None, key=None, python=VENV_PYTHON, verbose=False):
     argv = [python, "-m", "koorlab.kube", "serve", "--state", state, "--port", str(port), "--token", token]
     if cert:
         argv += ["--tls-cert", cert, "--tls-key", key]
+    if verbose:
+        argv.append("--verbose")  # every request in the log
     return argv
 
 

@@ -3,13 +3,16 @@
 There is no kube-controller-manager and no kubelet in the lab, so this small controller,
 running inside the lab API process, does the least that makes workloads look alive:
 
-- Deployments: one Pod per replica from the template (labels incl. pod-template-hash,
-  annotations such as lab.koor.io/exec, spec, an owner reference); pods of an old template are
-  replaced at once; status replicas/updatedReplicas/readyReplicas/availableReplicas,
-  observedGeneration and the Available/Progressing conditions. No ReplicaSets: the pods are
-  named `<deployment>-<hash>-<suffix>` as a ReplicaSet `<deployment>-<hash>` would name them, and
-  what Kubernetes reports on that ReplicaSet (the ReplicaFailure condition, the FailedCreate
-  Event) is on the Deployment.
+- Deployments: a ReplicaSet per pod template (``<deployment>-<pod-template-hash>``, the template and
+  selector with the pod-template-hash label, owned by the Deployment), the ReplicaSets of earlier
+  templates scaled to 0 at once (revisionHistoryLimit kept); status replicas/updatedReplicas/
+  readyReplicas/availableReplicas, observedGeneration and the Available/Progressing conditions, and
+  the new ReplicaSet's ReplicaFailure condition copied, as the deployment controller does. No
+  rolling update: the old pods go and the new ones come in one pass; no revision annotations.
+- ReplicaSets: one Pod per replica from the template (labels incl. pod-template-hash,
+  annotations such as lab.koor.io/exec, spec, an owner reference), surplus pods deleted; status
+  replicas/fullyLabeledReplicas/readyReplicas/availableReplicas/observedGeneration, and the
+  ReplicaFailure condition while a pod cannot be created.
 - StatefulSets: pods `<name>-0` ... (OrderedReady: one at a time, each after the one before is
   Ready; Parallel: all), status replicas/readyReplicas/availableReplicas/currentReplicas/
   updatedReplicas and the revisions. DaemonSets: one pod per schedulable Node matching the
@@ -19,8 +22,8 @@ running inside the lab API process, does the least that makes workloads look ali
   ServiceAccount (spec.serviceAccountName, default `default`) does not exist is refused, the
   workload gets no pod, and a Warning Event FailedCreate says why, as the controllers word it
   (`Error creating: pods "web-5d9c7b8f4-" is forbidden: error looking up service account ns/sa:
-  serviceaccount "sa" not found`; StatefulSets `create Pod web-0 in StatefulSet web failed error:
-  ...`); a Deployment shows it in its ReplicaFailure condition. The next pass after the
+  serviceaccount "sa" not found`, on the ReplicaSet; StatefulSets `create Pod web-0 in StatefulSet
+  web failed error: ...`); a ReplicaSet and its Deployment show it in their ReplicaFailure condition. The next pass after the
   ServiceAccount exists creates the pods. The `default` ServiceAccount of every namespace is made
   again when deleted (the serviceaccounts controller).
 - Pods ("kubelet"): a Pending pod becomes Running and Ready at once, with a container status
@@ -58,7 +61,8 @@ class WorkloadController:
         self.stopping = stopping
         self.opts = Options(field_manager=MANAGER)
         self.types = {name: cluster.types[key] for name, key in (
-            ("pods", ("", "pods")), ("deployments", ("apps", "deployments")), ("jobs", ("batch", "jobs")),
+            ("pods", ("", "pods")), ("deployments", ("apps", "deployments")), ("replicasets", ("apps", "replicasets")),
+            ("jobs", ("batch", "jobs")),
             ("daemonsets", ("apps", "daemonsets")), ("statefulsets", ("apps", "statefulsets")),
             ("events", ("", "events")), ("namespaces", ("", "namespaces")), ("nodes", ("", "nodes")))}
 
@@ -85,6 +89,12 @@ class WorkloadController:
         for deploy in self._objects("deployments"):
             if not deploy["metadata"].get("deletionTimestamp"):
                 self._deployment(deploy)
+        deployments = {d["metadata"]["uid"] for d in self._objects("deployments")}
+        for replicaset in self._objects("replicasets"):  # those no Deployment controls
+            refs = replicaset["metadata"].get("ownerReferences") or []
+            if not replicaset["metadata"].get("deletionTimestamp") and not any(
+                    r.get("controller") and r.get("uid") in deployments for r in refs):
+                self._replicaset_pods(replicaset)
         for sts in self._objects("statefulsets"):
             if not sts["metadata"].get("deletionTimestamp"):
                 self._statefulset(sts)
@@ -98,10 +108,11 @@ class WorkloadController:
 
     # --- pods and events --------------------------------------------------------------------------
 
-    def _owned(self, owner):
+    def _owned(self, owner, name="pods"):
+        """The live objects of a kind (pods by default) that owner controls."""
         meta = owner["metadata"]
-        return [p for p in self._objects("pods") if p["metadata"].get("namespace") == meta["namespace"] and any(
-            r.get("uid") == meta["uid"] for r in p["metadata"].get("ownerReferences") or [])
+        return [p for p in self._objects(name) if p["metadata"].get("namespace") == meta["namespace"] and any(
+            r.get("uid") == meta["uid"] and r.get("controller") for r in p["metadata"].get("ownerReferences") or [])
             and not p["metadata"].get("deletionTimestamp")]
 
     @staticmethod
@@ -172,49 +183,58 @@ class WorkloadController:
             self.cluster.update(self.types[name], "v1", meta["namespace"], meta["name"], new, self.opts,
                                 subresource="status")
 
-    # --- deployments ----------------------------------------------------------------------------
+    # --- deployments and replica sets -----------------------------------------------------------
 
     def _deployment(self, deploy):
-        cluster, pods_type = self.cluster, self.types["pods"]
+        cluster = self.cluster
+        rs_type = self.types["replicasets"]
         meta, spec = deploy["metadata"], deploy.get("spec") or {}
         namespace = meta["namespace"]
         template = spec.get("template") or {}
         template_hash = _hash(template)
-        live = self._owned(deploy)
-        current = [p for p in live if p["metadata"].get("labels", {}).get("pod-template-hash") == template_hash]
-        for pod in live:
-            if pod not in current:
-                self._delete_pod(pod)
         wanted = int(spec.get("replicas", 1))
-        for pod in current[wanted:]:
+        # pods a Deployment owns itself (the controller before it made ReplicaSets): replaced
+        for pod in self._owned(deploy):
             self._delete_pod(pod)
-        current = current[:wanted]
-        failure = None
-        for _missing in range(wanted - len(current)):
-            pod, failure = self._create_pod(namespace, self._pod(
-                deploy, "Deployment", template, {"pod-template-hash": template_hash},
-                generate="%s-%s-" % (meta["name"], template_hash[:9])))
-            if pod is None:
-                self.event(deploy, "FailedCreate", "Error creating: %s" % failure, "replicaset-controller")
-                break
-            current.append(pod)
-        current = [cluster.objects[pods_type.key].get((namespace, p["metadata"]["name"])) or p for p in current]
-        ready = sum(1 for p in current if _pod_ready(p))
+        name = "%s-%s" % (meta["name"], template_hash)
+        sets = self._owned(deploy, "replicasets")
+        current = next((rs for rs in sets if rs["metadata"]["name"] == name), None)
+        if current is None:
+            current = cluster.create(rs_type, "v1", namespace, self._replicaset(deploy, name, template, template_hash,
+                                                                                wanted), self.opts)
+        elif (current.get("spec") or {}).get("replicas") != wanted:
+            current = cluster.patch(rs_type, "v1", namespace, name, "merge", {"spec": {"replicas": wanted}}, self.opts)
+        earlier = sorted((rs for rs in sets if rs["metadata"]["name"] != name),
+                         key=lambda rs: (rs["metadata"].get("creationTimestamp", ""), rs["metadata"]["name"]))
+        for old in earlier:  # the ReplicaSets of earlier templates: scaled to 0 at once (their pods go)
+            if (old.get("spec") or {}).get("replicas") != 0:
+                cluster.patch(rs_type, "v1", namespace, old["metadata"]["name"], "merge", {"spec": {"replicas": 0}},
+                              self.opts)
+        for old in earlier[:max(0, len(earlier) - int(spec.get("revisionHistoryLimit", 10)))]:
+            cluster.delete(rs_type, "v1", namespace, old["metadata"]["name"], self.opts)
+        for replicaset in self._owned(deploy, "replicasets"):
+            self._replicaset_pods(replicaset)
+        current = cluster.objects[rs_type.key].get((namespace, name)) or current
+        failure = next((c for c in (current.get("status") or {}).get("conditions") or []
+                        if c.get("type") == "ReplicaFailure" and c.get("status") == "True"), None)
+        all_pods = [p for rs in self._owned(deploy, "replicasets") for p in self._owned(rs)]
+        updated = [p for p in all_pods if p["metadata"].get("labels", {}).get("pod-template-hash") == template_hash]
+        ready = sum(1 for p in updated if _pod_ready(p))
         generation = meta.get("generation", 1)
-        complete = ready >= wanted
+        complete = ready >= wanted and len(all_pods) == len(updated)
         old = deploy.get("status") or {}
         stamp = now()
         conditions = []
         wanted_conditions = [
-            ("Available", "True" if complete else "False",
-             "MinimumReplicasAvailable" if complete else "MinimumReplicasUnavailable",
-             "Deployment has minimum availability." if complete else "Deployment does not have minimum "
+            ("Available", "True" if ready >= wanted else "False",
+             "MinimumReplicasAvailable" if ready >= wanted else "MinimumReplicasUnavailable",
+             "Deployment has minimum availability." if ready >= wanted else "Deployment does not have minimum "
              "availability."),
             ("Progressing", "True", "NewReplicaSetAvailable" if complete else "ReplicaSetUpdated",
-             'Pods of "%s" are available (lab workload controller).' % meta["name"] if complete
-             else 'Pods of "%s" are progressing (lab workload controller).' % meta["name"])]
-        if failure:
-            wanted_conditions.append(("ReplicaFailure", "True", "FailedCreate", failure))
+             'ReplicaSet "%s" has successfully progressed.' % name if complete
+             else 'ReplicaSet "%s" is progressing.' % name)]
+        if failure:  # the deployment controller copies the new ReplicaSet's ReplicaFailure
+            wanted_conditions.append(("ReplicaFailure", "True", failure.get("reason"), failure.get("message")))
         for ctype, status, reason, message in wanted_conditions:
             previous = next((c for c in old.get("conditions") or [] if c.get("type") == ctype), {})
             same = previous.get("status") == status and previous.get("reason") == reason
@@ -222,7 +242,7 @@ class WorkloadController:
                                "lastUpdateTime": previous.get("lastUpdateTime") if same else stamp,
                                "lastTransitionTime": previous.get("lastTransitionTime")
                                if previous.get("status") == status else stamp})
-        status = {"observedGeneration": generation, "replicas": len(current), "updatedReplicas": len(current),
+        status = {"observedGeneration": generation, "replicas": len(all_pods), "updatedReplicas": len(updated),
                   "readyReplicas": ready, "availableReplicas": ready, "conditions": conditions}
         if wanted - ready > 0:
             status["unavailableReplicas"] = wanted - ready
@@ -230,6 +250,54 @@ class WorkloadController:
             if not status[key]:
                 del status[key]
         self._status("deployments", deploy, status)
+
+    @staticmethod
+    def _replicaset(deploy, name, template, template_hash, replicas):
+        """The ReplicaSet of a Deployment's template, as kube-controller-manager names and labels it."""
+        meta, spec = deploy["metadata"], deploy.get("spec") or {}
+        template = clone(template)
+        tmeta = template.setdefault("metadata", {})
+        tmeta["labels"] = dict(tmeta.get("labels") or {}, **{"pod-template-hash": template_hash})
+        selector = clone(spec.get("selector") or {})
+        selector["matchLabels"] = dict(selector.get("matchLabels") or {}, **{"pod-template-hash": template_hash})
+        return {"apiVersion": "apps/v1", "kind": "ReplicaSet",
+                "metadata": {"name": name, "labels": tmeta["labels"],
+                             "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": meta["name"],
+                                                  "uid": meta["uid"], "controller": True,
+                                                  "blockOwnerDeletion": True}]},
+                "spec": {"replicas": replicas, "selector": selector, "template": template}}
+
+    def _replicaset_pods(self, replicaset):
+        """One Pod per replica of a ReplicaSet (surplus pods deleted), and its status."""
+        cluster, pods_type = self.cluster, self.types["pods"]
+        meta, spec = replicaset["metadata"], replicaset.get("spec") or {}
+        namespace = meta["namespace"]
+        live = self._owned(replicaset)
+        wanted = int(spec.get("replicas", 1))
+        for pod in live[wanted:]:
+            self._delete_pod(pod)
+        live = live[:wanted]
+        template = spec.get("template") or {}
+        failure = None
+        for _missing in range(wanted - len(live)):
+            pod, failure = self._create_pod(namespace, self._pod(replicaset, "ReplicaSet", template, {},
+                                                                 generate="%s-" % meta["name"]))
+            if pod is None:
+                self.event(replicaset, "FailedCreate", "Error creating: %s" % failure, "replicaset-controller")
+                break
+            live.append(pod)
+        live = [cluster.objects[pods_type.key].get((namespace, p["metadata"]["name"])) or p for p in live]
+        ready = sum(1 for p in live if _pod_ready(p))
+        status = {"replicas": len(live), "fullyLabeledReplicas": len(live), "readyReplicas": ready,
+                  "availableReplicas": ready, "observedGeneration": meta.get("generation", 1)}
+        status = {k: v for k, v in status.items() if v or k in ("replicas", "observedGeneration")}
+        if failure:
+            previous = next((c for c in (replicaset.get("status") or {}).get("conditions") or []
+                             if c.get("type") == "ReplicaFailure"), {})
+            status["conditions"] = [{"type": "ReplicaFailure", "status": "True", "reason": "FailedCreate",
+                                     "message": failure,
+                                     "lastTransitionTime": previous.get("lastTransitionTime") or now()}]
+        self._status("replicasets", replicaset, status)
 
     # --- statefulsets and daemonsets -------------------------------------------------------------
 

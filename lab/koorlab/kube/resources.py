@@ -124,6 +124,25 @@ class ResourceType:
                                 "kind": self.kind, "verbs": ["get"]})
         return entries
 
+    def discovery_entry(self, version):
+        """The APIResourceDiscovery of aggregated discovery (apidiscovery.k8s.io/v2)."""
+        kind = {"group": self.group, "version": version, "kind": self.kind}
+        entry = {"resource": self.plural, "responseKind": kind, "scope": "Namespaced" if self.namespaced else "Cluster",
+                 "singularResource": self.singular, "verbs": list(VERBS)}
+        if self.short_names:
+            entry["shortNames"] = list(self.short_names)
+        if self.categories:
+            entry["categories"] = list(self.categories)
+        subresources = []
+        for legacy in self.resource_entries(version)[1:]:
+            sub_kind = {"group": legacy.get("group", self.group), "version": legacy.get("version", version),
+                        "kind": legacy["kind"]}
+            subresources.append({"subresource": legacy["name"].split("/", 1)[1], "responseKind": sub_kind,
+                                 "verbs": legacy["verbs"]})
+        if subresources:
+            entry["subresources"] = subresources
+        return entry
+
 
 def schema_at(schema, path):
     """The sub-schema at path (field names, "[]" for list items); {} when unknown."""

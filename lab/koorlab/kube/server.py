@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import yaml
 
-from . import execws
+from . import execws, protobuf
 from .api import ApiError, Cluster, Options, bad_request, not_found
 from .resources import PREFERRED_GROUP_ORDER, version_priority
 
@@ -24,6 +24,7 @@ PATCH_TYPES = {"application/merge-patch+json": "merge", "application/json-patch+
                "application/strategic-merge-patch+json": "strategic", "application/apply-patch+yaml": "apply",
                "application/apply-patch+cbor": None}
 PROTOBUF = "application/vnd.kubernetes.protobuf"
+AGGREGATED = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
 WATCH_DEFAULT_TIMEOUT = 1800
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 BOOKMARK_INTERVAL = 10
@@ -52,7 +53,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format, *args):  # pylint: disable=redefined-builtin
         if self.server.verbose:
-            sys.stderr.write("%s %s\n" % (time.strftime("%H:%M:%S"), format % args))
+            # what a client asks for (Accept) and sends (Content-Type) decides discovery and patch answers
+            extra = "".join(" %s=%s" % (name, self.headers.get(name)) for name in ("Accept", "Content-Type")
+                            if getattr(self, "headers", None) is not None and self.headers.get(name))
+            sys.stderr.write("%s %s%s\n" % (time.strftime("%H:%M:%S"), format % args, extra))
 
     # --- plumbing -----------------------------------------------------------------------------
 
@@ -90,11 +94,21 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         ctype = (self.headers.get("Content-Type") or "application/json").split(";")[0].strip().lower()
-        if PROTOBUF in ctype or "cbor" in ctype:
+        if "cbor" in ctype:
             raise ApiError(415, "UnsupportedMediaType", "the lab Kubernetes API (a simulator) speaks JSON only: "
                            "%s request bodies are not supported" % ctype)
         if not raw:
             return ctype, None
+        if ctype == PROTOBUF:
+            try:
+                return "application/json", protobuf.decode(raw)
+            except (protobuf.ProtobufError, UnicodeDecodeError, ValueError) as exc:
+                raise ApiError(415, "UnsupportedMediaType", "the lab Kubernetes API (a simulator) speaks JSON and "
+                               "decodes protobuf request bodies of %s only: %s"
+                               % (", ".join(protobuf.served()), exc))
+        if PROTOBUF in ctype:
+            raise ApiError(415, "UnsupportedMediaType", "the lab Kubernetes API (a simulator) speaks JSON only: "
+                           "%s request bodies are not supported" % ctype)
         try:
             if ctype in ("application/yaml", "application/apply-patch+yaml"):
                 try:  # clients send JSON (a subset of YAML) for speed: PyYAML needs ~1 s for a big CRD
@@ -149,6 +163,8 @@ class Handler(BaseHTTPRequestHandler):
         cluster = self.cluster
         if path == "/version":
             self._send(200, VERSION)
+        elif path in ("/api", "/apis") and self._wants_aggregated():
+            self._send(200, self._aggregated(path == "/api"), AGGREGATED)
         elif path == "/api":
             self._send(200, {"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": [
                 {"clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1:%d" % self.server.server_port}]})
@@ -184,6 +200,36 @@ class Handler(BaseHTTPRequestHandler):
         else:
             return False
         return True
+
+    def _wants_aggregated(self):
+        """Whether the Accept header asks for aggregated discovery (apidiscovery.k8s.io/v2, JSON) before
+        anything else the lab serves; v2beta1 and protobuf are not served, so a client asking for those
+        first gets the next acceptable answer (legacy discovery), as from a server without them."""
+        for part in (self.headers.get("Accept") or "application/json").split(","):
+            fields = [f.strip() for f in part.split(";")]
+            params = dict(f.split("=", 1) for f in fields[1:] if "=" in f)
+            if fields[0] == "application/json" and params.get("g") == "apidiscovery.k8s.io":
+                if params.get("v") == "v2" and params.get("as") == "APIGroupDiscoveryList":
+                    return True
+                continue
+            if fields[0] in ("application/json", "*/*", "application/*"):
+                return False
+        return False
+
+    def _aggregated(self, legacy):
+        """The APIGroupDiscoveryList of /api (legacy: the core group) or /apis (every other group)."""
+        items = []
+        for name, versions in self._groups():
+            if bool(name) == legacy:
+                continue
+            entries = []
+            for version in versions:
+                resources = [t.discovery_entry(version) for t in self.cluster.types_in(name, version)]
+                entries.append({"version": version, "resources": resources, "freshness": "Current"})
+            meta = {"name": name, "creationTimestamp": None} if name else {"creationTimestamp": None}
+            items.append({"metadata": meta, "versions": entries})
+        return {"kind": "APIGroupDiscoveryList", "apiVersion": "apidiscovery.k8s.io/v2", "metadata": {},
+                "items": items}
 
     def _groups(self):
         gvs = self.cluster.group_versions()

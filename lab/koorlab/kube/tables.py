@@ -60,6 +60,9 @@ def _columns(rtype, version):
         return [("Ready", "string", _deployment_ready),
                 ("Up-to-date", "integer", ".status.updatedReplicas"),
                 ("Available", "integer", ".status.availableReplicas")]
+    if rtype.key == ("apps", "replicasets"):
+        return [("Desired", "integer", ".spec.replicas"), ("Current", "integer", lambda rs: (rs.get("status") or {}).get(
+            "replicas", 0)), ("Ready", "integer", lambda rs: (rs.get("status") or {}).get("readyReplicas", 0))]
     if rtype.key == ("", "namespaces"):
         return [("Status", "string", ".status.phase")]
     return []

@@ -14,7 +14,7 @@ import signal
 import subprocess
 import time
 
-from .. import nodes, rookfiles
+from .. import charts, nodes, rookfiles, tools
 from ..util import LabError, cmdline, log, pid_alive, wait_for
 from . import ceph as cephlib
 
@@ -141,6 +141,20 @@ def rook_files():
     return rookfiles.CACHE_ROOT
 
 
+def helm_source():
+    """The inventory variables of the Helm source: the lab's helm and the folder of its packages of Rook's
+    charts (<it>/<version>/rook-ceph-<version>.tgz); none, with a warning, when helm cannot be had (the
+    manifests source does not need it)."""
+    try:
+        for version in rookfiles.versions():
+            for name in charts.CHARTS:
+                charts.package(version, name)
+        return {"koor_lab_helm": tools.helm(), "koor_lab_rook_charts": charts.CACHE_ROOT}
+    except LabError as exc:
+        log("warning: no helm in this lab, rook_operator_source helm will not run: %s" % exc)
+        return {}
+
+
 def write_inventory(lab, kubeconfig):
     os.makedirs(nodes.INVENTORY_DIR, exist_ok=True)
     shutil.copy(kubeconfig, kubeconfig_copy(lab))
@@ -153,6 +167,7 @@ def write_inventory(lab, kubeconfig):
                  "k8s_kubeconfig": kubeconfig_copy(lab), "koor_lab_kubeconfig": kubeconfig_copy(lab),
                  # Rook's release files, checked into the cache: <this>/<version>/deploy/...
                  "koor_lab_rook_files": rook_files()}}}}}
+    inventory["all"]["children"]["koor_lab_rook"]["vars"].update(helm_source())
     with open(inventory_path(lab), "w") as handle:
         handle.write("# Written by lab/koor-lab up --rook for lab %r. Do not edit.\n" % lab)
         json.dump(inventory, handle, indent=2, sort_keys=True)

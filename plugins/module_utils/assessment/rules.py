@@ -422,7 +422,7 @@ def large_omap(facts, params, thresholds):
     for pg in pgs["list"]:
         count = (pg.get("stat_sum") or {}).get("num_large_omap_objects", 0)
         if count:
-            pool = names.get(int(str(pg["pgid"]).split(".")[0]), pg["pgid"])
+            pool = names.get(int(str(pg["pgid"]).split(".", maxsplit=1)[0]), pg["pgid"])
             by_pool[pool] = by_pool.get(pool, 0) + count
     return [{"subject": "pool %s" % pool, "message": "pool %s holds %d large omap object(s)%s" % (
         pool, count, " (RGW bucket indexes: reshard the buckets)" if ".rgw." in str(pool) else ""),
@@ -727,6 +727,25 @@ def read_errors(facts, params, thresholds):
     errors = facts.get("errors") or {}
     return [{"subject": name, "message": "the read %s failed: %s" % (name, text),
              "evidence": [{"source": "collection", "field": name, "value": text}]} for name, text in sorted(errors.items())]
+
+
+# The thresholds a rule reads itself (a generic rule's are named in its check's params).
+RULE_THRESHOLDS = {
+    "osd_spread": ("osd_utilization_max_var",), "pool_quota": ("pool_quota_warning",),
+    "crush_weight_imbalance": ("crush_weight_imbalance",), "hosts_few": ("min_osd_hosts",),
+    "mon_count": ("min_mons",), "recent_crashes": ("crash_recent_days",), "clock_skew": ("clock_skew_max_seconds",),
+    "debug_levels": ("debug_level_max",), "memory_overcommit": ("osd_memory_host_ratio",),
+}
+
+
+def thresholds_of(check, known):
+    """The thresholds a check reads: those its params name, and its rule's own."""
+    text = repr(check["params"])
+    found = set(name for name in known if "'%s'" % name in text)
+    found.update(RULE_THRESHOLDS.get(check["rule"], ()))
+    if check["rule"] == "pgs_per_osd":
+        found.add("pgs_per_osd_max" if check["params"]["which"] == "high" else "pgs_per_osd_min")
+    return found
 
 
 RULES = dict((fn.__name__, fn) for fn in (

@@ -12,7 +12,7 @@ import pytest
 
 from assessment_support import lab_bundle
 
-from ansible_collections.koor.ceph.plugins.module_utils.assessment import checks, engine
+from ansible_collections.koor.ceph.plugins.module_utils.assessment import checks, engine, facts, rules
 
 V = "ceph version %s (7f793731f1b39eb4f465e960113d2363c311b964) %s (stable - RelWithDebInfo)"
 TENTACLE = V % ("20.2.4", "tentacle")
@@ -109,6 +109,10 @@ def add_host(raw, name, weight=0.009796142578125, osd_id=10):
     raw["osd_metadata"].append(dict(raw["osd_metadata"][0], id=osd_id, hostname=name))
 
 
+def add_pg_state(raw, state, count=2):
+    raw["status"]["pgmap"]["pgs_by_state"].append({"state_name": state, "count": count})
+
+
 def versions(raw, text, count=1):
     raw["versions"]["osd"][text] = count
     raw["versions"]["overall"][text] = count
@@ -190,9 +194,8 @@ FIRE = {
     "RED_OSD_OUT": (lambda r: r["osd_dump"]["osds"][1].update(**{"in": 0}), "osd.1", "osds[osd.1].in"),
     "PG_INACTIVE": (lambda r: r["status"]["pgmap"]["pgs_by_state"].append({"state_name": "peering", "count": 2}),
                     "cluster", "pgmap.pgs_by_state[peering]"),
-    "PG_NOT_CLEAN": (lambda r: r["status"]["pgmap"]["pgs_by_state"].append(
-        {"state_name": "active+remapped+backfilling", "count": 2}),
-                     "cluster", "pgmap.pgs_by_state[active+remapped+backfilling]"),
+    "PG_NOT_CLEAN": (lambda r: add_pg_state(r, "active+remapped+backfilling"), "cluster",
+                     "pgmap.pgs_by_state[active+remapped+backfilling]"),
     "PG_INCONSISTENT": (lambda r: set_health(r, "OSD_SCRUB_ERRORS", "HEALTH_ERR", "2 scrub errors"), "OSD_SCRUB_ERRORS",
                         "checks.OSD_SCRUB_ERRORS.summary"),
     "PG_TOO_MANY_PER_OSD": (lambda r: osd_node(r, 0).update(pgs=300), "osd.0", "nodes[osd.0].pgs"),
@@ -339,3 +342,24 @@ def test_a_check_hit_by_the_thresholds_follows_them():
     assert not of(findings, "CFG_OSD_MEMORY_TARGET_LOW")
     _document, findings = fired(bundle, thresholds={"min_osd_hosts": 1})
     assert not of(findings, "RED_FEW_HOSTS")
+
+
+class Reads(dict):
+    def __init__(self, values):
+        super(Reads, self).__init__(values)
+        self.read = set()
+
+    def __getitem__(self, key):
+        self.read.add(key)
+        return dict.__getitem__(self, key)
+
+
+@pytest.mark.parametrize("check_id", sorted(k for k, v in FIRE.items() if v is not None))
+def test_a_check_reads_only_the_thresholds_docs_assessment_md_names(check_id):
+    bundle = lab_bundle()
+    FIRE[check_id][0](bundle["ceph"])
+    check = engine.by_id()[check_id]
+    values = Reads(engine.thresholds_with())
+    params = dict(check["params"], covered=set()) if check["rule"] == "health_other" else check["params"]
+    assert rules.RULES[check["rule"]](facts.build(bundle), params, values)
+    assert values.read <= rules.thresholds_of(check, checks.THRESHOLDS)

@@ -10,7 +10,7 @@ PY        := $(VENV)/bin/python
 PYTHON    ?= python3
 LAB       := $(ROOT)/lab/koor-lab
 # Debian packages the lab and the tests need (installed when missing).
-DEB_PKGS  := mmdebstrap zstd debian-archive-keyring iproute2 openssh-server gdisk parted lvm2 util-linux e2fsprogs shellcheck
+DEB_PKGS  := mmdebstrap zstd debian-archive-keyring iproute2 openssh-server gdisk parted lvm2 util-linux e2fsprogs shellcheck chromium
 STAMP     := $(VENV)/.installed-$(shell cat requirements.txt constraints.txt | sha256sum | cut -c1-12)
 COLL_LINK := $(ROOT)/.cache/collections/ansible_collections/koor/ceph
 DEMO_LAB  ?= demo

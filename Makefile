@@ -30,7 +30,7 @@ help:
 	@echo "make test    every test: unit, sanity, lint, changelog, integration on a lab of its own"
 	@echo "make bench   benchmarks on the lab"
 	@echo "make unit | sanity | units | lint | changelog-lint | galaxy | integration   pieces of make test"
-	@echo "make demo-plain          the health report on the plain-Ceph lab cluster"
+	@echo "make demo-plain          the health report and the assessment on the plain-Ceph lab cluster"
 	@echo "make lab-up | lab-down   the demo labs (lab/koor-lab --help for more)"
 
 deps:
@@ -70,9 +70,12 @@ demo: deps venv rook-files
 	$(LAB) up --rook --name $(ROOK_LAB) >/dev/null
 	ansible-playbook $(ROOK_INV) playbooks/site.yml
 
-# The plain-Ceph side on the 127.0.0.1 lab cluster: the health report.
+# The plain-Ceph side on the 127.0.0.1 lab cluster: the health report, then the assessment's report.
 demo-plain: deps venv lab-up
 	ansible-playbook -i inventories/lab/hosts.yml playbooks/health.yml
+	ansible-playbook -i inventories/lab/hosts.yml playbooks/assess.yml -e assess_report_dir=$(ROOT)/.cache/assessment \
+	  -e assess_fail_on=none
+	@echo "assessment report: $(ROOT)/.cache/assessment/report.html"
 
 unit: venv rook-files
 	$(PY) -m pytest tests/unit -q

@@ -44,6 +44,12 @@ Ceph's documentation. `playbooks/assess.yml` runs it (live, or collect / check o
 - **Mutes** (`mutes`): `{{check, subject (a pattern, default *), reason, expires: YYYY-MM-DD}}`; a muted
   finding is shown muted, never hidden; an expired mute mutes nothing and is shown as expired. A mute without
   a reason or an expiry, or naming an unknown check, is refused before anything is read.
+- **Rook mode** (`rook: true`, the playbook's `assess_rook`): the Rook layer is read too, through the
+  Kubernetes API: the CephCluster's spec and status, Rook's other custom resources, the operator's Deployment
+  and settings ConfigMap, the Deployments and pods of the cluster's namespace, the nodes, the
+  PodDisruptionBudgets and the Kubernetes version (no Secret). The Ceph side is then usually read through Rook's
+  toolbox (`transport: kubectl_exec`). The checks of the category `rook` run only on such a collection; on a
+  plain one they are reported not applicable.
 - **Ceph's own health checks**: every raised check that no check below covers with a finding is reported by
   `HEALTH_ERR_OTHER` / `HEALTH_WARN_OTHER`, so nothing Ceph says is lost.
 """

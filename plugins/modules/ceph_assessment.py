@@ -22,6 +22,11 @@ description:
     it, and a link to Ceph's documentation. docs/assessment.md lists every check and threshold.
   - With O(bundle_dest) the reads are saved as one archive without secrets; with O(bundle_src) the same checks
     run offline on such a bundle, collected elsewhere, and no connection is made.
+  - With O(rook) the Rook layer is read too, through the Kubernetes API (O(kubeconfig), O(context)), that is the
+    CephCluster's spec and status, Rook's other custom resources, the operator's Deployment and settings, the
+    Deployments and pods of O(namespace), the nodes, the PodDisruptionBudgets and the Kubernetes version; no
+    Secret. The Rook checks run then (and on a bundle collected so). The Ceph side is read as ever, usually
+    with O(transport=kubectl_exec) through Rook's toolbox.
   - With O(report_dir) the report is written as C(report.json) (JSON Schema in the collection's
     C(docs/schemas/assessment-report-v1.json)), C(report.md) and C(report.html), a page with no external asset.
   - The module fails only when it cannot assess (bad input, the cluster unreachable). What it found is in
@@ -56,6 +61,16 @@ options:
       - A C(report.json) of an earlier run. The report then compares with it (its C(comparison) holds the new,
         resolved and still open findings).
     type: path
+  rook:
+    description:
+      - Also read and check the Rook layer of the cluster through the Kubernetes API (see the description).
+      - Needs the C(kubernetes) Python library where the module runs. Not with O(bundle_src).
+    type: bool
+    default: false
+  operator_namespace:
+    description: Where Rook's operator runs (O(rook) only); O(namespace) is the CephCluster's namespace.
+    type: str
+    default: rook-ceph
   thresholds:
     description:
       - Thresholds of the checks by name, replacing their defaults (docs/assessment.md lists them, each with its
@@ -105,10 +120,12 @@ EXAMPLES = r"""
     that: assessment.exit_code < 2
     fail_msg: "{{ assessment.report.findings | selectattr('severity', 'eq', 'critical') | map(attribute='message') }}"
 
-- name: At the customer, collect a bundle
+- name: At the customer, collect a bundle of a Rook cluster (Ceph through the toolbox, Rook through the API)
   koor.ceph.ceph_assessment:
     transport: kubectl_exec
     namespace: rook-ceph
+    rook: true
+    kubeconfig: /etc/kubernetes/admin.conf
     bundle_dest: /tmp/ceph-bundle.tar.gz
 
 - name: At the consultant, check it offline and compare with the last report
@@ -175,17 +192,23 @@ commands:
 
 import traceback
 
+from ansible.module_utils.basic import missing_required_lib
+
 from ansible_collections.koor.ceph.plugins.module_utils.assessment import run
 from ansible_collections.koor.ceph.plugins.module_utils.errors import CephError
+from ansible_collections.koor.ceph.plugins.module_utils.kube import HAS_KUBERNETES, KUBERNETES_IMPORT_ERROR, Kube, KubeError
 from ansible_collections.koor.ceph.plugins.module_utils.module import ceph_module
 from ansible_collections.koor.ceph.plugins.module_utils.runner import CephRunner
 
 
 def main():
-    module = ceph_module(run.ARGSPEC, mutually_exclusive=[("bundle_src", "bundle_dest")])
+    module = ceph_module(run.ARGSPEC, mutually_exclusive=[("bundle_src", "bundle_dest"), ("bundle_src", "rook")])
+    if module.params["rook"] and not HAS_KUBERNETES:
+        module.fail_json(msg=missing_required_lib("kubernetes"), exception=KUBERNETES_IMPORT_ERROR, changed=False, commands=[])
     try:
-        result = run.execute(module.params, module.check_mode, lambda: CephRunner(module.params, check_mode=True))
-    except CephError as exc:
+        result = run.execute(module.params, module.check_mode, lambda: CephRunner(module.params, check_mode=True),
+                             lambda: Kube(module.params))
+    except (CephError, KubeError) as exc:
         module.fail_json(changed=False, commands=[], **exc.fail_kwargs())
     except Exception as exc:  # pylint: disable=broad-except
         module.fail_json(changed=False, commands=[], exception=traceback.format_exc(),

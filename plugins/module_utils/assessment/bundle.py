@@ -96,6 +96,8 @@ def read(path):
     bundle["errors"] = bundle.get("errors") or {}
     if not bundle["rook"]:
         bundle.pop("rook")
+    if bundle.get("mode") not in ("ceph", "rook") or (bundle["mode"] == "rook") != ("rook" in bundle):
+        raise CephInputError("bundle %s: mode %r does not match its content" % (path, bundle.get("mode")))
     return bundle
 
 

@@ -14,7 +14,11 @@ import numbers
 
 from ansible_collections.koor.ceph.plugins.module_utils.assessment import checks as _checks
 from ansible_collections.koor.ceph.plugins.module_utils.assessment import facts as _facts
-from ansible_collections.koor.ceph.plugins.module_utils.assessment.rules import RULES, NotEvaluated
+from ansible_collections.koor.ceph.plugins.module_utils.assessment.rook_rules import RULES as ROOK_RULES
+from ansible_collections.koor.ceph.plugins.module_utils.assessment.rules import RULES as CEPH_RULES
+from ansible_collections.koor.ceph.plugins.module_utils.assessment.rules import NotEvaluated
+
+RULES = dict(CEPH_RULES, **ROOK_RULES)
 from ansible_collections.koor.ceph.plugins.module_utils.errors import CephInputError
 
 REPORT_SCHEMA = "https://koor.ceph/schemas/assessment-report-v1.json"

@@ -265,6 +265,35 @@ def _time_skew(raw):
     return skew
 
 
+def _rook(bundle):
+    """The Rook reads (rook_gather.py) normalised: the CephCluster, its image and Ceph version, the operator (its
+    image's tag is the Rook version), the toolbox, and the lists as read. None outside Rook mode."""
+    raw = bundle.get("rook")
+    if not raw:
+        return None
+    from ansible_collections.koor.ceph.plugins.module_utils.rook_cluster import image_tag, short_version  # pylint: disable=import-outside-toplevel
+    clusters = raw.get("cephclusters") or []
+    cluster = clusters[0] if clusters else None
+    deployments = raw.get("deployments") or []
+    operator = [d for d in deployments if d["template_labels"].get("app") == "rook-ceph-operator"]
+    toolbox = [d for d in deployments if d["template_labels"].get("app") == "rook-ceph-tools"]
+    image = ((cluster or {}).get("spec") or {}).get("cephVersion", {}).get("image")
+    running = short_version(((cluster or {}).get("status") or {}).get("version", {}).get("version")
+                            if isinstance(((cluster or {}).get("status") or {}).get("version"), dict) else None)
+    return {
+        "cluster": cluster, "clusters": clusters, "resources": raw.get("resources") or [],
+        "ceph_image": image, "ceph_version": running or (image_tag(image) or "").lstrip("v") or None,
+        "operator": None if not operator else {"name": operator[0]["metadata"]["name"],
+                                               "image": (operator[0]["containers"] or [{}])[0].get("image"),
+                                               "rook_version": image_tag((operator[0]["containers"] or [{}])[0].get("image"))},
+        "toolbox": None if not toolbox else {"name": toolbox[0]["metadata"]["name"],
+                                             "image": (toolbox[0]["containers"] or [{}])[0].get("image")},
+        "deployments": deployments, "pods": raw.get("pods") or [], "nodes": raw.get("nodes") or [],
+        "pdbs": raw.get("pdbs"), "operator_config": raw.get("operator_config") or {},
+        "kubernetes_version": raw.get("kubernetes_version"), "target": raw.get("target") or {},
+    }
+
+
 def build(bundle):
     """The facts of a bundle (see gather.collect for its shape)."""
     raw = bundle.get("ceph") or {}
@@ -309,7 +338,7 @@ def build(bundle):
         "rgw_users": raw.get("rgw_users"),
         "status": status,
         "errors": dict(bundle.get("errors") or {}),
-        "rook": bundle.get("rook"),
+        "rook": _rook(bundle),
     }
     facts["sources"] = dict((name, command_line(name)) for name in raw)
     return facts

@@ -735,6 +735,7 @@ RULE_THRESHOLDS = {
     "crush_weight_imbalance": ("crush_weight_imbalance",), "hosts_few": ("min_osd_hosts",),
     "mon_count": ("min_mons",), "recent_crashes": ("crash_recent_days",), "clock_skew": ("clock_skew_max_seconds",),
     "debug_levels": ("debug_level_max",), "memory_overcommit": ("osd_memory_host_ratio",),
+    "rook_pods": ("pod_restarts_warning",),
 }
 
 

@@ -13,7 +13,7 @@ import os
 import tempfile
 
 from ansible_collections.koor.ceph.plugins.module_utils.assessment import bundle as _bundle
-from ansible_collections.koor.ceph.plugins.module_utils.assessment import engine, gather, report
+from ansible_collections.koor.ceph.plugins.module_utils.assessment import engine, gather, report, rook_gather
 from ansible_collections.koor.ceph.plugins.module_utils.errors import CephInputError
 
 REPORT_FILES = (("report.json", report.to_json), ("report.md", report.to_markdown), ("report.html", report.to_html))
@@ -25,6 +25,8 @@ ARGSPEC = dict(
     previous=dict(type="path"),
     thresholds=dict(type="dict", default={}),
     mutes=dict(type="list", elements="dict", default=[]),
+    rook=dict(type="bool", default=False),
+    operator_namespace=dict(type="str", default="rook-ceph"),
 )
 
 
@@ -39,6 +41,8 @@ def validate(params, check_mode=False):
     In check mode report_dir may not exist yet (a play creates it first, which check mode skips)."""
     engine.thresholds_with(params.get("thresholds"))
     engine.check_mutes(params.get("mutes"))
+    if params.get("bundle_src") and params.get("rook"):
+        raise CephInputError("rook reads the Rook layer live; a bundle (bundle_src) says itself whether it holds one")
     if params.get("bundle_src") and params.get("bundle_dest"):
         raise CephInputError("bundle_src checks a bundle offline and bundle_dest saves a live collection: give one of them")
     if params.get("bundle_src") and not os.path.isfile(params["bundle_src"]):
@@ -73,15 +77,22 @@ def _write(path, text, mode):
         raise
 
 
-def execute(params, check_mode, make_runner):
-    """The module's result. ``make_runner()`` gives a started-on-enter CephRunner (only called for a live run)."""
+def execute(params, check_mode, make_runner, make_kube=None):
+    """The module's result. ``make_runner()`` gives a started-on-enter CephRunner, ``make_kube()`` a kube.Kube
+    (each only called for a live run; the Kubernetes API only with ``rook``)."""
     previous = validate(params, check_mode)
     if params.get("bundle_src"):
         collected = _bundle.read(params["bundle_src"])
         source = "bundle"
     else:
+        kube = make_kube() if params.get("rook") else None  # its configuration is checked before any read
         with make_runner() as runner:
             collected = gather.collect(runner)
+        if kube is not None:
+            rook, errors = rook_gather.collect(kube, params.get("namespace") or "rook-ceph",
+                                               params.get("operator_namespace") or "rook-ceph")
+            collected.update(mode="rook", rook=rook)
+            collected["errors"].update(("rook." + k, v) for k, v in errors.items())
         source = "live"
     document = engine.assess(collected, params.get("thresholds"), params.get("mutes"), previous)
     files = []

@@ -47,8 +47,10 @@ def test_the_clean_lab_fires_only_what_it_is_and_nothing_critical():
     assert set(f["check"] for f in findings.values()) == CLEAN_LAB
     assert document["summary"]["findings"]["critical"] == 0
     assert document["summary"]["exit_code"] == 1
-    assert all(r["status"] in ("passed", "failed") for r in document["checks"]), \
+    rook = set(c["id"] for c in checks.CHECKS if c.get("mode") == "rook")
+    assert all(r["status"] in ("passed", "failed") for r in document["checks"] if r["check"] not in rook), \
         [r for r in document["checks"] if r["status"] not in ("passed", "failed")]
+    assert set(r["check"] for r in document["checks"] if r["status"] == "not_applicable") == rook
 
 
 def test_the_induced_problems_are_each_found_with_their_evidence():
@@ -286,7 +288,7 @@ CLEAR = {
 
 
 def test_every_check_has_a_firing_case():
-    assert set(FIRE) == set(c["id"] for c in checks.CHECKS)
+    assert set(FIRE) == set(c["id"] for c in checks.CHECKS if c.get("mode") != "rook")  # Rook's: test_assessment_rook.py
     assert len(checks.CHECKS) >= 45
     # a check the cases leave to the recordings fires in one of them
     assert set(k for k, v in FIRE.items() if v is None) <= CLEAN_LAB | INDUCED | {"ASSESS_READ_FAILED"}

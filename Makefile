@@ -69,6 +69,9 @@ lab-down:
 demo: deps venv rook-files
 	$(LAB) up --rook --name $(ROOK_LAB) >/dev/null
 	ansible-playbook $(ROOK_INV) playbooks/site.yml
+	ansible-playbook $(ROOK_INV) playbooks/assess.yml -e assess_hosts=rook_admin -e assess_rook=true \
+	  -e assess_report_dir=$(ROOT)/.cache/assessment-rook -e assess_fail_on=none
+	@echo "assessment report: $(ROOT)/.cache/assessment-rook/report.html"
 
 # The plain-Ceph side on the 127.0.0.1 lab cluster: the health report, then the assessment's report.
 demo-plain: deps venv lab-up

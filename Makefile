@@ -10,7 +10,7 @@ PY        := $(VENV)/bin/python
 PYTHON    ?= python3
 LAB       := $(ROOT)/lab/koor-lab
 # Debian packages the lab and the tests need (installed when missing).
-DEB_PKGS  := mmdebstrap zstd debian-archive-keyring iproute2 openssh-server gdisk parted lvm2 util-linux e2fsprogs shellcheck
+DEB_PKGS  := mmdebstrap zstd debian-archive-keyring iproute2 openssh-server gdisk parted lvm2 util-linux e2fsprogs shellcheck chromium
 STAMP     := $(VENV)/.installed-$(shell cat requirements.txt constraints.txt | sha256sum | cut -c1-12)
 COLL_LINK := $(ROOT)/.cache/collections/ansible_collections/koor/ceph
 DEMO_LAB  ?= demo
@@ -32,7 +32,7 @@ help:
 	@echo "make test    every test: unit, sanity, lint, changelog, integration on a lab of its own"
 	@echo "make bench   benchmarks on the lab"
 	@echo "make unit | sanity | units | lint | changelog-lint | galaxy | integration   pieces of make test"
-	@echo "make demo-plain          the health report on the plain-Ceph lab cluster"
+	@echo "make demo-plain          the health report and the assessment on the plain-Ceph lab cluster"
 	@echo "make rook-files | helm | rook-charts   the lab's cached inputs (Rook's files, helm, Rook's charts)"
 	@echo "make lab-up | lab-down   the demo labs (lab/koor-lab --help for more)"
 
@@ -83,10 +83,16 @@ lab-down:
 demo: deps venv rook-files rook-charts
 	$(LAB) up --rook --name $(ROOK_LAB) >/dev/null
 	ansible-playbook $(ROOK_INV) playbooks/site.yml -e rook_operator_source=$(ROOK_SOURCE)
+	ansible-playbook $(ROOK_INV) playbooks/assess.yml -e assess_hosts=rook_admin -e assess_rook=true \
+	  -e assess_report_dir=$(ROOT)/.cache/assessment-rook -e assess_fail_on=none
+	@echo "assessment report: $(ROOT)/.cache/assessment-rook/report.html"
 
-# The plain-Ceph side on the 127.0.0.1 lab cluster: the health report.
+# The plain-Ceph side on the 127.0.0.1 lab cluster: the health report, then the assessment's report.
 demo-plain: deps venv lab-up
 	ansible-playbook -i inventories/lab/hosts.yml playbooks/health.yml
+	ansible-playbook -i inventories/lab/hosts.yml playbooks/assess.yml -e assess_report_dir=$(ROOT)/.cache/assessment \
+	  -e assess_fail_on=none
+	@echo "assessment report: $(ROOT)/.cache/assessment/report.html"
 
 unit: venv rook-files
 	$(PY) -m pytest tests/unit -q

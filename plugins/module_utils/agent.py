@@ -24,6 +24,8 @@ Protocol (one JSON object per line):
   files  -> {"id", "op": "files", "action": "status"|"put"|"remove",
              "files": [{"path", "content": str or null, "mode": 384, "owner", "group"}]}
          <- out: [{"path", "exists", "changed"}]
+  batch  -> {"id", "op": "batch", "requests": [{"op": "mon", "cmd": {...}}, ...]}  (reads only)
+         <- out: [{"rc", "out", "err"}, ...]  one reply per request, in order
 """
 
 from __future__ import absolute_import, division, print_function
@@ -501,6 +503,19 @@ class Agent:
             return {"rc": _errno.ETIMEDOUT, "out": "", "err": "timed out after %ss" % timeout}
         return {"rc": proc.returncode, "out": _text(out), "err": _text(err)}
 
+    def batch(self, req):
+        """Several reads in one round trip: each answered as if sent alone (a failure stays its own)."""
+        replies = []
+        for sub in req.get("requests") or []:
+            if sub.get("op") == "batch":
+                replies.append({"rc": _errno.EINVAL, "out": "", "err": "a batch cannot hold a batch"})
+                continue
+            sub = dict(sub, timeout=sub.get("timeout") or req.get("timeout"))
+            reply = self.handle(sub)
+            reply.pop("id", None)
+            replies.append(reply)
+        return {"rc": 0, "out": json.dumps(replies), "err": ""}
+
     def handle(self, req):
         op = req.get("op")
         try:
@@ -518,6 +533,8 @@ class Agent:
                 result = self.files(req)
             elif op == "list_objects":
                 result = self.list_objects(req)
+            elif op == "batch":
+                result = self.batch(req)
             else:
                 result = {"rc": _errno.EINVAL, "out": "", "err": "unknown agent op %r" % op}
         except Exception as exc:  # a librados failure reaches the runner as a command error

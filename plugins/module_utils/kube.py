@@ -201,6 +201,20 @@ class Kube:
         """One kind of objects in one namespace (see KINDS), listed and watched."""
         return Collection(self, kind, namespace, label_selector, field_selector)
 
+    def version(self):
+        """The API server's version (``gitVersion``, ``major``, ``minor``, ...) from /version."""
+        what = "the version of %s" % self.host
+        try:
+            resp = k8s_client.VersionApi(self.api_client).get_code(_preload_content=False,
+                                                                   _request_timeout=REQUEST_TIMEOUT)
+            return json.loads(resp.data)
+        except ApiException as exc:
+            raise _api_error(exc, what)
+        except urllib3.exceptions.HTTPError as exc:
+            raise KubeApiError("%s: the API cannot be reached: %s" % (what, exc))
+        except ValueError as exc:
+            raise KubeApiError("%s: the answer is not JSON: %s" % (what, exc))
+
     def exec_read(self, namespace, pod, argv, timeout=60):
         """Run ``argv`` in a pod (its first container) over the API's exec stream, as ``kubectl exec``
         does, for a command that only reads: (rc, stdout, stderr). Raises KubeApiError when the pod
@@ -250,7 +264,18 @@ KINDS = {
                             ("cephobjectstoreusers",)),
     "ObjectBucketClaim": ("CustomObjectsApi", "list_cluster_custom_object", ("objectbucket.io", "v1alpha1"),
                           ("objectbucketclaims",)),
+    "Node": ("CoreV1Api", "list_node", (), ()),
+    "ConfigMap": ("CoreV1Api", "list_namespaced_config_map", (), ()),
+    "PodDisruptionBudget": ("PolicyV1Api", "list_namespaced_pod_disruption_budget", (), ()),
 }
+# Rook's other custom resources (ceph.rook.io/v1), by kind: their plural.
+ROOK_KINDS = {"CephBlockPool": "cephblockpools", "CephBlockPoolRadosNamespace": "cephblockpoolradosnamespaces",
+              "CephFilesystem": "cephfilesystems", "CephFilesystemSubVolumeGroup": "cephfilesystemsubvolumegroups",
+              "CephFilesystemMirror": "cephfilesystemmirrors", "CephClient": "cephclients", "CephNFS": "cephnfses",
+              "CephRBDMirror": "cephrbdmirrors", "CephObjectZone": "cephobjectzones",
+              "CephBucketNotification": "cephbucketnotifications"}
+for _kind, _plural in ROOK_KINDS.items():
+    KINDS[_kind] = ("CustomObjectsApi", "list_namespaced_custom_object", ("ceph.rook.io", "v1"), (_plural,))
 
 
 class Collection:

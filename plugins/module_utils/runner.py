@@ -367,6 +367,8 @@ class CephRunner:
                     break
                 words.append(word)
             what = " ".join(words)
+        elif req["op"] == "batch":
+            what = "batch of %d" % len(req["requests"])
         else:
             what = req["op"]
         line = {"op": req["op"], "what": what, "rc": reply.get("rc"), "ms": round(seconds * 1000, 3),
@@ -389,6 +391,30 @@ class CephRunner:
         if reply["rc"] != 0 or not parse:
             return reply["out"]
         return self._parse(describe(cmd), reply["out"])
+
+    @property
+    def requests_sent(self):
+        """How many requests this runner has sent its agent (a batch counts once)."""
+        return self._next_id
+
+    def mon_batch(self, cmds, timeout=None):
+        """Reads in one round trip to the agent: ``cmds`` a list of mon/mgr commands (dicts with
+        ``prefix`` and arguments; ``format`` json added). Returns the agent's reply (rc, out, err)
+        for each, in order, unjudged: the caller decides what a failure of one read means."""
+        requests = []
+        for cmd in cmds:
+            cmd = dict(cmd)
+            cmd.setdefault("format", "json")
+            requests.append({"op": "mon", "cmd": dict((k, v) for k, v in cmd.items() if v is not None)})
+        if not requests:
+            return []
+        reply = self._request({"op": "batch", "requests": requests}, timeout)
+        if reply["rc"] != 0:
+            raise self._command_error("batch of %d reads" % len(requests), reply)
+        replies = self._parse("batch", reply["out"])
+        if not isinstance(replies, list) or len(replies) != len(requests):
+            raise CephAgentError("the agent answered a batch of %d reads with %r" % (len(requests), reply["out"][:200]))
+        return replies
 
     def write(self, prefix, inbuf="", timeout=None, ok_rcs=(0,), secret_input=False, **args):
         """A command that changes the cluster: recorded, and skipped in check mode.

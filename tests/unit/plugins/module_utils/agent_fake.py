@@ -139,6 +139,13 @@ class FakeAgent:
         return self
 
     def handle(self, request, write=False):
+        if request.get("op") == "batch":  # as the real agent: each read answered on its own
+            replies = []
+            for sub in request["requests"]:
+                answer = self.handle(sub, write)
+                answer.pop("id", None)
+                replies.append(answer)
+            return {"rc": 0, "out": json.dumps(replies), "err": "", "id": request.get("id")}
         asked = dict((k, v) for k, v in request.items() if k not in _NOT_THE_QUESTION)
         self.requests.append((copy.deepcopy(asked), write))
         if self.mode == "cli" and request["op"] in ("rbd_ls", "rados_read"):

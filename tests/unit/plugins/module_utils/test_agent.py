@@ -48,3 +48,14 @@ def test_an_exit_status_that_is_not_the_errno_is_read_from_the_error_line():
 def test_success_is_left_alone():
     reply = {"rc": 0, "out": "{}", "err": ""}
     assert cli_reply(dict(reply)) == reply
+
+
+def test_a_batch_answers_each_request_on_its_own():
+    from ansible_collections.koor.ceph.plugins.module_utils.agent import Agent
+    import json
+    reply = Agent({}).handle({"id": 7, "op": "batch", "requests": [{"op": "nope"}, {"op": "batch", "requests": []}]})
+    assert reply["id"] == 7 and reply["rc"] == 0
+    answers = json.loads(reply["out"])
+    assert [a["rc"] for a in answers] == [errno.EINVAL, errno.EINVAL]
+    assert "unknown agent op 'nope'" in answers[0]["err"] and "cannot hold a batch" in answers[1]["err"]
+    assert all("id" not in a for a in answers)

@@ -74,6 +74,13 @@ def test_block_pool_is_created_blocked_while_it_has_images_and_removed(rook, roo
 
 def test_object_store_and_user_work_over_s3(rook, rook_object_store):
     store = rook_object_store
+    # one Deployment for the store's radosgws, its daemon id the store's name (Rook's object/spec.go getLabels)
+    rgw = rook.labels("rook-ceph-rgw")
+    assert list(rgw) == ["rook-ceph-rgw-my-store-a"], rgw
+    labels = rgw["rook-ceph-rgw-my-store-a"]
+    assert (labels["ceph_daemon_id"], labels["rgw"], labels["rook_object_store"]) == ("my-store",) * 3
+    assert rook.get("deploy", "rook-ceph-rgw-my-store-a")["spec"]["replicas"] == \
+        store["spec"]["gateway"]["instances"]
     rook.apply(example("object-user.yaml")[0])
     rook.wait_ready("cephobjectstoreuser", "my-user", 120)
     endpoint = store["status"]["info"]["endpoint"]

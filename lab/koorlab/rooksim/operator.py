@@ -267,10 +267,10 @@ def image_tag(image):
 class Operator:
     """One simulator for one lab: at most one managed CephCluster, any number of external ones."""
 
-    def __init__(self, lab, kube):
+    def __init__(self, lab, kube, ceph=None):
         self.lab = lab
         self.kube = kube
-        self.ceph = cephlib.CephCluster(lab)
+        self.ceph = ceph if ceph is not None else cephlib.CephCluster(lab)
         self.rook_version = None
         self.cluster = None  # the CephCluster resource being served
         self._frozen = None  # (uid, generation) last logged as not orchestrated (cleanup confirmation set)
@@ -640,6 +640,9 @@ class Operator:
     def daemon_labels(self, cr, daemon):
         ns = cr["metadata"]["namespace"]
         kind, ident = daemon["type"], daemon["id"]
+        if kind == "rgw":
+            # one Deployment per object store, its daemon id the store's name (object/spec.go getLabels)
+            ident = daemon.get("store", "")
         labels = {"app": "rook-ceph-%s" % kind, "rook_cluster": ns, "ceph_daemon_type": kind,
                   "ceph_daemon_id": ident, kind: ident, "rook-version": self.rook_version or "v1.20.6",
                   "ceph-version": self._ceph_version_label(daemon["suite"]), "app.kubernetes.io/part-of": ns,
@@ -656,7 +659,8 @@ class Operator:
     def deployment_name(daemon):
         kind, ident = daemon["type"], daemon["id"]
         if kind == "rgw":
-            return "rook-ceph-rgw-%s" % ident
+            # Rook's rgw.go: one Deployment rook-ceph-rgw-<store>-a whose replicas are gateway.instances
+            return "rook-ceph-rgw-%s-a" % daemon.get("store", "")
         return "rook-ceph-%s-%s" % (kind, ident)
 
     def _image_for(self, suite, cr):
@@ -664,32 +668,46 @@ class Operator:
         version = cephlib.images.SUITES[suite]["ceph"]
         return image if version in image else "quay.io/ceph/ceph:v%s" % version
 
-    def ensure_deployments(self, cr):
+    def _daemon_deployment(self, cr, daemon):
+        """The Deployment of one daemon (its node, the exec prefix into its chroot, Rook's labels)."""
         ns = cr["metadata"]["namespace"]
-        wanted = {}
-        for daemon in self.ceph.state["daemons"].values():
-            node = self.ceph.node(daemon["node"])
-            labels = self.daemon_labels(cr, daemon)
-            exec_prefix = ["nsenter", "-t", str(node.init_pid), "-m", "-n", "-u", "--", "chroot",
-                           self.ceph.root(daemon["suite"])]
+        node = self.ceph.node(daemon["node"])
+        labels = self.daemon_labels(cr, daemon)
+        exec_prefix = ["nsenter", "-t", str(node.init_pid), "-m", "-n", "-u", "--", "chroot",
+                       self.ceph.root(daemon["suite"])]
+        select = {"app": labels["app"], "rook_cluster": ns, "ceph_daemon_id": labels["ceph_daemon_id"]}
+        return {"apiVersion": "apps/v1", "kind": "Deployment",
+                "metadata": {"name": self.deployment_name(daemon), "namespace": ns, "labels": labels,
+                             "ownerReferences": [self._owner(cr)]},
+                "spec": {"replicas": 1, "selector": {"matchLabels": select}, "strategy": {"type": "Recreate"},
+                         "template": {
+                             "metadata": {"labels": labels, "annotations": {EXEC_ANNOTATION: json.dumps(
+                                 {"prefix": exec_prefix, "env": self.ceph.env(), "cwd": "/"})}},
+                             "spec": {"nodeName": node.name, "containers": [{
+                                 "name": daemon["type"], "image": self._image_for(daemon["suite"], cr),
+                                 "command": ["ceph-%s" % daemon["type"] if daemon["type"] != "rgw"
+                                             else "radosgw"]}]}}}}
+
+    def ensure_deployments(self, cr):
+        """A Deployment per daemon (per object store for radosgws: replicas = its instances, the pods
+        in the first instance's node) with Rook's labels; the ones of daemons gone are deleted."""
+        ns = cr["metadata"]["namespace"]
+        wanted, suites = {}, {}
+        for dummy, daemon in sorted(self.ceph.state["daemons"].items()):
             dep_name = self.deployment_name(daemon)
-            select = {"app": labels["app"], "rook_cluster": ns, "ceph_daemon_id": labels["ceph_daemon_id"]}
-            body = {"apiVersion": "apps/v1", "kind": "Deployment",
-                    "metadata": {"name": dep_name, "namespace": ns, "labels": labels,
-                                 "ownerReferences": [self._owner(cr)]},
-                    "spec": {"replicas": 1, "selector": {"matchLabels": select}, "strategy": {"type": "Recreate"},
-                             "template": {
-                                 "metadata": {"labels": labels, "annotations": {EXEC_ANNOTATION: json.dumps(
-                                     {"prefix": exec_prefix, "env": self.ceph.env(), "cwd": "/"})}},
-                                 "spec": {"nodeName": node.name, "containers": [{
-                                     "name": daemon["type"], "image": self._image_for(daemon["suite"], cr),
-                                     "command": ["ceph-%s" % daemon["type"] if daemon["type"] != "rgw"
-                                                 else "radosgw"]}]}}}}
-            wanted[dep_name] = body
+            if dep_name in wanted:  # another radosgw of the same store
+                replicas = wanted[dep_name]["spec"]["replicas"] + 1
+                if suites[dep_name] != daemon["suite"] == self.ceph.state.get("suite"):
+                    # mid-roll: the Deployment shows the release until its last instance is restarted
+                    wanted[dep_name], suites[dep_name] = self._daemon_deployment(cr, daemon), daemon["suite"]
+                wanted[dep_name]["spec"]["replicas"] = replicas
+                continue
+            wanted[dep_name], suites[dep_name] = self._daemon_deployment(cr, daemon), daemon["suite"]
         existing = {d["metadata"]["name"]: d for d in self.kube.list_deployments(ns, "rook_cluster=%s" % ns)}
         for dep_name, body in wanted.items():
             old = existing.get(dep_name)
             if old is None or old["metadata"].get("labels") != body["metadata"]["labels"] or \
+                    old["spec"].get("replicas") != body["spec"]["replicas"] or \
                     old["spec"]["template"]["spec"]["containers"][0]["image"] != \
                     body["spec"]["template"]["spec"]["containers"][0]["image"]:
                 self.kube.apply_deployment(ns, body)

@@ -162,6 +162,10 @@ def test_the_simulators_daemon_labels_are_the_contracts():
                                {"type": "osd", "id": "0", "suite": "sid", "node": "n1"})
     assert set(contract.DAEMON_LABELS) <= set(labels)
     assert labels["ceph-version"] == "20.2.4-0" and labels["rook-version"] == "v1.20.6"
+    # a radosgw's daemon id is its object store's name (Rook's object/spec.go getLabels)
+    rgw = sim.daemon_labels({"metadata": {"namespace": "rook-ceph"}},
+                            {"type": "rgw", "id": "my-store-a", "store": "my-store", "suite": "sid", "node": "n1"})
+    assert (rgw["ceph_daemon_type"], rgw["ceph_daemon_id"], rgw["rgw"]) == ("rgw", "my-store", "my-store")
 
 
 def test_the_simulators_status_check_interval_is_rooks():

@@ -1,0 +1,77 @@
+"""The lab's Rook simulator (lab/koorlab/rooksim/operator.py) without a lab: its reconcile logic on an
+in-memory API (fakekube.FakeKube) and Ceph (fakekube.FakeCeph), against what Rook v1.20.6 does (each
+test names the Rook source). The real tests run it on a lab: tests/integration/test_rook_sim*.py."""
+import os
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+sys.path.insert(0, os.path.join(ROOT, "lab"))
+
+from koorlab.rooksim import operator as rooksim  # noqa: E402  pylint: disable=wrong-import-position
+from koorlab.rooksim.fakekube import FakeCeph, FakeKube  # noqa: E402  pylint: disable=wrong-import-position
+
+NS = "rook-ceph"
+TENTACLE = "quay.io/ceph/ceph:v20.2.4"
+
+
+def simulator(**ceph):
+    kube, fake_ceph = FakeKube(), FakeCeph(**ceph)
+    sim = rooksim.Operator("unit", kube, ceph=fake_ceph)
+    sim.rook_version = "v1.20.6"
+    return sim, kube, fake_ceph
+
+
+def cluster(**spec):
+    cr = {"apiVersion": "ceph.rook.io/v1", "kind": "CephCluster",
+          "metadata": {"name": "rook-ceph", "namespace": NS, "uid": "uid-1", "generation": 1},
+          "spec": dict({"cephVersion": {"image": TENTACLE}}, **spec),
+          "status": {"version": {"image": TENTACLE, "version": "20.2.4-0"}}}
+    return cr
+
+
+def deployments(kube):
+    return {o["metadata"]["name"]: o for o in kube.list("deployments")}
+
+
+def test_an_object_store_has_one_deployment_its_daemon_id_the_stores_name():
+    # Rook's object/rgw.go createDeployment: rook-ceph-rgw-<store>-a, replicas = gateway.instances, labels of
+    # object/spec.go getLabels (CephDaemonAppLabels with the store's name as the daemon id)
+    sim, kube, ceph = simulator()
+    ceph.add_daemon("mon", "a", "lab-node1")
+    ceph.add_daemon("rgw", "my-store-a", "lab-node1", store="my-store", port=80, address="10.251.9.11")
+    ceph.add_daemon("rgw", "my-store-b", "lab-node2", store="my-store", port=80, address="10.251.9.12")
+    sim.ensure_deployments(cluster())
+    deps = deployments(kube)
+    assert sorted(deps) == ["rook-ceph-mon-a", "rook-ceph-rgw-my-store-a"]
+    rgw = deps["rook-ceph-rgw-my-store-a"]
+    labels = rgw["metadata"]["labels"]
+    assert (labels["app"], labels["ceph_daemon_type"], labels["ceph_daemon_id"], labels["rgw"],
+            labels["rook_object_store"]) == ("rook-ceph-rgw", "rgw", "my-store", "my-store", "my-store")
+    assert rgw["spec"]["replicas"] == 2
+    assert rgw["spec"]["selector"]["matchLabels"]["ceph_daemon_id"] == "my-store"
+    # the mon keeps its own id
+    assert deps["rook-ceph-mon-a"]["metadata"]["labels"]["ceph_daemon_id"] == "a"
+
+
+def test_a_stores_deployment_shows_the_old_release_until_its_last_radosgw_rolled():
+    sim, kube, ceph = simulator()
+    ceph.add_daemon("rgw", "s-a", "lab-node1", store="s", port=80, address="10.251.9.11")
+    ceph.add_daemon("rgw", "s-b", "lab-node2", store="s", port=80, address="10.251.9.12")
+    ceph.state["suite"] = "trixie"  # a roll from Reef: the cluster's release until the roll is done
+    ceph.state["daemons"]["rgw.s-a"]["suite"] = "sid"
+    ceph.state["daemons"]["rgw.s-b"]["suite"] = "trixie"
+    sim.ensure_deployments(cluster())
+    assert deployments(kube)["rook-ceph-rgw-s-a"]["metadata"]["labels"]["ceph-version"] == "18.2.7-0"
+    ceph.state["daemons"]["rgw.s-b"]["suite"] = "sid"
+    sim.ensure_deployments(cluster())
+    assert deployments(kube)["rook-ceph-rgw-s-a"]["metadata"]["labels"]["ceph-version"] == "20.2.4-0"
+
+
+def test_a_store_removed_takes_its_deployment():
+    sim, kube, ceph = simulator()
+    ceph.add_daemon("rgw", "s-a", "lab-node1", store="s", port=80, address="10.251.9.11")
+    sim.ensure_deployments(cluster())
+    assert "rook-ceph-rgw-s-a" in deployments(kube)
+    del ceph.state["daemons"]["rgw.s-a"]
+    sim.ensure_deployments(cluster())
+    assert "rook-ceph-rgw-s-a" not in deployments(kube)

@@ -31,6 +31,7 @@ NS = "rook-ceph"
 TENTACLE = "quay.io/ceph/ceph:v20.2.4"
 REEF = "quay.io/ceph/ceph:v18.2.7"
 TIMINGS = {}  # what took how long, printed at the end of the session (conftest)
+EXEC_ANNOTATION = "lab.koor.io/exec"  # how the lab's API runs `kubectl exec` in a pod (docs/lab-kubernetes.md)
 
 
 def strip_nulls(value):
@@ -254,7 +255,23 @@ class RookLab:
             self.wait("cephcluster", "rook-ceph", lambda o: phase(o) == "Ready"
                       and o["status"]["ceph"]["health"] == "HEALTH_OK", 420, "Ready + HEALTH_OK")
             self.timings["cluster ready"] = time.monotonic() - started
+        if self.get("deploy", "rook-ceph-tools") is None:
+            self.apply_toolbox()
         return self.get("cephcluster", "rook-ceph")
+
+    def apply_toolbox(self):
+        """Rook's toolbox.yaml as a user applies it (Rook's operator never makes it), until its pod
+        runs in the lab's Ceph chroot (the simulator adds the lab's exec annotation to it)."""
+        for doc in example("toolbox.yaml"):
+            self.apply(doc)
+
+        def execs(pods):
+            return any(EXEC_ANNOTATION in (p["metadata"].get("annotations") or {}) and p["status"].get("phase") == "Running"
+                       for p in pods)
+        deadline = time.monotonic() + 60
+        while not execs(self.items("pod", selector="app=rook-ceph-tools")):
+            assert time.monotonic() < deadline, "the toolbox's pod got no exec annotation:\n%s" % self.log_tail()
+            time.sleep(1)
 
     def install_rook(self, rook_version):
         """Rook's operator of ``rook_version`` as its release manifests install it (CRDs server-side,

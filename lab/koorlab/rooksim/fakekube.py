@@ -78,7 +78,8 @@ class FakeKube:
 
     def patch_deployment(self, namespace, name, body):
         stored = self.objects[("deployments", namespace, name)]
-        stored["spec"]["template"]["metadata"]["annotations"].update(body["spec"]["template"]["metadata"]["annotations"])
+        meta = stored["spec"]["template"].setdefault("metadata", {})
+        meta.setdefault("annotations", {}).update(body["spec"]["template"]["metadata"]["annotations"])
 
     def delete_deployment(self, namespace, name):
         self.objects.pop(("deployments", namespace, name), None)

@@ -6,11 +6,12 @@ reconciled into the lab's real Ceph (koorlab.rooksim.ceph).
 It idles until Rook's operator Deployment (pods labelled app=rook-ceph-operator) exists, then
 reconciles, every couple of seconds and in dependency order: CephCluster (mons, mgrs, OSDs
 with `ceph-volume raw`, a Deployment per daemon with Rook's labels, status and conditions,
-Ceph image and operator image rolls), the rook-ceph-tools Deployment, CephBlockPool,
-CephFilesystem (+ MDS), CephFilesystemSubVolumeGroup, CephObjectStore (+ radosgw),
-CephObjectStoreUser (+ Secret), CephClient (+ Secret), ObjectBucketClaim (bucket, Secret,
-ConfigMap), with Rook's finalizers and deletion rules. It talks to the API only through the
-small Kube class below (the kubernetes Python client).
+Ceph image and operator image rolls), CephBlockPool, CephFilesystem (+ MDS),
+CephFilesystemSubVolumeGroup, CephObjectStore (+ radosgw), CephObjectStoreUser (+ Secret),
+CephClient (+ Secret), ObjectBucketClaim (bucket, Secret, ConfigMap), with Rook's finalizers and
+deletion rules. Like Rook it never makes the toolbox; an applied one (toolbox.yaml) gets the lab's
+exec annotation. It talks to the API only through the small Kube class below (the kubernetes
+Python client).
 """
 
 import argparse
@@ -32,6 +33,7 @@ from .ceph import CONTRACT
 GROUP, VERSION = "ceph.rook.io", "v1"
 OBC_GROUP, OBC_VERSION = "objectbucket.io", "v1alpha1"
 EXEC_ANNOTATION = "lab.koor.io/exec"
+TOOLBOX_APP = "rook-ceph-tools"  # the label of deploy/examples/toolbox.yaml's Deployment
 KINDS = {  # plural: finalizer
     "cephclusters": "cephcluster.ceph.rook.io",
     "cephblockpools": "cephblockpool.ceph.rook.io",
@@ -447,6 +449,8 @@ class Operator:
                                                      clusters[0]["metadata"]["namespace"],
                                                      clusters[0]["metadata"]["name"])})
         self.cluster = clusters[0]
+        if self.ceph.exists:  # lab plumbing, whatever state the CephCluster is in
+            self.ensure_toolbox(self.cluster["metadata"]["namespace"])
         self.reconcile_cluster(self.cluster)
         # While the cluster waits for its dependents to go, their deletions must still be served.
         if not self.ready and not (self._deleting(self.cluster) and self.ceph.exists):
@@ -527,7 +531,6 @@ class Operator:
             self._cluster_failed(cr, str(exc))
             return
         self.ensure_deployments(cr)
-        self.ensure_toolbox(cr)
         self.update_cluster_status(cr)
 
     def _progress(self, cr, message):
@@ -723,26 +726,18 @@ class Operator:
     def toolbox_exec(self):
         return json.dumps({"prefix": self.ceph.prefix(), "env": self.ceph.env(), "cwd": "/"})
 
-    def ensure_toolbox(self, cr):
-        """rook-ceph-tools: created when missing (Rook's toolbox.yaml may be applied instead: its
-        pod template then gets the lab's exec annotation)."""
-        ns = cr["metadata"]["namespace"]
+    def ensure_toolbox(self, ns):
+        """Rook's operator never makes the toolbox: the user applies deploy/examples/toolbox.yaml (the
+        rook_cluster role does). What the lab adds to an applied one (Deployments labelled
+        app=rook-ceph-tools in the cluster's namespace): the exec annotation on its pod template, so
+        `kubectl exec deploy/rook-ceph-tools -- ceph ...` runs in the lab's Ceph chroot (its pods' own
+        volumes and script are not run)."""
         want = self.toolbox_exec()
-        old = self.kube.get_deployment(ns, "rook-ceph-tools")
-        if old is None:
-            labels = {"app": "rook-ceph-tools"}
-            self.kube.apply_deployment(ns, {
-                "apiVersion": "apps/v1", "kind": "Deployment",
-                "metadata": {"name": "rook-ceph-tools", "namespace": ns, "labels": labels},
-                "spec": {"replicas": 1, "selector": {"matchLabels": labels},
-                         "template": {"metadata": {"labels": labels, "annotations": {EXEC_ANNOTATION: want}},
-                                      "spec": {"containers": [{
-                                          "name": "rook-ceph-tools",
-                                          "image": self._image_for(self.ceph.state["suite"], cr),
-                                          "command": ["/bin/bash"]}]}}}})
-        elif ((old["spec"]["template"].get("metadata") or {}).get("annotations") or {}).get(EXEC_ANNOTATION) != want:
-            self.kube.patch_deployment(ns, "rook-ceph-tools", {
-                "spec": {"template": {"metadata": {"annotations": {EXEC_ANNOTATION: want}}}}})
+        for dep in self.kube.list_deployments(ns, "app=%s" % TOOLBOX_APP):
+            annotations = (dep["spec"]["template"].get("metadata") or {}).get("annotations") or {}
+            if annotations.get(EXEC_ANNOTATION) != want:
+                self.kube.patch_deployment(ns, dep["metadata"]["name"], {
+                    "spec": {"template": {"metadata": {"annotations": {EXEC_ANNOTATION: want}}}}})
 
     # status
     def unsimulated_changes(self, cr):
@@ -859,7 +854,7 @@ class Operator:
             raise LabError("not every daemon is updated to Ceph %s yet (%s): will try again" % (version, ", ".join(left)))
         self.ceph.state["suite"] = suite
         self.ceph.save()
-        self.ensure_toolbox(cr)
+        self.ensure_toolbox(cr["metadata"]["namespace"])
         if osds:
             release = {"sid": "tentacle", "trixie": "reef"}[suite]
             self.ceph.mon("osd require-osd-release", release=release, yes_i_really_mean_it=True)
@@ -971,7 +966,6 @@ class Operator:
                 self.ceph.destroy(wipe=True)
             else:
                 self.ceph.stop_all()
-        self.kube.delete_deployment(ns, "rook-ceph-tools")
         self.ready = False
         self._drop_finalizer(cr, "cephclusters", KINDS["cephclusters"])
 

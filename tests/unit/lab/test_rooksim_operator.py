@@ -75,3 +75,34 @@ def test_a_store_removed_takes_its_deployment():
     del ceph.state["daemons"]["rgw.s-a"]
     sim.ensure_deployments(cluster())
     assert "rook-ceph-rgw-s-a" not in deployments(kube)
+
+
+def toolbox_yaml():
+    """Rook v1.20.6's deploy/examples/toolbox.yaml (the lab's cache of Rook's files)."""
+    from koorlab import rookfiles  # pylint: disable=import-outside-toplevel
+    import yaml  # pylint: disable=import-outside-toplevel
+    with open(os.path.join(rookfiles.examples("v1.20.6"), "toolbox.yaml")) as handle:
+        return [d for d in yaml.safe_load_all(handle) if d][0]
+
+
+def test_the_operator_makes_no_toolbox_and_an_applied_one_gets_the_exec_annotation():
+    # Rook's operator never creates rook-ceph-tools: deploy/examples/toolbox.yaml is applied by the user
+    sim, kube, ceph = simulator()
+    ceph.add_daemon("mon", "a", "lab-node1")
+    kube.add("deployments", {"metadata": {"name": "rook-ceph-operator", "namespace": NS},
+                             "spec": {"template": {"metadata": {"labels": {"app": "rook-ceph-operator"}},
+                                                   "spec": {"containers": [{"image": "docker.io/rook/ceph:v1.20.6"}]}}}})
+    sim.ensure_toolbox(NS)
+    assert "rook-ceph-tools" not in deployments(kube)
+    kube.add("deployments", toolbox_yaml())
+    sim.ensure_toolbox(NS)
+    template = deployments(kube)["rook-ceph-tools"]["spec"]["template"]
+    assert rooksim.EXEC_ANNOTATION in template["metadata"]["annotations"]
+    assert template["metadata"]["labels"] == {"app": "rook-ceph-tools"}
+    # the toolbox survives the cluster's deletion (it has no owner: Rook leaves it)
+    kube.add("cephclusters", dict(cluster(), metadata=dict(cluster()["metadata"], finalizers=[rooksim.KINDS["cephclusters"]])))
+    kube.remove("cephclusters", NS, "rook-ceph")
+    ceph.state = None
+    sim.delete_cluster(kube.get("cephclusters", NS, "rook-ceph"))
+    assert kube.get("cephclusters", NS, "rook-ceph") is None
+    assert "rook-ceph-tools" in deployments(kube)

@@ -91,3 +91,23 @@ PROVISIONERS = {
 # AppLabels), ceph_daemon_type and ceph_daemon_id (spec.go daemonTypeLabel, DaemonIDLabel), ceph-version
 # and rook-version (what Rook writes on each daemon Deployment as it rolls: Upgrade/health-verification.md).
 DAEMON_LABELS = ('app', 'rook_cluster', 'ceph_daemon_type', 'ceph_daemon_id', 'ceph-version', 'rook-version')
+
+# The operator's settings: the ConfigMap rook-ceph-operator-config in the operator's namespace wins over the
+# operator container's environment, which wins over the default (k8sutil.GetOperatorSetting; deploy/examples/
+# operator.yaml). Booleans are read with Go's strconv.ParseBool; anything else is the default (controller/
+# controller_utils.go SetAllowLoopDevices logs "set to an invalid value").
+OPERATOR_CONFIG = {'configmap': 'rook-ceph-operator-config',
+                   'source': ('pkg/operator/k8sutil/k8sutil.go', 'pkg/operator/ceph/controller/controller_utils.go',
+                              'deploy/examples/operator.yaml')}
+GO_TRUE = ('1', 't', 'T', 'TRUE', 'true', 'True')
+GO_FALSE = ('0', 'f', 'F', 'FALSE', 'false', 'False')
+
+# Loop devices for OSDs (test clusters): only with ROOK_CEPH_ALLOW_LOOP_DEVICES true (default "false" in
+# operator.yaml, allowLoopDevices in the rook-ceph chart); without it the OSD prepare does not even discover
+# them ("unsupported diskType loop", pkg/clusterd/disk.go). With it a loop device is used only when named in
+# `devices`: useAllDevices, deviceFilter and devicePathFilter never pick one (pkg/daemon/ceph/osd/daemon.go
+# getAvailableDevices). The CephCluster status says nothing of it but the OSD count.
+LOOP_DEVICES = {'setting': 'ROOK_CEPH_ALLOW_LOOP_DEVICES', 'default': 'false', 'chart_value': 'allowLoopDevices',
+                'not_picked_by': ('useAllDevices', 'deviceFilter', 'devicePathFilter'),
+                'source': ('pkg/clusterd/disk.go', 'pkg/daemon/ceph/osd/daemon.go', 'deploy/examples/operator.yaml',
+                           'deploy/charts/rook-ceph/values.yaml')}

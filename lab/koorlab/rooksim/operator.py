@@ -261,6 +261,11 @@ def go_duration(text):
     return sum(float(n) * {"ms": 0.001, "s": 1, "m": 60, "h": 3600}[u] for n, u in parts)
 
 
+def is_loop(device):
+    """A loop device (lsblk TYPE loop): the lab's disks all are."""
+    return re.match(r"^loop\d+$", os.path.basename(device)) is not None
+
+
 def image_tag(image):
     last = image.rsplit("/", 1)[-1]
     return last.split(":", 1)[1] if ":" in last else "latest"
@@ -279,6 +284,8 @@ class Operator:
         self.last_health = 0
         self._checked_uid = None  # the CephCluster whose status checker runs (first check at once)
         self.operator_env = {}  # the Rook operator container's environment
+        self.operator_config = {}  # the data of its ConfigMap rook-ceph-operator-config
+        self._device_notes = {}  # (node, device): why the OSD prepare passed it over, as last logged
         self.ready = False
         self.refused = {}  # (node, device): why Rook would not make an OSD on it
         self._unmatched = set()  # storage node names logged as matching no Node
@@ -427,9 +434,7 @@ class Operator:
         operators = self.kube.operator_deployments()
         if not operators:
             return
-        containers = operators[0]["spec"]["template"]["spec"]["containers"]
-        self.rook_version = image_tag(containers[0]["image"])
-        self.operator_env = {e["name"]: e.get("value") for e in containers[0].get("env") or [] if "name" in e}
+        self.read_operator(operators[0])
         clusters = []
         for obj in self.kube.list("cephclusters"):
             if ((obj.get("spec") or {}).get("external") or {}).get("enable"):
@@ -568,12 +573,52 @@ class Operator:
                 self.ceph.ceph("mgr", "module", "enable", module["name"], "--force", check=False)
         self.ensure_deployments(cr)
 
+    # operator settings
+    def read_operator(self, deployment):
+        """The Rook version (the operator image's tag) and settings (its container's environment, its
+        ConfigMap) of the operator's Deployment."""
+        containers = deployment["spec"]["template"]["spec"]["containers"]
+        self.rook_version = image_tag(containers[0]["image"])
+        self.operator_env = {e["name"]: e["value"] for e in containers[0].get("env") or []
+                             if "name" in e and e.get("value") is not None}
+        config = self.kube.read("config_map", deployment["metadata"]["namespace"], CONTRACT.OPERATOR_CONFIG["configmap"])
+        self.operator_config = dict((config or {}).get("data") or {})
+
+    def operator_setting(self, name, default):
+        """k8sutil.GetOperatorSetting: the operator's ConfigMap (rook-ceph-operator-config in its
+        namespace), else its container's environment, else the default."""
+        if name in self.operator_config:
+            return self.operator_config[name]
+        return self.operator_env.get(name, default)
+
+    def loop_devices_allowed(self):
+        """ROOK_CEPH_ALLOW_LOOP_DEVICES read as Rook's SetAllowLoopDevices reads it (strconv.ParseBool;
+        an invalid value is false)."""
+        setting = CONTRACT.LOOP_DEVICES["setting"]
+        text = self.operator_setting(setting, CONTRACT.LOOP_DEVICES["default"])
+        if text in CONTRACT.GO_TRUE:
+            return True
+        if text not in CONTRACT.GO_FALSE:
+            self._note(("operator", setting), "%s is set to an invalid value %s, set the default value false" % (setting, text))
+        return False
+
+    def _note(self, key, text):
+        """A log line about a device (or setting) once, and again only when it says something else."""
+        if self._device_notes.get(key) != text:
+            self._device_notes[key] = text
+            log("rooksim: %s" % text)
+
     # storage selection as Rook does it
     def wanted_devices(self, cr):
-        """[(node, device path)] that spec.storage names on the lab's nodes."""
+        """[(node, device path)] that spec.storage names on the lab's nodes and Rook's OSD prepare would
+        take. The lab's disks are loop devices: without ROOK_CEPH_ALLOW_LOOP_DEVICES the prepare does not
+        discover them (pkg/clusterd/disk.go), and with it they are used only when named in `devices`
+        (pkg/daemon/ceph/osd/daemon.go getAvailableDevices: never by useAllDevices, deviceFilter or
+        devicePathFilter). Each such skip is logged with Rook's words; the status says nothing of it."""
         storage = cr["spec"].get("storage") or {}
         lab_nodes = {n.name: n for n in self.ceph.nodes() if n.running}
         kube_nodes = self.storage_kube_nodes()
+        loops = self.loop_devices_allowed()
         wanted = []
         if storage.get("useAllNodes", False) or not storage.get("nodes"):
             entries = [{"name": name} for name in sorted(lab_nodes) if name in kube_nodes] \
@@ -599,13 +644,31 @@ class Operator:
                 "useAllNodes") else None
             use_all = entry.get("useAllDevices", storage.get("useAllDevices", False))
             dev_filter = entry.get("deviceFilter", storage.get("deviceFilter"))
+            path_filter = entry.get("devicePathFilter", storage.get("devicePathFilter"))
             if devices:
                 for dev in devices:
                     name = dev["name"]
-                    wanted.append((node, name if name.startswith("/dev/") else "/dev/" + name))
-            elif use_all or dev_filter:
+                    path = name if name.startswith("/dev/") else "/dev/" + name
+                    if is_loop(path) and not loops:
+                        self._note((node.name, path), "skipping device %s on %s: unsupported diskType loop (%s is not "
+                                   "true)" % (path, node.name, CONTRACT.LOOP_DEVICES["setting"]))
+                        continue
+                    wanted.append((node, path))
+            elif use_all or dev_filter or path_filter:
+                picked_by = "deviceFilter" if dev_filter else "devicePathFilter" if path_filter else "useAllDevices: true"
                 for disk in node.disks:
+                    if is_loop(disk):
+                        if not loops:
+                            self._note((node.name, disk), "skipping device %s on %s: unsupported diskType loop (%s is "
+                                       "not true)" % (disk, node.name, CONTRACT.LOOP_DEVICES["setting"]))
+                        else:
+                            self._note((node.name, disk), "loop device %s on %s is not picked by `%s`. please specify "
+                                       "the exact device name (e.g. /dev/loop0) in `devices` field instead"
+                                       % (disk, node.name, picked_by))
+                        continue
                     if dev_filter and not re.search(dev_filter, os.path.basename(disk)):
+                        continue
+                    if path_filter and not dev_filter and not re.search(path_filter, disk):
                         continue
                     wanted.append((node, disk))
         return wanted

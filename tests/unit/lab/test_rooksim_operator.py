@@ -106,3 +106,61 @@ def test_the_operator_makes_no_toolbox_and_an_applied_one_gets_the_exec_annotati
     sim.delete_cluster(kube.get("cephclusters", NS, "rook-ceph"))
     assert kube.get("cephclusters", NS, "rook-ceph") is None
     assert "rook-ceph-tools" in deployments(kube)
+
+
+def operator(kube, env=None, config=None):
+    """Rook's operator Deployment (and its ConfigMap rook-ceph-operator-config when ``config``)."""
+    dep = kube.add("deployments", {
+        "metadata": {"name": "rook-ceph-operator", "namespace": NS},
+        "spec": {"template": {"metadata": {"labels": {"app": "rook-ceph-operator"}},
+                              "spec": {"containers": [{"image": "docker.io/rook/ceph:v1.20.6",
+                                                       "env": [{"name": k, "value": v} for k, v in (env or {}).items()]}]}}}})
+    if config is not None:
+        kube.add("config_maps", {"metadata": {"name": "rook-ceph-operator-config", "namespace": NS}, "data": config})
+    return dep
+
+
+def loop_cluster(**storage):
+    return cluster(storage=storage or {"useAllNodes": False, "nodes": [
+        {"name": "lab-node1", "devices": [{"name": "loop10"}, {"name": "/dev/loop11"}]}]})
+
+
+def test_loop_devices_are_not_used_without_rook_ceph_allow_loop_devices(capsys):
+    # operator.yaml: ROOK_CEPH_ALLOW_LOOP_DEVICES "false"; the OSD prepare does not discover loop devices
+    # then (pkg/clusterd/disk.go: unsupported diskType loop)
+    sim, kube, dummy = simulator()
+    sim.ensure_nodes()
+    sim.read_operator(operator(kube, config={"ROOK_LOG_LEVEL": "INFO"}))
+    assert sim.wanted_devices(loop_cluster()) == []
+    assert "skipping device /dev/loop10 on lab-node1: unsupported diskType loop" in capsys.readouterr().err
+    # the ConfigMap wins over the operator's environment (k8sutil.GetOperatorSetting)
+    kube.objects.clear()
+    sim.ensure_nodes()
+    sim.read_operator(operator(kube, env={"ROOK_CEPH_ALLOW_LOOP_DEVICES": "true"},
+                               config={"ROOK_CEPH_ALLOW_LOOP_DEVICES": "false"}))
+    assert sim.wanted_devices(loop_cluster()) == []
+    # an invalid value is false (strconv.ParseBool), and said so
+    kube.objects.clear()
+    sim.ensure_nodes()
+    sim.read_operator(operator(kube, config={"ROOK_CEPH_ALLOW_LOOP_DEVICES": "yes"}))
+    assert sim.wanted_devices(loop_cluster()) == []
+    assert "ROOK_CEPH_ALLOW_LOOP_DEVICES is set to an invalid value yes" in capsys.readouterr().err
+
+
+def test_allowed_loop_devices_are_used_only_when_named_in_devices(capsys):
+    sim, kube, dummy = simulator()
+    sim.ensure_nodes()
+    sim.read_operator(operator(kube, env={"ROOK_CEPH_ALLOW_LOOP_DEVICES": "true"}))
+    assert [(n.name, d) for n, d in sim.wanted_devices(loop_cluster())] == [
+        ("lab-node1", "/dev/loop10"), ("lab-node1", "/dev/loop11")]
+    # useAllDevices, deviceFilter and devicePathFilter never pick a loop device (osd/daemon.go getAvailableDevices)
+    for storage, word in (({"useAllNodes": True, "useAllDevices": True}, "useAllDevices: true"),
+                          ({"useAllNodes": True, "deviceFilter": "^loop"}, "deviceFilter"),
+                          ({"useAllNodes": True, "devicePathFilter": "^/dev/loop"}, "devicePathFilter")):
+        assert sim.wanted_devices(loop_cluster(**storage)) == [], storage
+        assert "loop device /dev/loop12 on lab-node2 is not picked by `%s`" % word in capsys.readouterr().err
+    # "1" is true too (strconv.ParseBool)
+    kube.objects.clear()
+    sim.ensure_nodes()
+    sim.read_operator(operator(kube, config={"ROOK_CEPH_ALLOW_LOOP_DEVICES": "1"}))
+    assert len(sim.wanted_devices(loop_cluster())) == 2

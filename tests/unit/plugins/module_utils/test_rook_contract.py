@@ -180,3 +180,36 @@ def test_the_simulators_status_check_interval_is_rooks():
     sim.operator_env = {contract.STATUS_CHECK["env"]: "500ms"}
     assert sim.status_interval(cluster)[0] == 0.5
     assert [rooksim.go_duration(t) for t in ("10s", "2h", "", "10", "5x", None)] == [10, 7200, None, None, None, None]
+
+
+def _role_vars(role, **extra):
+    from ansible_collections.koor.ceph.tests.unit.roles.rook_render import role_variables  # pylint: disable=import-outside-toplevel
+    variables = role_variables(role)
+    variables.update(koor_rook_namespace="rook-ceph", koor_rook_operator_namespace="rook-ceph", **extra)
+    return variables
+
+
+def test_loop_devices_setting_of_rook_the_role_and_the_simulator():
+    """ROOK_CEPH_ALLOW_LOOP_DEVICES: Rook's operator.yaml has it "false" in its ConfigMap, the chart as
+    allowLoopDevices false; rook_operator writes the same key (default false, true on the lab's inventory)
+    and the simulator reads that key from that ConfigMap."""
+    from ansible_collections.koor.ceph.tests.unit.roles.rook_render import evaluate  # pylint: disable=import-outside-toplevel
+    loop = contract.LOOP_DEVICES
+    config = [d for d in _docs("v1.20.6", "operator.yaml")
+              if d.get("kind") == "ConfigMap" and d["metadata"]["name"] == contract.OPERATOR_CONFIG["configmap"]][0]
+    assert config["data"][loop["setting"]] == loop["default"] == "false"
+    with open(os.path.join(os.path.dirname(rookfiles.examples("v1.20.6")), "charts", "rook-ceph", "values.yaml")) as handle:
+        assert yaml.safe_load(handle)[loop["chart_value"]] is False
+    assert evaluate("{{ _rook_operator_config }}", _role_vars("rook_operator")) == {loop["setting"]: False}
+    assert evaluate("{{ _rook_operator_config }}", _role_vars("rook_operator", rook_operator_allow_loop_devices=True)) \
+        == {loop["setting"]: True}
+    assert evaluate("{{ _rook_operator_helm_values }}", _role_vars("rook_operator"))[loop["chart_value"]] is False
+    with open(os.path.join(ROOT, "inventories", "lab", "group_vars", "rook_admin.yml")) as handle:
+        assert yaml.safe_load(handle)["rook_operator_allow_loop_devices"] is True
+    # what the role's ConfigMap value (rook_manifest_overrides writes booleans as "true"/"false") means to Rook
+    assert "true" in contract.GO_TRUE and "false" in contract.GO_FALSE
+    sim = _Recorder()
+    sim.operator_env, sim.operator_config, sim._device_notes = {}, {loop["setting"]: "true"}, {}
+    assert sim.loop_devices_allowed() is True
+    sim.operator_config = {}
+    assert sim.loop_devices_allowed() is False

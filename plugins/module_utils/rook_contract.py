@@ -111,3 +111,35 @@ LOOP_DEVICES = {'setting': 'ROOK_CEPH_ALLOW_LOOP_DEVICES', 'default': 'false', '
                 'not_picked_by': ('useAllDevices', 'deviceFilter', 'devicePathFilter'),
                 'source': ('pkg/clusterd/disk.go', 'pkg/daemon/ceph/osd/daemon.go', 'deploy/examples/operator.yaml',
                            'deploy/charts/rook-ceph/values.yaml')}
+
+# The Secrets the operator makes in the CephCluster's namespace once the mons run, for the CSI drivers
+# (pkg/operator/ceph/csi/secrets.go createOrUpdateCSISecret, called from cluster/cluster.go postMonStartupActions;
+# none with spec.csi.skipUserCreation): {Secret: (cephx user, id key, key key, caps)}. The StorageClasses name
+# them (csi.storage.k8s.io/*-secret-name, deploy/examples/csi/{rbd,cephfs}/storageclass.yaml).
+CSI_SECRETS_SOURCE = ('pkg/operator/ceph/csi/secrets.go', 'pkg/operator/ceph/cluster/cluster.go')
+CSI_SECRETS = {
+    'rook-csi-rbd-provisioner': ('client.csi-rbd-provisioner', 'userID', 'userKey',
+                                 (('mon', "profile rbd, allow command 'osd blocklist'"), ('mgr', 'allow rw'),
+                                  ('osd', 'profile rbd'))),
+    'rook-csi-rbd-node': ('client.csi-rbd-node', 'userID', 'userKey',
+                          (('mon', 'profile rbd'), ('mgr', 'allow rw'), ('osd', 'profile rbd'))),
+    'rook-csi-cephfs-provisioner': ('client.csi-cephfs-provisioner', 'adminID', 'adminKey',
+                                    (('mon', "allow r, allow command 'osd blocklist'"), ('mgr', 'allow rw'),
+                                     ('osd', 'allow rw tag cephfs metadata=*'), ('mds', 'allow *'))),
+    'rook-csi-cephfs-node': ('client.csi-cephfs-node', 'adminID', 'adminKey',
+                             (('mon', 'allow r'), ('mgr', 'allow rw'), ('osd', 'allow rw tag cephfs *=*'),
+                              ('mds', 'allow rw'))),
+}
+# Which Secret each StorageClass parameter names, per driver (deploy/examples/csi/*/storageclass.yaml; the
+# VolumeSnapshotClasses' snapshotter secret is the provisioner's, deploy/examples/csi/*/snapshotclass.yaml).
+CSI_SECRET_PARAMETERS = {
+    'rbd': {'csi.storage.k8s.io/provisioner-secret-name': 'rook-csi-rbd-provisioner',
+            'csi.storage.k8s.io/controller-expand-secret-name': 'rook-csi-rbd-provisioner',
+            'csi.storage.k8s.io/controller-publish-secret-name': 'rook-csi-rbd-provisioner',
+            'csi.storage.k8s.io/node-stage-secret-name': 'rook-csi-rbd-node'},
+    'cephfs': {'csi.storage.k8s.io/provisioner-secret-name': 'rook-csi-cephfs-provisioner',
+               'csi.storage.k8s.io/controller-expand-secret-name': 'rook-csi-cephfs-provisioner',
+               'csi.storage.k8s.io/controller-publish-secret-name': 'rook-csi-cephfs-provisioner',
+               'csi.storage.k8s.io/node-stage-secret-name': 'rook-csi-cephfs-node'},
+}
+CSI_SNAPSHOTTER_SECRET = {'rbd': 'rook-csi-rbd-provisioner', 'cephfs': 'rook-csi-cephfs-provisioner'}

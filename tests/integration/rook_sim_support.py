@@ -25,11 +25,13 @@ from conftest import KOOR_LAB, ROOK_EXAMPLES, ROOT, rookfiles
 sys.path.insert(0, os.path.join(ROOT, "lab"))
 
 from koorlab import nodes as lab_nodes  # noqa: E402  pylint: disable=wrong-import-position
+from koorlab.rooksim import ceph as rooksim_ceph  # noqa: E402  pylint: disable=wrong-import-position
 
 LAB = os.environ.get("KOOR_ROOK_LAB", "rook")
 NS = "rook-ceph"
 TENTACLE = "quay.io/ceph/ceph:v20.2.4"
 REEF = "quay.io/ceph/ceph:v18.2.7"
+CONTRACT = rooksim_ceph.CONTRACT  # the facts about Rook the roles and the simulator share (rook_contract.py)
 TIMINGS = {}  # what took how long, printed at the end of the session (conftest)
 EXEC_ANNOTATION = "lab.koor.io/exec"  # how the lab's API runs `kubectl exec` in a pod (docs/lab-kubernetes.md)
 

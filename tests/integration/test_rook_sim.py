@@ -9,7 +9,7 @@ test_rook_sim_upgrade.py (deletion, Reef -> Tentacle roll, down). KOOR_ROOK_LAB 
 import json
 import time
 
-from rook_sim_support import LAB, NS, example, s3
+from rook_sim_support import CONTRACT, LAB, NS, example, s3
 
 
 def test_rook_manifests_apply_and_cluster_becomes_ready_on_real_osds(rook, rook_cluster):
@@ -176,3 +176,17 @@ def test_loop_devices_need_the_operators_setting(rook, rook_cluster):
     finally:
         rook.patch("configmap", "rook-ceph-operator-config", {"data": {"ROOK_CEPH_ALLOW_LOOP_DEVICES": "true"}})
     assert len(rook.ceph("osd", "ls")) == 3
+
+
+def test_the_csi_secrets_hold_keys_of_cephx_users_with_rooks_caps(rook, rook_cluster):
+    """Rook's CSI Secrets (csi/secrets.go) in the cluster's namespace, each the key of a real cephx user with
+    Rook's caps, which opens the cluster as that user; the roles' StorageClasses name them."""
+    for name, (entity, id_key, key_key, caps) in CONTRACT.CSI_SECRETS.items():
+        data = rook.secret(name)
+        assert data is not None, name
+        assert sorted(data) == sorted([id_key, key_key]) and data[id_key] == entity[len("client."):]
+        entry = rook.ceph("auth", "get", entity)[0]
+        assert entry["key"] == data[key_key] and entry["caps"] == dict(caps), entry
+    key = rook.secret("rook-csi-cephfs-node")["adminKey"]
+    status = json.loads(rook.toolbox("ceph", "-n", "client.csi-cephfs-node", "--key", key, "--format", "json", "fsid"))
+    assert status["fsid"] == rook_cluster["status"]["ceph"]["fsid"]

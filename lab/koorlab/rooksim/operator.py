@@ -286,6 +286,7 @@ class Operator:
         self.operator_env = {}  # the Rook operator container's environment
         self.operator_config = {}  # the data of its ConfigMap rook-ceph-operator-config
         self._device_notes = {}  # (node, device): why the OSD prepare passed it over, as last logged
+        self._secrets = {}  # (CephCluster uid, Secret name): the data last made sure of
         self.ready = False
         self.refused = {}  # (node, device): why Rook would not make an OSD on it
         self._unmatched = set()  # storage node names logged as matching no Node
@@ -535,6 +536,7 @@ class Operator:
             self.ready = False
             self._cluster_failed(cr, str(exc))
             return
+        self.ensure_cluster_secrets(cr)
         self.ensure_deployments(cr)
         self.update_cluster_status(cr)
 
@@ -564,6 +566,7 @@ class Operator:
         self._progress(cr, "Configuring Ceph Mons")
         self.ceph.create([all_nodes[i % len(all_nodes)] for i in range(count)], suite=suite,
                          fsid=None)
+        self.ensure_cluster_secrets(cr)  # Rook's postMonStartupActions, before the mgrs
         self._progress(cr, "Configuring Ceph Mgr(s)")
         mgrs = int((spec.get("mgr") or {}).get("count", 2))
         for index in range(mgrs):
@@ -786,6 +789,51 @@ class Operator:
         return {"apiVersion": "%s/%s" % (GROUP, VERSION), "kind": "CephCluster", "name": cr["metadata"]["name"],
                 "uid": cr["metadata"]["uid"], "controller": True, "blockOwnerDeletion": True}
 
+    # the cephx users and Secrets Rook makes once the mons run (cluster/cluster.go postMonStartupActions)
+    def _cephx_key(self, entity, caps):
+        """The key of ``entity`` with ``caps`` ((kind, cap), ...): its caps set when it exists, else made
+        (csi/secrets.go createCSIKeyring: AuthGetKey, then AuthUpdateCaps or AuthGetOrCreateKey)."""
+        flat = [word for pair in caps for word in pair]
+        rc, out, dummy = self.ceph.mon("auth get", entity=entity, check=False)
+        if rc == 0 and out:
+            self.ceph.mon("auth caps", entity=entity, caps=flat)
+            return out[0]["key"]
+        return self.ceph.mon("auth get-or-create-key", entity=entity, caps=flat)["key"]
+
+    def _cluster_secret(self, cr, name, data):
+        """A Secret of type kubernetes.io/rook owned by the CephCluster, written when its data differs."""
+        ns = cr["metadata"]["namespace"]
+        data = {k: b64(v) for k, v in data.items()}
+        key = (cr["metadata"]["uid"], name)
+        if self._secrets.get(key) == data:
+            return
+        old = self.kube.read("secret", ns, name)
+        if old is None or (old.get("data") or {}) != data:
+            self.kube.apply("secret", ns, {"metadata": {"name": name, "namespace": ns, "ownerReferences": [self._owner(cr)]},
+                                           "type": "kubernetes.io/rook", "data": data})
+        self._secrets[key] = data
+
+    def ensure_cluster_secrets(self, cr):
+        """The CSI drivers' cephx users, with Rook's caps, and their Secrets rook-csi-{rbd,cephfs}-
+        {provisioner,node} (userID/userKey for RBD, adminID/adminKey for CephFS; csi/secrets.go). None
+        with spec.csi.skipUserCreation: the ones the CephCluster owns are removed then. Made once per
+        CephCluster and simulator run, again after a key rotation. The keys are of the cluster's default
+        type: spec.security.cephx.csi.keyType (aes in Rook's cluster.yaml, which Tentacle refuses to make
+        unless told to allow insecure keys) is not simulated."""
+        ns = cr["metadata"]["namespace"]
+        if ((cr.get("spec") or {}).get("csi") or {}).get("skipUserCreation"):
+            for name in CONTRACT.CSI_SECRETS:
+                old = self.kube.read("secret", ns, name)
+                if old and any(r.get("uid") == cr["metadata"]["uid"] for r in old["metadata"].get("ownerReferences") or []):
+                    self.kube.delete("secret", ns, name)
+                self._secrets.pop((cr["metadata"]["uid"], name), None)
+            return
+        for name, (entity, id_key, key_key, caps) in sorted(CONTRACT.CSI_SECRETS.items()):
+            if (cr["metadata"]["uid"], name) in self._secrets:
+                continue
+            key = self._cephx_key(entity, caps)
+            self._cluster_secret(cr, name, {id_key: entity[len("client."):], key_key: key})
+
     def toolbox_exec(self):
         return json.dumps({"prefix": self.ceph.prefix(), "env": self.ceph.env(), "cwd": "/"})
 
@@ -1003,6 +1051,7 @@ class Operator:
                 key = self.ceph.rotate_key("client." + name)
                 self.kube.apply("secret", ns, {"metadata": {"name": "rook-ceph-client-%s" % name, "namespace": ns},
                                                "type": "kubernetes.io/rook", "data": {name: b64(key)}})
+        self._secrets.clear()  # the CSI (and node daemon) keys were rotated: their Secrets are written again
         self.ceph.mon("mon set", name="auth_service_cipher", value="aes256k")
         self.ceph.mon("auth wipe-rotating-service-keys")
         self.ceph.mon("mon set", name="auth_allowed_ciphers", value="aes256k")

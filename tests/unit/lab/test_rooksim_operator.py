@@ -164,3 +164,33 @@ def test_allowed_loop_devices_are_used_only_when_named_in_devices(capsys):
     sim.ensure_nodes()
     sim.read_operator(operator(kube, config={"ROOK_CEPH_ALLOW_LOOP_DEVICES": "1"}))
     assert len(sim.wanted_devices(loop_cluster())) == 2
+
+
+def test_the_csi_secrets_and_their_cephx_users_as_rook_makes_them():
+    # csi/secrets.go: client.csi-{rbd,cephfs}-{provisioner,node} with Rook's caps, Secrets rook-csi-* in the
+    # cluster's namespace, userID/userKey (RBD) and adminID/adminKey (CephFS), owned by the CephCluster
+    sim, kube, ceph = simulator()
+    cr = cluster()
+    sim.ensure_cluster_secrets(cr)
+    secrets = {o["metadata"]["name"]: o for o in kube.list("secrets")}
+    assert sorted(secrets) == ["rook-csi-cephfs-node", "rook-csi-cephfs-provisioner", "rook-csi-rbd-node",
+                               "rook-csi-rbd-provisioner"]
+    data = {name: {k: rooksim.base64.b64decode(v).decode() for k, v in s["data"].items()} for name, s in secrets.items()}
+    assert data["rook-csi-rbd-provisioner"] == {"userID": "csi-rbd-provisioner",
+                                                "userKey": ceph.entities["client.csi-rbd-provisioner"]["key"]}
+    assert data["rook-csi-cephfs-node"] == {"adminID": "csi-cephfs-node",
+                                            "adminKey": ceph.entities["client.csi-cephfs-node"]["key"]}
+    assert ceph.entities["client.csi-rbd-provisioner"]["caps"] == [
+        "mon", "profile rbd, allow command 'osd blocklist'", "mgr", "allow rw", "osd", "profile rbd"]
+    assert ceph.entities["client.csi-cephfs-provisioner"]["caps"] == [
+        "mon", "allow r, allow command 'osd blocklist'", "mgr", "allow rw", "osd", "allow rw tag cephfs metadata=*",
+        "mds", "allow *"]
+    assert all(s["type"] == "kubernetes.io/rook" and s["metadata"]["ownerReferences"][0]["uid"] == "uid-1"
+               for s in secrets.values())
+    # made once: the next reconcile sends no command
+    sent = len(ceph.commands)
+    sim.ensure_cluster_secrets(cr)
+    assert len(ceph.commands) == sent
+    # spec.csi.skipUserCreation: none, and the ones the cluster owns go (csi/secrets.go CreateCSISecrets)
+    sim.ensure_cluster_secrets(cluster(csi={"skipUserCreation": True}))
+    assert kube.list("secrets") == []

@@ -213,3 +213,49 @@ def test_loop_devices_setting_of_rook_the_role_and_the_simulator():
     assert sim.loop_devices_allowed() is True
     sim.operator_config = {}
     assert sim.loop_devices_allowed() is False
+
+
+def _use_case_resources(role, item):
+    """The role's resources.yml.j2 rendered for one item (as tests/unit/roles/test_rook_use_cases.py does)."""
+    from ansible_collections.koor.ceph.plugins.filter.rook_use_cases import rook_use_case_items  # pylint: disable=import-outside-toplevel
+    from ansible_collections.koor.ceph.tests.unit.roles.rook_render import (  # pylint: disable=import-outside-toplevel
+        render, role_defaults)
+    defaults = role_defaults(role)
+    variables = _role_vars(role)
+    variables["_%s_items" % role] = rook_use_case_items([item], role.split("_")[1], defaults["%s_profiles" % role],
+                                                        defaults["%s_default_profile" % role])
+    return [e["definition"] for e in yaml.safe_load(render(role, "resources.yml.j2", variables)) or []]
+
+
+def _simulators_secrets():
+    """{Secret name: data keys} of what the simulator makes for a CephCluster (fakekube: no lab)."""
+    sys.path.insert(0, os.path.join(ROOT, "lab"))
+    from koorlab.rooksim.fakekube import FakeCeph, FakeKube  # pylint: disable=import-outside-toplevel
+    kube = FakeKube()
+    sim = rooksim.Operator("contract", kube, ceph=FakeCeph())
+    sim.ensure_cluster_secrets({"metadata": {"name": "rook-ceph", "namespace": "rook-ceph", "uid": "u"}, "spec": {}})
+    return {s["metadata"]["name"]: sorted(s["data"]) for s in kube.list("secrets")}
+
+
+@pytest.mark.parametrize("role, driver, example", [("rook_block", "rbd", "csi/rbd/storageclass.yaml"),
+                                                   ("rook_file", "cephfs", "csi/cephfs/storageclass.yaml")])
+def test_the_roles_classes_name_the_csi_secrets_the_simulator_makes(role, driver, example):
+    """Every *-secret-name of the role's StorageClass (and VolumeSnapshotClass) is a Secret the simulator
+    makes in the cluster's namespace, the one Rook's example names for that parameter, with the keys the
+    driver reads (userID/userKey for RBD, adminID/adminKey for CephFS)."""
+    made = _simulators_secrets()
+    assert made == {name: sorted(spec[1:3]) for name, spec in contract.CSI_SECRETS.items()}
+    sc = [d for d in _docs("v1.20.6", example) if d.get("kind") == "StorageClass"][0]
+    named = {k: v for k, v in sc["parameters"].items() if k.endswith("-secret-name")}
+    assert named == contract.CSI_SECRET_PARAMETERS[driver]
+    definitions = _use_case_resources(role, {"name": "p"})
+    classes = [d for d in definitions if d["kind"] == "StorageClass"]
+    assert classes
+    for definition in classes:
+        names = {k: v for k, v in definition["parameters"].items() if k.endswith("-secret-name")}
+        assert names == contract.CSI_SECRET_PARAMETERS[driver], names
+        assert all(definition["parameters"][k.replace("-name", "-namespace")] == "rook-ceph" for k in names)
+        assert set(names.values()) <= set(made)
+    for definition in [d for d in definitions if d["kind"] == "VolumeSnapshotClass"]:
+        assert definition["parameters"]["csi.storage.k8s.io/snapshotter-secret-name"] == \
+            contract.CSI_SNAPSHOTTER_SECRET[driver] in made

@@ -143,3 +143,27 @@ CSI_SECRET_PARAMETERS = {
                'csi.storage.k8s.io/node-stage-secret-name': 'rook-csi-cephfs-node'},
 }
 CSI_SNAPSHOTTER_SECRET = {'rbd': 'rook-csi-rbd-provisioner', 'cephfs': 'rook-csi-cephfs-provisioner'}
+
+# The per-node daemons of the node controller (pkg/operator/ceph/cluster/nodedaemon: reconcile.go, crash.go,
+# exporter.go, add.go, keyring.go): a Deployment per Node that runs a pod of one of NODE_DAEMON_CEPH_APPS, removed
+# from a Node that runs none; skipped (and removed) when the CephCluster disables them. A Node is reconciled when
+# an event concerns it (a Ceph pod made or gone on it, its spec, its crash collector's Deployment; every Node at
+# the operator's start). Their labels carry rook_cluster, ceph-version (the CephCluster's status.version once it
+# is of the spec's image) and rook-version, so Rook's upgrade check (Upgrade/ceph-upgrade.md: one ceph-version
+# over every Deployment labelled rook_cluster) counts them. Their keyrings: the Secrets keyring_secret of user.
+NODE_DAEMONS_SOURCE = ('pkg/operator/ceph/cluster/nodedaemon/reconcile.go', 'pkg/operator/ceph/cluster/nodedaemon/crash.go',
+                       'pkg/operator/ceph/cluster/nodedaemon/exporter.go', 'pkg/operator/ceph/cluster/nodedaemon/add.go',
+                       'pkg/operator/ceph/cluster/nodedaemon/keyring.go')
+NODE_DAEMON_CEPH_APPS = ('rook-ceph-mon', 'rook-ceph-mgr', 'rook-ceph-osd', 'rook-ceph-rgw', 'rook-ceph-mds',
+                         'rook-ceph-rbd-mirror', 'rook-ceph-fs-mirror')
+NODE_DAEMONS = {
+    'crashcollector': {'app': 'rook-ceph-crashcollector', 'name': 'rook-ceph-crashcollector-%s', 'daemon_id': 'crash',
+                       'disabled_by': ('crashCollector', 'disable'), 'keyring_secret': 'rook-ceph-crash-collector-keyring',
+                       'user': 'client.crash', 'caps': (('mon', 'allow profile crash'), ('mgr', 'allow rw'))},
+    'exporter': {'app': 'rook-ceph-exporter', 'name': 'rook-ceph-exporter-%s', 'daemon_id': 'exporter',
+                 'disabled_by': ('monitoring', 'metricsDisabled'), 'keyring_secret': 'rook-ceph-exporter-keyring',
+                 'user': 'client.ceph-exporter', 'minimum_ceph': (18, 0, 0),
+                 'caps': (('mon', 'allow profile ceph-exporter'), ('mgr', 'allow r'), ('osd', 'allow r'), ('mds', 'allow r'))},
+}
+# the labels every node daemon's Deployment has (beside app and the ones above): the node's
+NODE_DAEMON_LABELS = ('kubernetes.io/hostname', 'node_name', 'rook_cluster', 'ceph_daemon_id', 'ceph-version', 'rook-version')

@@ -156,14 +156,17 @@ def test_deployments_and_their_labels(rook, rook_cluster):
     assert sorted(d["name"] for d in result["deployments"]) == sorted(labels)
     for dep in result["deployments"]:
         mine = labels[dep["name"]]
+        # the crash collectors and exporters have no ceph_daemon_type: the module names them by their app
+        kind = mine.get("ceph_daemon_type") or mine["app"][len("rook-ceph-"):]
         assert (dep["daemon_type"], dep["daemon_id"], dep["rook_version"], dep["ceph_version"]) == (
-            mine["ceph_daemon_type"], mine["ceph_daemon_id"], mine["rook-version"], mine["ceph-version"])
+            kind, mine["ceph_daemon_id"], mine["rook-version"], mine["ceph-version"])
         assert dep["available"] and dep["rolled_out"] and dep["pending"] == []
         assert dep["replicas"] == dep["ready_replicas"] == 1
     by_type = {}
     for dep in result["deployments"]:
         by_type.setdefault(dep["daemon_type"], []).append(dep["daemon_id"])
-    assert by_type == {"mon": ["a", "b", "c"], "mgr": ["a", "b"], "osd": ["0", "1", "2"]}
+    assert by_type == {"mon": ["a", "b", "c"], "mgr": ["a", "b"], "osd": ["0", "1", "2"],
+                       "crashcollector": ["crash"] * 3, "exporter": ["exporter"] * 3}
     operator = rook.get("deploy", "rook-ceph-operator")
     assert result["operator"] == {"name": "rook-ceph-operator", "namespace": NS, "rook_version": "v1.20.6",
                                   "image": operator["spec"]["template"]["spec"]["containers"][0]["image"],
@@ -171,7 +174,8 @@ def test_deployments_and_their_labels(rook, rook_cluster):
     status = rook_cluster["status"]
     assert result["phase"] == "Ready" and result["fsid"] == status["ceph"]["fsid"]
     assert result["ceph_image"] == rook_cluster["spec"]["cephVersion"]["image"]
-    assert result["summary"] == "rook-ceph Ready HEALTH_OK, ceph 20.2.4, 3 mon 2 mgr 3 osd, rook v1.20.6"
+    assert result["summary"] == \
+        "rook-ceph Ready HEALTH_OK, ceph 20.2.4, 3 mon 2 mgr 3 osd 3 crashcollector 3 exporter, rook v1.20.6"
     assert result["health"] == rook.health() == "HEALTH_OK"
     assert {c["type"] for c in result["conditions"]} >= {"Ready"}
     assert result["capacity"]["bytesTotal"] == cr["status"]["ceph"]["capacity"]["bytesTotal"] > 0
@@ -232,7 +236,7 @@ def test_wait_for_rolled_out_times_out_then_sees_the_daemon_become_available(roo
         result = info(rook, wait=True, wait_for=["Ready", "HEALTH_OK", "rolled_out"], wait_timeout=8)
         assert result["failed"] and result["ready"] is False and result["waited"] >= 8
         assert result["msg"] == (
-            "CephCluster rook-ceph/rook-ceph: not Ready + HEALTH_OK + rolled_out after 8s: rolled_out unmet: 1 of 8 "
+            "CephCluster rook-ceph/rook-ceph: not Ready + HEALTH_OK + rolled_out after 8s: rolled_out unmet: 1 of 14 "
             "Deployments not rolled out (rook-ceph-mgr-b: not available (0 of 1 replicas ready)). Last seen: "
             "phase Ready, message 'Cluster created successfully', health HEALTH_OK.")
         assert transitions(result) == [("Ready", "Cluster created successfully", "HEALTH_OK")]

@@ -46,6 +46,18 @@ def test_rook_manifests_apply_and_cluster_becomes_ready_on_real_osds(rook, rook_
     assert sorted(by_app["rook-ceph-mon"]) == ["a", "b", "c"]
     assert sorted(by_app["rook-ceph-mgr"]) == ["a", "b"]
     assert sorted(by_app["rook-ceph-osd"]) == ["0", "1", "2"]
+    # Rook's node controller (nodedaemon/crash.go, exporter.go): a crash collector and an exporter on each
+    # node that runs a Ceph daemon (every node here runs a mon)
+    nodes = sorted(n["name"] for n in rook.nodes())
+    for app, daemon_id in (("rook-ceph-crashcollector", "crash"), ("rook-ceph-exporter", "exporter")):
+        assert by_app[app] == [daemon_id] * 3
+        found = rook.labels(app)
+        assert sorted(found) == ["%s-%s" % (app, n) for n in nodes]
+        assert sorted(labels["node_name"] for labels in found.values()) == nodes
+        assert all(labels["kubernetes.io/hostname"] == labels["node_name"] and labels["rook_cluster"] == NS
+                   for labels in found.values())
+    assert rook.secret("rook-ceph-crash-collector-keyring")["keyring"].startswith("\n[client.crash]\n")
+    assert rook.ceph("auth", "get", "client.crash")[0]["caps"] == {"mon": "allow profile crash", "mgr": "allow rw"}
 
     # the refused 1G disks are reported, as Rook's OSD prepare reports them
     cms = json.loads(rook.kubectl("-n", NS, "get", "configmap", "-l", "app=rook-ceph-osd-prepare",

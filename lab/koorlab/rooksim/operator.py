@@ -261,6 +261,14 @@ def go_duration(text):
     return sum(float(n) * {"ms": 0.001, "s": 1, "m": 60, "h": 3600}[u] for n, u in parts)
 
 
+def truncate_node_name(fmt, node_name, max_length=63):
+    """k8sutil.TruncateNodeName: a node's name in ``fmt``, the name hashed (sha256, its first 16 bytes in
+    hex) when the result would be longer than a DNS label."""
+    if len(node_name) + len(fmt % "") > max_length:
+        node_name = hashlib.sha256(node_name.encode()).hexdigest()[:32]
+    return fmt % node_name
+
+
 def is_loop(device):
     """A loop device (lsblk TYPE loop): the lab's disks all are."""
     return re.match(r"^loop\d+$", os.path.basename(device)) is not None
@@ -287,6 +295,9 @@ class Operator:
         self.operator_config = {}  # the data of its ConfigMap rook-ceph-operator-config
         self._device_notes = {}  # (node, device): why the OSD prepare passed it over, as last logged
         self._secrets = {}  # (CephCluster uid, Secret name): the data last made sure of
+        self._node_events = set()  # Nodes the node controller has to reconcile (crash collectors, exporters)
+        self._node_daemons_uid = None  # (CephCluster uid, Rook version) whose Nodes were all reconciled (operator start)
+        self._node_daemons_applied = {}  # node daemon Deployment name: the labels the simulator wrote
         self.ready = False
         self.refused = {}  # (node, device): why Rook would not make an OSD on it
         self._unmatched = set()  # storage node names logged as matching no Node
@@ -406,6 +417,7 @@ class Operator:
                           "beta.kubernetes.io/arch": "amd64"}
                 self.kube.create_node({"apiVersion": "v1", "kind": "Node",
                                        "metadata": {"name": node.name, "labels": labels}})
+                self._node_events.add(node.name)  # the node controller sees a Node made
                 log("rooksim: registered Node %s" % node.name)
             elif [c for c in (have[node.name].get("status") or {}).get("conditions") or []
                   if c.get("type") == "Ready" and c.get("status") == ready["status"]]:
@@ -537,6 +549,7 @@ class Operator:
             self._cluster_failed(cr, str(exc))
             return
         self.ensure_cluster_secrets(cr)
+        self.ensure_node_daemon_keyrings(cr)
         self.ensure_deployments(cr)
         self.update_cluster_status(cr)
 
@@ -567,6 +580,7 @@ class Operator:
         self.ceph.create([all_nodes[i % len(all_nodes)] for i in range(count)], suite=suite,
                          fsid=None)
         self.ensure_cluster_secrets(cr)  # Rook's postMonStartupActions, before the mgrs
+        self.ensure_node_daemon_keyrings(cr)
         self._progress(cr, "Configuring Ceph Mgr(s)")
         mgrs = int((spec.get("mgr") or {}).get("count", 2))
         for index in range(mgrs):
@@ -773,6 +787,7 @@ class Operator:
                 continue
             wanted[dep_name], suites[dep_name] = self._daemon_deployment(cr, daemon), daemon["suite"]
         existing = {d["metadata"]["name"]: d for d in self.kube.list_deployments(ns, "rook_cluster=%s" % ns)}
+        pods_moved = set()  # Nodes where a Ceph pod is made or goes: the node controller's events
         for dep_name, body in wanted.items():
             old = existing.get(dep_name)
             if old is None or old["metadata"].get("labels") != body["metadata"]["labels"] or \
@@ -780,9 +795,128 @@ class Operator:
                     old["spec"]["template"]["spec"]["containers"][0]["image"] != \
                     body["spec"]["template"]["spec"]["containers"][0]["image"]:
                 self.kube.apply_deployment(ns, body)
+                pods_moved.add(body["spec"]["template"]["spec"]["nodeName"])
+                if old is not None:
+                    pods_moved.add(old["spec"]["template"]["spec"].get("nodeName"))
         for dep_name, old in existing.items():
             if dep_name not in wanted and old["metadata"].get("labels", {}).get("ceph_daemon_type"):
                 self.kube.delete_deployment(ns, dep_name)
+                pods_moved.add(old["spec"]["template"]["spec"].get("nodeName"))
+        self.ensure_node_daemons(cr, existing, pods_moved - {None})
+
+    # the node controller (pkg/operator/ceph/cluster/nodedaemon): crash collectors and exporters
+    def node_daemon_deployment(self, cr, kind, node, version):
+        """The Deployment Rook's createOrUpdateCephCrash / createOrUpdateCephExporter makes for a Node."""
+        daemon = CONTRACT.NODE_DAEMONS[kind]
+        ns, spec = cr["metadata"]["namespace"], cr.get("spec") or {}
+        hostname = (node["metadata"].get("labels") or {})["kubernetes.io/hostname"]
+        labels = {"kubernetes.io/hostname": hostname, "app": daemon["app"], "node_name": node["metadata"]["name"]}
+        if kind == "crashcollector":
+            labels["crash"] = "crash"  # config.CrashType
+        labels.update({"ceph_daemon_id": daemon["daemon_id"], "rook_cluster": ns})
+        selector = {k: labels[k] for k in ("kubernetes.io/hostname", "app", "node_name")}
+        for key, value in ((spec.get("labels") or {}).get(kind) or {}).items():
+            labels.setdefault(key, value)  # cephv1.GetCrashCollectorLabels / GetCephExporterLabels: ApplyToObjectMeta
+        labels["ceph-version"] = version
+        pod_labels = dict(labels)  # crash.go copies them before the rook-version; exporter.go after it
+        labels["rook-version"] = self.rook_version or "v1.20.6"
+        if kind == "exporter":
+            pod_labels = dict(labels)
+        image = (spec.get("cephVersion") or {}).get("image", "")
+        container = {"name": "ceph-crash", "image": image, "command": ["ceph-crash"]} if kind == "crashcollector" else \
+            {"name": "ceph-exporter", "image": image, "command": ["ceph-exporter"],
+             "args": ["--sock-dir", "/run/ceph", "--port", "9926", "--prio-limit", "5", "--stats-period", "5"]}
+        return {"apiVersion": "apps/v1", "kind": "Deployment",
+                "metadata": {"name": truncate_node_name(daemon["name"], hostname), "namespace": ns, "labels": labels,
+                             "ownerReferences": [self._owner(cr)]},
+                "spec": {"replicas": 1, "selector": {"matchLabels": selector},
+                         "strategy": {"type": "Recreate" if kind == "exporter" else "RollingUpdate"},
+                         "template": {"metadata": {"labels": pod_labels},
+                                      "spec": {"nodeSelector": {"kubernetes.io/hostname": hostname},
+                                               "containers": [container]}}}}
+
+    def ensure_node_daemons(self, cr, existing, pods_moved=()):
+        """Rook's node controller (nodedaemon/reconcile.go), for the Nodes an event concerns: every Node
+        when the operator starts (here: the simulator's first reconcile of the CephCluster, and a new
+        operator version), a Node where a Ceph
+        pod is made or goes (``pods_moved``), a Node made, a Node whose crash collector Deployment was
+        changed or deleted by someone else (add.go watches those, not the exporters). For each: a crash
+        collector and an exporter Deployment while the Node runs a Ceph daemon of the cluster, none when it
+        runs none. crashCollector.disable removes every crash collector, and only then does
+        monitoring.metricsDisabled remove the exporters (reconcile.go: removeDisabledCrashCollectorDaemons
+        && removeDisabledCephExporterDaemons; with only metricsDisabled, no exporter is made or updated but
+        the existing ones stay). Nothing happens until the crash collector's keyring Secret exists (retried)
+        or while status.version is not of the spec's image (Rook logs it and waits for the next event). The
+        Deployments' ceph-version is status.version: it follows a roll Node by Node, as each Node's first
+        daemon is restarted. No ceph-crash or ceph-exporter process runs in the lab."""
+        ns, uid = cr["metadata"]["namespace"], cr["metadata"]["uid"]
+        spec = cr.get("spec") or {}
+        kube_nodes = {n["metadata"]["name"]: n for n in self.kube.list_nodes()}
+        events = set(pods_moved)
+        if self._node_daemons_uid != (uid, self.rook_version):  # a new operator (or CephCluster): every Node
+            events |= set(kube_nodes)
+            self._node_daemons_uid, self._node_daemons_applied = (uid, self.rook_version), {}
+        apps = {d["app"]: kind for kind, d in CONTRACT.NODE_DAEMONS.items()}
+        mine = {name: dep for name, dep in existing.items() if (dep["metadata"].get("labels") or {}).get("app") in apps}
+        for name, labels in list(self._node_daemons_applied.items()):
+            dep = mine.get(name)
+            if labels.get("app") == CONTRACT.NODE_DAEMONS["crashcollector"]["app"] and (
+                    dep is None or dep["metadata"].get("labels") != labels):
+                events.add(labels.get("node_name"))
+        self._node_events |= events - {None}
+        if not self._node_events:
+            return
+
+        def remove(kind, node_name=None):
+            for name, dep in mine.items():
+                labels = dep["metadata"].get("labels") or {}
+                if labels.get("app") == CONTRACT.NODE_DAEMONS[kind]["app"] and node_name in (None, labels.get("node_name")):
+                    self.kube.delete_deployment(ns, name)
+                    self._node_daemons_applied.pop(name, None)
+
+        def disabled(kind):
+            section, field = CONTRACT.NODE_DAEMONS[kind]["disabled_by"]
+            return bool((spec.get(section) or {}).get(field))
+        if disabled("crashcollector"):
+            remove("crashcollector")
+            if disabled("exporter"):
+                remove("exporter")
+                self._node_events.clear()
+                return
+        if self.kube.read("secret", ns, CONTRACT.NODE_DAEMONS["crashcollector"]["keyring_secret"]) is None:
+            return  # Rook: requeued after 30 s
+        version = ((cr.get("status") or {}).get("version") or {})
+        if version.get("image") != (spec.get("cephVersion") or {}).get("image") or not version.get("version"):
+            log("rooksim: ceph version not found for image %r used by cluster %r in namespace %r" % (
+                (spec.get("cephVersion") or {}).get("image"), cr["metadata"]["name"], ns))
+            self._node_events.clear()
+            return
+        numbers = tuple(int(x) for x in re.findall(r"\d+", version["version"])[:3])
+        ceph_nodes = {d["node"] for d in self.ceph.state["daemons"].values()
+                      if "rook-ceph-%s" % d["type"] in CONTRACT.NODE_DAEMON_CEPH_APPS}
+        retry = set()
+        for node_name in sorted(self._node_events):
+            node = kube_nodes.get(node_name)
+            if node is None or node_name not in ceph_nodes:
+                remove("crashcollector", node_name)
+                remove("exporter", node_name)
+                continue
+            if "kubernetes.io/hostname" not in (node["metadata"].get("labels") or {}):
+                log('rooksim: label key "kubernetes.io/hostname" does not exist on node %r' % node_name)
+                retry.add(node_name)
+                continue
+            for kind in CONTRACT.NODE_DAEMONS:
+                minimum = CONTRACT.NODE_DAEMONS[kind].get("minimum_ceph")
+                if disabled(kind) or (minimum and numbers < minimum):
+                    continue
+                body = self.node_daemon_deployment(cr, kind, node, version["version"])
+                old = mine.get(body["metadata"]["name"])
+                if old is None or old["metadata"].get("labels") != body["metadata"]["labels"] or \
+                        old["spec"]["template"]["spec"]["containers"][0]["image"] != \
+                        body["spec"]["template"]["spec"]["containers"][0]["image"]:
+                    self.kube.apply_deployment(ns, body)
+                self._node_daemons_applied[body["metadata"]["name"]] = body["metadata"]["labels"]
+        self._node_events = retry
 
     @staticmethod
     def _owner(cr):
@@ -833,6 +967,19 @@ class Operator:
                 continue
             key = self._cephx_key(entity, caps)
             self._cluster_secret(cr, name, {id_key: entity[len("client."):], key_key: key})
+
+    def ensure_node_daemon_keyrings(self, cr):
+        """The crash collector's and the exporter's cephx users and keyring Secrets (nodedaemon/keyring.go:
+        rook-ceph-crash-collector-keyring, rook-ceph-exporter-keyring, data `keyring` in Rook's template),
+        made by the cluster reconcile whether or not the daemons are disabled."""
+        for daemon in CONTRACT.NODE_DAEMONS.values():
+            name = daemon["keyring_secret"]
+            if (cr["metadata"]["uid"], name) in self._secrets:
+                continue
+            key = self._cephx_key(daemon["user"], daemon["caps"])
+            keyring = "\n[%s]\n\tkey = %s\n" % (daemon["user"], key) + "".join(
+                '\tcaps %s = "%s"\n' % pair for pair in daemon["caps"])
+            self._cluster_secret(cr, name, {"keyring": keyring})
 
     def toolbox_exec(self):
         return json.dumps({"prefix": self.ceph.prefix(), "env": self.ceph.env(), "cwd": "/"})
@@ -1079,6 +1226,7 @@ class Operator:
             else:
                 self.ceph.stop_all()
         self.ready = False
+        self._node_daemons_uid, self._node_daemons_applied, self._node_events = None, {}, set()
         self._drop_finalizer(cr, "cephclusters", KINDS["cephclusters"])
 
     def reconcile_external(self, cr):

@@ -194,3 +194,144 @@ def test_the_csi_secrets_and_their_cephx_users_as_rook_makes_them():
     # spec.csi.skipUserCreation: none, and the ones the cluster owns go (csi/secrets.go CreateCSISecrets)
     sim.ensure_cluster_secrets(cluster(csi={"skipUserCreation": True}))
     assert kube.list("secrets") == []
+
+
+def node_daemons(kube, app):
+    """{node: Deployment} of the crash collectors (or exporters)."""
+    return {d["metadata"]["labels"]["node_name"]: d for d in kube.list("deployments")
+            if d["metadata"]["labels"].get("app") == app}
+
+
+def node_daemon_cluster(**spec):
+    """A simulator with a mon on lab-node1 and an OSD on lab-node2 (lab-node3 runs no Ceph daemon), its
+    Nodes registered and the CephCluster's keyrings made."""
+    sim, kube, ceph = simulator()
+    sim.ensure_nodes()
+    ceph.add_daemon("mon", "a", "lab-node1")
+    ceph.add_daemon("osd", "0", "lab-node2", device="/dev/loop12")
+    cr = cluster(**spec)
+    sim.ensure_cluster_secrets(cr)
+    sim.ensure_node_daemon_keyrings(cr)
+    return sim, kube, ceph, cr
+
+
+def test_a_crash_collector_and_an_exporter_on_each_node_that_runs_a_ceph_daemon():
+    # nodedaemon/crash.go, exporter.go: rook-ceph-crashcollector-<node> and rook-ceph-exporter-<node> with
+    # their labels; reconcile.go: only where a Ceph pod runs
+    sim, kube, ceph, cr = node_daemon_cluster()
+    sim.ensure_deployments(cr)
+    crash, exporter = node_daemons(kube, "rook-ceph-crashcollector"), node_daemons(kube, "rook-ceph-exporter")
+    assert sorted(crash) == sorted(exporter) == ["lab-node1", "lab-node2"]
+    dep = crash["lab-node1"]
+    assert dep["metadata"]["name"] == "rook-ceph-crashcollector-lab-node1"
+    assert dep["metadata"]["labels"] == {
+        "kubernetes.io/hostname": "lab-node1", "app": "rook-ceph-crashcollector", "node_name": "lab-node1",
+        "crash": "crash", "ceph_daemon_id": "crash", "rook_cluster": NS, "ceph-version": "20.2.4-0",
+        "rook-version": "v1.20.6"}
+    assert dep["spec"]["selector"]["matchLabels"] == {"kubernetes.io/hostname": "lab-node1",
+                                                      "app": "rook-ceph-crashcollector", "node_name": "lab-node1"}
+    # crash.go copies the pod's labels before adding rook-version; exporter.go after
+    assert "rook-version" not in dep["spec"]["template"]["metadata"]["labels"]
+    assert dep["spec"]["template"]["spec"]["nodeSelector"] == {"kubernetes.io/hostname": "lab-node1"}
+    assert dep["spec"]["template"]["spec"]["containers"][0]["image"] == TENTACLE
+    assert dep["metadata"]["ownerReferences"][0]["kind"] == "CephCluster"
+    exp = exporter["lab-node2"]
+    assert exp["metadata"]["name"] == "rook-ceph-exporter-lab-node2"
+    assert exp["metadata"]["labels"]["ceph_daemon_id"] == "exporter" and "crash" not in exp["metadata"]["labels"]
+    assert exp["spec"]["template"]["metadata"]["labels"]["rook-version"] == "v1.20.6"
+    # the keyrings (nodedaemon/keyring.go)
+    keyring = rooksim.base64.b64decode(kube.get("secrets", NS, "rook-ceph-crash-collector-keyring")["data"]["keyring"]).decode()
+    assert keyring == '\n[client.crash]\n\tkey = %s\n\tcaps mon = "allow profile crash"\n\tcaps mgr = "allow rw"\n' % (
+        ceph.entities["client.crash"]["key"])
+    assert ceph.entities["client.ceph-exporter"]["caps"] == [
+        "mon", "allow profile ceph-exporter", "mgr", "allow r", "osd", "allow r", "mds", "allow r"]
+    # a node whose last Ceph daemon goes loses them
+    del ceph.state["daemons"]["osd.0"]
+    sim.ensure_deployments(cr)
+    assert sorted(node_daemons(kube, "rook-ceph-crashcollector")) == ["lab-node1"]
+    assert sorted(node_daemons(kube, "rook-ceph-exporter")) == ["lab-node1"]
+
+
+def test_node_daemons_follow_a_roll_node_by_node():
+    # their ceph-version is status.version (GetImageVersion) once it is of the spec's image; the node
+    # controller runs for a Node when a Ceph pod on it is made or goes (add.go)
+    sim, kube, ceph, cr = node_daemon_cluster()
+    ceph.state["suite"] = "trixie"
+    for daemon in ceph.state["daemons"].values():
+        daemon["suite"] = "trixie"
+    reef = "quay.io/ceph/ceph:v18.2.7"
+    cr["spec"]["cephVersion"]["image"] = reef
+    cr["status"]["version"] = {"image": reef, "version": "18.2.7-0"}
+    sim.ensure_deployments(cr)
+    assert {d["metadata"]["labels"]["ceph-version"] for d in node_daemons(kube, "rook-ceph-crashcollector").values()} \
+        == {"18.2.7-0"}
+    # the roll: Rook writes status.version first (cluster/version.go), then restarts the daemons one by one
+    cr["spec"]["cephVersion"]["image"] = TENTACLE
+    cr["status"]["version"] = {"image": TENTACLE, "version": "20.2.4-0"}
+    sim.ensure_deployments(cr)  # no Ceph pod restarted yet: no event, no change
+    assert {d["metadata"]["labels"]["ceph-version"] for d in node_daemons(kube, "rook-ceph-crashcollector").values()} \
+        == {"18.2.7-0"}
+    ceph.state["daemons"]["mon.a"]["suite"] = "sid"  # the mon on lab-node1 restarted on Tentacle
+    sim.ensure_deployments(cr)
+    versions = {n: d["metadata"]["labels"]["ceph-version"] for n, d in node_daemons(kube, "rook-ceph-crashcollector").items()}
+    assert versions == {"lab-node1": "20.2.4-0", "lab-node2": "18.2.7-0"}
+    ceph.state["daemons"]["osd.0"]["suite"] = "sid"
+    sim.ensure_deployments(cr)
+    assert {d["metadata"]["labels"]["ceph-version"] for d in kube.list("deployments")} == {"20.2.4-0"}
+
+
+def test_node_daemons_wait_while_status_version_is_not_of_the_spec_image(capsys):
+    # reconcile.go: GetImageVersion fails until the CephCluster records the spec's image; the event is then
+    # dropped (no requeue): the Node waits for its next event
+    sim, kube, ceph, cr = node_daemon_cluster()
+    cr["status"] = {}
+    sim.ensure_deployments(cr)
+    assert not node_daemons(kube, "rook-ceph-crashcollector")
+    assert "ceph version not found for image" in capsys.readouterr().err
+    cr["status"]["version"] = {"image": TENTACLE, "version": "20.2.4-0"}
+    sim.ensure_deployments(cr)
+    assert not node_daemons(kube, "rook-ceph-crashcollector")
+    ceph.add_daemon("mgr", "a", "lab-node1")  # a pod made on lab-node1
+    sim.ensure_deployments(cr)
+    assert sorted(node_daemons(kube, "rook-ceph-crashcollector")) == ["lab-node1"]
+
+
+def test_disabled_node_daemons_as_reconcile_go_removes_them():
+    # crashCollector.disable: none made; metricsDisabled: no exporter made
+    sim, kube, dummy, cr = node_daemon_cluster(crashCollector={"disable": True}, monitoring={"metricsDisabled": True})
+    sim.ensure_deployments(cr)
+    assert not node_daemons(kube, "rook-ceph-crashcollector") and not node_daemons(kube, "rook-ceph-exporter")
+    # made, then disabled: removeDisabledCrashCollectorDaemons && removeDisabledCephExporterDaemons - the
+    # exporters go only with the crash collectors (Go's && stops at the first false)
+    sim, kube, ceph, cr = node_daemon_cluster()
+    sim.ensure_deployments(cr)
+    cr["spec"]["monitoring"] = {"metricsDisabled": True}
+    sim._node_events.add("lab-node1")  # an event on a Node
+    sim.ensure_deployments(cr)
+    assert len(node_daemons(kube, "rook-ceph-exporter")) == 2  # kept: the crash collectors are not disabled
+    cr["spec"]["crashCollector"] = {"disable": True}
+    sim._node_events.add("lab-node1")
+    sim.ensure_deployments(cr)
+    assert not node_daemons(kube, "rook-ceph-crashcollector") and not node_daemons(kube, "rook-ceph-exporter")
+
+
+def test_a_deleted_crash_collector_comes_back_and_long_node_names_are_hashed():
+    sim, kube, ceph, cr = node_daemon_cluster()
+    sim.ensure_deployments(cr)
+    kube.delete_deployment(NS, "rook-ceph-crashcollector-lab-node1")  # add.go watches the crash Deployments
+    sim.ensure_deployments(cr)
+    assert "lab-node1" in node_daemons(kube, "rook-ceph-crashcollector")
+    # k8sutil.TruncateNodeName: over 63 characters the node's name is hashed
+    long_name = "node-" + "x" * 40
+    assert rooksim.truncate_node_name("rook-ceph-crashcollector-%s", long_name) == \
+        "rook-ceph-crashcollector-" + rooksim.hashlib.sha256(long_name.encode()).hexdigest()[:32]
+    assert rooksim.truncate_node_name("rook-ceph-exporter-%s", "lab-node1") == "rook-ceph-exporter-lab-node1"
+
+
+def test_a_new_operator_version_relabels_the_node_daemons():
+    # a new operator starts its node controller, which reconciles every Node: rook-version follows
+    sim, kube, dummy, cr = node_daemon_cluster()
+    sim.ensure_deployments(cr)
+    sim.rook_version = "v1.20.7"
+    sim.ensure_deployments(cr)
+    assert {d["metadata"]["labels"]["rook-version"] for d in kube.list("deployments")} == {"v1.20.7"}

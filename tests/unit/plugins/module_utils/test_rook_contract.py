@@ -259,3 +259,40 @@ def test_the_roles_classes_name_the_csi_secrets_the_simulator_makes(role, driver
     for definition in [d for d in definitions if d["kind"] == "VolumeSnapshotClass"]:
         assert definition["parameters"]["csi.storage.k8s.io/snapshotter-secret-name"] == \
             contract.CSI_SNAPSHOTTER_SECRET[driver] in made
+
+
+def test_the_node_daemons_count_in_the_ceph_version_wait():
+    """The simulator's crash collectors and exporters carry what the contract says (rook_cluster,
+    ceph-version, rook-version, ...), rook_cluster_info lists them by their app, and its Ceph version wait
+    (Rook's upgrade check: one ceph-version over every Deployment labelled rook_cluster) holds only once they
+    are on the new version too."""
+    sys.path.insert(0, os.path.join(ROOT, "lab"))
+    from koorlab.rooksim.fakekube import FakeCeph, FakeKube  # pylint: disable=import-outside-toplevel
+    kube, ceph = FakeKube(), FakeCeph()
+    sim = rooksim.Operator("contract", kube, ceph=ceph)
+    sim.rook_version = "v1.20.6"
+    sim.ensure_nodes()
+    ceph.add_daemon("mon", "a", "lab-node1")
+    ceph.add_daemon("osd", "0", "lab-node2", device="/dev/loop12")
+    image = "quay.io/ceph/ceph:v20.2.4"
+    cr = {"metadata": {"name": "rook-ceph", "namespace": "rook-ceph", "uid": "u", "generation": 1},
+          "spec": {"cephVersion": {"image": image}}, "status": {"version": {"image": image, "version": "20.2.4-0"}}}
+    sim.ensure_cluster_secrets(cr)
+    sim.ensure_node_daemon_keyrings(cr)
+    sim.ensure_deployments(cr)
+    deployments = kube.list("deployments")
+    node_daemons = [d for d in deployments if d["metadata"]["labels"]["app"] in
+                    {n["app"] for n in contract.NODE_DAEMONS.values()}]
+    assert len(node_daemons) == 4
+    for dep in node_daemons:
+        assert set(contract.NODE_DAEMON_LABELS) <= set(dep["metadata"]["labels"]), dep["metadata"]["labels"]
+        assert dep["metadata"]["labels"]["ceph_daemon_id"] in [n["daemon_id"] for n in contract.NODE_DAEMONS.values()]
+    info = rc.cluster_info(cr, deployments, [], "rook-ceph", "rook-ceph", "rook-ceph")
+    kinds = sorted({d["daemon_type"] for d in info["deployments"]})
+    assert kinds == ["crashcollector", "exporter", "mon", "osd"] and set(kinds) <= set(rc.DAEMON_ORDER)
+    assert "ceph_version" not in rc.unmet(info, [], "20.2.4")
+    # a crash collector still on the old version holds the wait
+    crash = [d for d in deployments if d["metadata"]["name"] == "rook-ceph-crashcollector-lab-node1"][0]
+    crash["metadata"]["labels"]["ceph-version"] = "18.2.7-0"
+    info = rc.cluster_info(cr, deployments, [], "rook-ceph", "rook-ceph", "rook-ceph")
+    assert "rook-ceph-crashcollector-lab-node1" in rc.unmet(info, [], "20.2.4")["ceph_version"]

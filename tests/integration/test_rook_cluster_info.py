@@ -364,7 +364,8 @@ def test_in_a_play_with_module_defaults_for_both_groups(rook, rook_cluster, tmp_
                            "-c", "local", "-e", "ansible_python_interpreter=%s" % sys.executable, str(playbook)],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
-    assert "rook-ceph Ready HEALTH_OK, ceph 20.2.4, 3 mon 2 mgr 3 osd, rook v1.20.6" in proc.stdout
+    assert "rook-ceph Ready HEALTH_OK, ceph 20.2.4, 3 mon 2 mgr 3 osd 3 crashcollector 3 exporter, rook v1.20.6" \
+        in proc.stdout
     out = json.loads(results.read_text())
     assert out["rook"]["ready"] is True and out["rook"]["changed"] is False
     assert out["rook"]["fsid"] == out["cr"]["resources"][0]["status"]["ceph"]["fsid"]

@@ -167,3 +167,19 @@ NODE_DAEMONS = {
 }
 # the labels every node daemon's Deployment has (beside app and the ones above): the node's
 NODE_DAEMON_LABELS = ('kubernetes.io/hostname', 'node_name', 'rook_cluster', 'ceph_daemon_id', 'ceph-version', 'rook-version')
+
+# ObjectBucketClaims as Rook's bucket provisioner (kube-object-storage/lib-bucket-provisioner pkg/provisioner:
+# controller.go, helpers.go; Rook's pkg/operator/ceph/object/bucket: provisioner.go, util.go) handles them: the
+# claim goes Pending, gets the finalizer and the provisioner label, a generated name is written to spec.bucketName
+# before the bucket is made ("<prefix>-<uuid4>", a prefix over 27 characters cut to 26), the bucket's owner is
+# the user obc-<namespace>-<claim> (max-buckets 1) with the claim's additionalConfig quotas (Kubernetes
+# quantities) as its user quota; a claim that cannot be bound yet stays Pending and is retried with the work
+# queue's exponential back-off (5 ms doubling to 1000 s). Only these additionalConfig keys are allowed unless
+# the operator setting says otherwise (deploy/examples/operator.yaml).
+OBC = {'finalizer': 'objectbucket.io/finalizer', 'label': 'bucket-provisioner', 'object_bucket': 'obc-{namespace}-{name}',
+       'user': 'obc-{namespace}-{name}', 'prefix_max': 27, 'prefix_cut': 26,
+       'allowed_setting': 'ROOK_OBC_ALLOW_ADDITIONAL_CONFIG_FIELDS', 'allowed_default': ('maxObjects', 'maxSize'),
+       'quota_keys': {'maxObjects': 'max_objects', 'maxSize': 'max_size'},
+       'backoff': {'base_seconds': 0.005, 'max_seconds': 1000},
+       'source': ('lib-bucket-provisioner pkg/provisioner/controller.go', 'lib-bucket-provisioner pkg/provisioner/helpers.go',
+                  'pkg/operator/ceph/object/bucket/provisioner.go', 'pkg/operator/ceph/object/bucket/util.go')}

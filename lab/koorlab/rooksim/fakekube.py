@@ -46,6 +46,8 @@ class FakeKube:
         meta = obj["metadata"]
         stored = self.objects[(plural, meta["namespace"], meta["name"])]
         self.calls.append(("patch", plural, meta["name"], body))
+        if "labels" in body.get("metadata", {}):
+            stored["metadata"]["labels"] = dict(body["metadata"]["labels"] or {})
         if "metadata" in body and "finalizers" in body["metadata"]:
             stored["metadata"]["finalizers"] = body["metadata"]["finalizers"] or []
             if not stored["metadata"]["finalizers"] and stored["metadata"].get("deletionTimestamp"):
@@ -107,6 +109,41 @@ class FakeKube:
 
     def patch_node_status(self, name, status):
         self.objects[("nodes", "", name)].setdefault("status", {}).update(copy.deepcopy(status))
+
+    # cluster-scoped custom resources (ObjectBuckets): namespace ""
+    def apply_cluster_object(self, plural, body, group=None, version=None):
+        body = copy.deepcopy(body)
+        status = body.pop("status", None)
+        body["metadata"]["namespace"] = ""
+        old = self.objects.get((plural, "", body["metadata"]["name"]))
+        obj = self.add(plural, body) if old is None else old
+        if old is not None:
+            old["spec"] = body["spec"]
+            old["metadata"].update({k: v for k, v in body["metadata"].items() if k in ("labels", "finalizers")})
+        if status:
+            obj.setdefault("status", {}).update(status)
+
+    def get_cluster_object(self, plural, name, group=None, version=None):
+        return copy.deepcopy(self.objects.get((plural, "", name)))
+
+    def patch_cluster_object(self, plural, name, body, group=None, version=None):
+        stored = self.objects[(plural, "", name)]
+        for key, value in (body.get("metadata") or {}).items():
+            if value is None:
+                stored["metadata"].pop(key, None)
+            else:
+                stored["metadata"][key] = value
+        return copy.deepcopy(stored)
+
+    def patch_cluster_status(self, plural, name, status, group=None, version=None):
+        self.objects[(plural, "", name)].setdefault("status", {}).update(status)
+
+    def delete_cluster_object(self, plural, name, group=None, version=None):
+        obj = self.objects.get((plural, "", name))
+        if obj is not None and obj["metadata"].get("finalizers"):
+            obj["metadata"]["deletionTimestamp"] = "now"
+        else:
+            self.objects.pop((plural, "", name), None)
 
 
 class FakeNode:

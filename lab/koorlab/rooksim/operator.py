@@ -17,6 +17,7 @@ Python client).
 import argparse
 import base64
 import datetime
+import decimal
 import hashlib
 import json
 import os
@@ -24,6 +25,7 @@ import re
 import sys
 import time
 import traceback
+import uuid
 
 from ..kube.resources import node_info
 from ..util import LabError, log, wait_for
@@ -44,7 +46,7 @@ KINDS = {  # plural: finalizer
     "cephobjectstoreusers": "cephobjectstoreuser.ceph.rook.io",
     "cephclients": "cephclient.ceph.rook.io",
 }
-OBC_FINALIZER = "ceph.rook.io/bucket"  # Rook's lib-bucket-provisioner finalizer
+OBC_FINALIZER = CONTRACT.OBC["finalizer"]  # lib-bucket-provisioner's finalizer (claims and ObjectBuckets)
 # spec.cleanupPolicy.confirmation that lets a deletion wipe the hosts (Rook's DeleteDataDirOnHostsConfirmation)
 CLEANUP_CONFIRMATION = CONTRACT.CLEANUP_CONFIRMATION
 
@@ -183,9 +185,25 @@ class Kube:
         except self.ApiException as exc:
             if exc.status != 409:
                 raise
-            self.custom.patch_cluster_custom_object(group, version, plural, name, {"spec": body["spec"]})
+            self.custom.patch_cluster_custom_object(group, version, plural, name, {
+                "metadata": {k: v for k, v in body["metadata"].items() if k in ("labels", "finalizers")},
+                "spec": body["spec"]})
         if status:
             self.custom.patch_cluster_custom_object_status(group, version, plural, name, {"status": status})
+
+    def get_cluster_object(self, plural, name, group=OBC_GROUP, version=OBC_VERSION):
+        try:
+            return self.custom.get_cluster_custom_object(group, version, plural, name)
+        except self.ApiException as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def patch_cluster_object(self, plural, name, body, group=OBC_GROUP, version=OBC_VERSION):
+        return self.custom.patch_cluster_custom_object(group, version, plural, name, body)
+
+    def patch_cluster_status(self, plural, name, status, group=OBC_GROUP, version=OBC_VERSION):
+        return self.custom.patch_cluster_custom_object_status(group, version, plural, name, {"status": status})
 
     def delete_cluster_object(self, plural, name, group=OBC_GROUP, version=OBC_VERSION):
         try:
@@ -298,6 +316,8 @@ class Operator:
         self._node_events = set()  # Nodes the node controller has to reconcile (crash collectors, exporters)
         self._node_daemons_uid = None  # (CephCluster uid, Rook version) whose Nodes were all reconciled (operator start)
         self._node_daemons_applied = {}  # node daemon Deployment name: the labels the simulator wrote
+        self._obc_retry = {}  # claim uid: (failures, monotonic time of the next try): the work queue's back-off
+        self._obc_done = {}  # claim uid: the generation bound (a claim is provisioned again when it changes)
         self.ready = False
         self.refused = {}  # (node, device): why Rook would not make an OSD on it
         self._unmatched = set()  # storage node names logged as matching no Node
@@ -1642,58 +1662,222 @@ class Operator:
 
     # --- object bucket claims ----------------------------------------------------------------
     def reconcile_obc(self, obc):
+        """An ObjectBucketClaim as lib-bucket-provisioner's controller syncs it with Rook's provisioner: a
+        failed sync (no StorageClass yet, the store not Ready, a quota Rook cannot read, ...) leaves the claim
+        as it is (Pending) and is retried with the work queue's per-claim exponential back-off (5 ms doubling
+        up to 1000 s; the simulator's loop runs every 2 s), logged as lib-bucket-provisioner logs it."""
+        meta = obc["metadata"]
+        uid = meta["uid"]
+        failures, due = self._obc_retry.get(uid, (0, 0))
+        if time.monotonic() < due:
+            return
+        try:
+            self._sync_obc(obc)
+        except LabError as exc:
+            backoff = CONTRACT.OBC["backoff"]
+            delay = min(backoff["base_seconds"] * 2 ** failures, backoff["max_seconds"])
+            self._obc_retry[uid] = (failures + 1, time.monotonic() + delay)
+            log("rooksim: error syncing '%s/%s': %s, requeuing (try %d, next in %.3gs)"
+                % (meta["namespace"], meta["name"], exc, failures + 1, delay))
+            return
+        self._obc_retry.pop(uid, None)
+
+    def _obc_names(self, obc):
+        meta = obc["metadata"]
+        values = {"namespace": meta["namespace"], "name": meta["name"]}
+        return CONTRACT.OBC["object_bucket"].format(**values), CONTRACT.OBC["user"].format(**values)
+
+    def _sync_obc(self, obc):
+        """lib-bucket-provisioner's syncHandler / handleProvisionClaim (controller.go) with Rook's
+        Provision (object/bucket/provisioner.go)."""
         plural = "objectbucketclaims"
-        spec = obc.get("spec") or {}
-        ns, name = obc["metadata"]["namespace"], obc["metadata"]["name"]
-        sc = self.kube.storage_class(spec.get("storageClassName") or "")
-        if sc is None or not str(sc.get("provisioner", "")).endswith("ceph.rook.io/bucket"):
-            return
-        params = sc.get("parameters") or {}
-        store = params.get("objectStoreName")
-        store_ns = params.get("objectStoreNamespace", ns)
-        bucket = spec.get("bucketName") or (obc.get("status") or {}).get("bucketName") or \
-            "%s%s" % (spec.get("generateBucketName") or name + "-", os.urandom(4).hex())
-        uid = "obc-%s-%s" % (ns, name)
+        meta, spec = obc["metadata"], obc.get("spec") or {}
+        ns, name = meta["namespace"], meta["name"]
+        if not spec.get("storageClassName"):
+            raise LabError('no StorageClass defined for ObjectBucketClaim "%s/%s"' % (ns, name))
+        sc = self.kube.storage_class(spec["storageClassName"])
+        if sc is None:
+            raise LabError('error getting StorageClass "%s": not found' % spec["storageClassName"])
+        provisioner = CONTRACT.PROVISIONERS["bucket"].format(cluster_namespace=self.cluster["metadata"]["namespace"])
+        if sc.get("provisioner") != provisioner:
+            return  # "unsupported provisioner": another provisioner's claim
         if self._deleting(obc):
-            if sc.get("reclaimPolicy", "Delete") == "Delete":
-                self.radosgw_admin(store, "bucket", "rm", "--bucket", bucket, "--purge-objects", check=False)
-            self.radosgw_admin(store, "user", "rm", "--uid", uid, check=False)
-            self.kube.delete("secret", ns, name)
-            self.kube.delete("config_map", ns, name)
-            self.kube.delete_cluster_object("objectbuckets", "obc-%s-%s" % (ns, name))
-            self._drop_finalizer(obc, plural, OBC_FINALIZER, OBC_GROUP, OBC_VERSION)
+            self._delete_obc(obc, sc)
             return
-        if (obc.get("status") or {}).get("phase") == "Bound" or not self._store_ready(store_ns, store):
-            return
-        self._ensure_finalizer(obc, plural, OBC_FINALIZER, OBC_GROUP, OBC_VERSION)
+        phase = (obc.get("status") or {}).get("phase")
+        if not phase:
+            self._status(obc, plural, {"phase": "Pending"}, OBC_GROUP, OBC_VERSION)
+        elif phase == "Bound" and self._obc_done.get(meta["uid"]) == meta.get("generation"):
+            return  # provisioned, and nothing changed since (additionalConfig is the one field it updates)
+        label_value = provisioner.replace("/", "-")
+        finalizers = list(meta.get("finalizers") or [])
+        labels = dict(meta.get("labels") or {})
+        if OBC_FINALIZER not in finalizers or labels.get(CONTRACT.OBC["label"]) != label_value:
+            labels[CONTRACT.OBC["label"]] = label_value
+            self.kube.patch(obc, {"metadata": {"finalizers": finalizers + [f for f in [OBC_FINALIZER] if f not in finalizers],
+                                               "labels": labels}}, plural, OBC_GROUP, OBC_VERSION)
+        params = sc.get("parameters") or {}
+        if params.get("bucketName"):
+            raise LabError("not simulated: a StorageClass with bucketName (Rook's Grant of an existing bucket)")
+        bucket = spec.get("bucketName")
+        if not bucket:
+            if not spec.get("generateBucketName"):
+                raise LabError("error composing bucket name: expected either bucketName or generateBucketName defined")
+            bucket = generate_bucket_name(spec["generateBucketName"])
+            # written before any provisioning, so that a retry makes no second bucket (controller.go)
+            self.kube.patch(obc, {"spec": {"bucketName": bucket}}, plural, OBC_GROUP, OBC_VERSION)
+            spec = dict(spec, bucketName=bucket)
+        ob_name, uid = self._obc_names(obc)
+        store = params.get("objectStoreName")
+        cluster_ns = self.cluster["metadata"]["namespace"]
+        if not store or not any(o["metadata"]["namespace"] == cluster_ns and o["metadata"]["name"] == store
+                                for o in self.kube.list("cephobjectstores")):
+            raise LabError("error provisioning bucket: failed to get cephObjectStore: cephObjectStore not found")
+        if not self._store_ready(cluster_ns, store) or not self.store_endpoint(store):
+            raise LabError("error provisioning bucket: CephObjectStore %s/%s is not ready" % (cluster_ns, store))
+        # Rook's Provision: the owner user, the bucket, max-buckets 1, the additionalConfig quotas
         info = self.radosgw_admin(store, "user", "info", "--uid", uid, check=False)
         user = json.loads(info.stdout) if info.returncode == 0 else self.radosgw_admin(
-            store, "user", "create", "--uid", uid, "--display-name", uid, "--max-buckets", "1")
+            store, "user", "create", "--uid", uid, "--display-name", uid)
         key = user["keys"][0]
         endpoint = self.store_endpoint(store)
-        _s3_create_bucket(endpoint, key["access_key"], key["secret_key"], bucket)
+        stats = self.radosgw_admin(store, "bucket", "stats", "--bucket", bucket, check=False)
+        if stats.returncode == 0 and stats.stdout.strip():
+            owner = json.loads(stats.stdout).get("owner")
+            if owner != uid:
+                raise LabError('error provisioning bucket: bucket "%s" already exists and is owned by "%s" for different '
+                               'OBC' % (bucket, owner))
+        else:
+            self.s3_create_bucket(endpoint, key["access_key"], key["secret_key"], bucket)
+        if user.get("max_buckets") != 1:
+            self.radosgw_admin(store, "user", "modify", "--uid", uid, "--max-buckets", "1")
+        self._obc_quotas(store, uid, spec.get("additionalConfig") or {},
+                         (user.get("user_quota") if info.returncode == 0 else None) or {})
         host, port = endpoint.split("//", 1)[1].rsplit(":", 1)
-        self.kube.apply("secret", ns, {"metadata": {"name": name, "namespace": ns, "labels": {"bucket-provisioner": "rook-ceph.ceph.rook.io-bucket"}},
+        provisioner_labels = {CONTRACT.OBC["label"]: label_value}
+        owner_ref = {"apiVersion": "%s/%s" % (OBC_GROUP, OBC_VERSION), "kind": "ObjectBucketClaim", "name": name,
+                     "uid": meta["uid"], "controller": True, "blockOwnerDeletion": True}
+        self.kube.apply("secret", ns, {"metadata": {"name": name, "namespace": ns, "labels": provisioner_labels,
+                                                    "ownerReferences": [owner_ref]},
                                        "data": {"AWS_ACCESS_KEY_ID": b64(key["access_key"]),
                                                 "AWS_SECRET_ACCESS_KEY": b64(key["secret_key"])}})
-        self.kube.apply("config_map", ns, {"metadata": {"name": name, "namespace": ns},
+        self.kube.apply("config_map", ns, {"metadata": {"name": name, "namespace": ns, "labels": provisioner_labels,
+                                                        "ownerReferences": [owner_ref]},
                                            "data": {"BUCKET_HOST": host, "BUCKET_PORT": port,
                                                     "BUCKET_NAME": bucket, "BUCKET_REGION": "us-east-1",
                                                     "BUCKET_SUBREGION": ""}})
-        # the ObjectBucket lib-bucket-provisioner binds to the claim (cluster-scoped)
+        # the ObjectBucket lib-bucket-provisioner binds to the claim (cluster-scoped), with its finalizer
         self.kube.apply_cluster_object("objectbuckets", {
             "apiVersion": "%s/%s" % (OBC_GROUP, OBC_VERSION), "kind": "ObjectBucket",
-            "metadata": {"name": "obc-%s-%s" % (ns, name),
-                         "labels": {"bucket-provisioner": "rook-ceph.ceph.rook.io-bucket"}},
+            "metadata": {"name": ob_name, "labels": provisioner_labels, "finalizers": [OBC_FINALIZER]},
             "spec": {"storageClassName": sc["metadata"]["name"], "reclaimPolicy": sc.get("reclaimPolicy", "Delete"),
                      "claimRef": {"apiVersion": "%s/%s" % (OBC_GROUP, OBC_VERSION), "kind": "ObjectBucketClaim",
-                                  "name": name, "namespace": ns, "uid": obc["metadata"]["uid"]},
+                                  "name": name, "namespace": ns, "uid": meta["uid"]},
                      "endpoint": {"bucketHost": host, "bucketPort": int(port), "bucketName": bucket,
-                                  "region": "us-east-1", "subRegion": "", "additionalConfig": {}}},
+                                  "region": "us-east-1", "subRegion": "",
+                                  "additionalConfig": dict(spec.get("additionalConfig") or {})},
+                     "additionalState": {"cephUser": uid, "objectStoreName": store, "objectStoreNamespace": cluster_ns}},
             "status": {"phase": "Bound"}})
-        self.kube.patch(obc, {"spec": {"bucketName": bucket, "objectBucketName": "obc-%s-%s" % (ns, name)}},
-                        plural, OBC_GROUP, OBC_VERSION)
+        updated = self.kube.patch(obc, {"spec": {"bucketName": bucket, "objectBucketName": ob_name}},
+                                  plural, OBC_GROUP, OBC_VERSION)
         self._status(obc, plural, {"phase": "Bound"}, OBC_GROUP, OBC_VERSION)
+        generation = ((updated or {}).get("metadata") or {}).get("generation", meta.get("generation"))
+        self._obc_done[meta["uid"]] = generation
+
+    def _obc_quotas(self, store, uid, config, current):
+        """Rook's setAdditionalSettings: maxObjects / maxSize of additionalConfig (Kubernetes quantities) as
+        the owner user's quota, enabled while either is set; a key the operator setting does not allow is
+        refused (ROOK_OBC_ALLOW_ADDITIONAL_CONFIG_FIELDS, default maxObjects,maxSize)."""
+        allowed = [k.strip() for k in self.operator_setting(
+            CONTRACT.OBC["allowed_setting"], ",".join(CONTRACT.OBC["allowed_default"])).split(",")]
+        known = ("maxObjects", "maxSize", "bucketMaxObjects", "bucketMaxSize", "bucketPolicy", "bucketLifecycle",
+                 "bucketOwner", "bucketPlacement", "bucketStorageClass")
+        wanted = {}
+        for field in known:
+            if field not in config:
+                continue
+            if field not in allowed:
+                raise LabError('failed to set additional settings: failed to process additionalConfig: OBC config "%s" '
+                               'is not allowed' % field)
+            if field not in CONTRACT.OBC["quota_keys"]:
+                raise LabError("not simulated: additionalConfig %s" % field)
+            try:
+                wanted[CONTRACT.OBC["quota_keys"][field]] = k8s_quantity(config[field])
+            except LabError as exc:
+                raise LabError("failed to set additional settings: failed to process additionalConfig: failed to parse "
+                               "%s quota: %s" % (field, exc))
+        enabled = bool(wanted)
+        sync = bool(current.get("enabled")) != enabled
+        for field, value in wanted.items():
+            if current.get(field) is not None and current.get(field) != value:
+                sync = True
+        if not sync:
+            return
+        args = []
+        for field, value in sorted(wanted.items()):
+            args += ["--%s" % field.replace("_", "-"), str(value)]
+        if args:
+            self.radosgw_admin(store, "quota", "set", "--quota-scope", "user", "--uid", uid, *args)
+        self.radosgw_admin(store, "quota", "enable" if enabled else "disable", "--quota-scope", "user", "--uid", uid)
+
+    def _delete_obc(self, obc, sc):
+        """handleDeleteClaim: the ObjectBucket Released, then Rook's Delete (reclaimPolicy Delete: the bucket
+        with its objects and the user) or Revoke (else: Rook adds a bucket policy that denies the owner user;
+        the lab suspends that user instead, so its keys stop working too), then the ObjectBucket, Secret,
+        ConfigMap and the claim's finalizer."""
+        meta = obc["metadata"]
+        ns, name = meta["namespace"], meta["name"]
+        ob_name, uid = self._obc_names(obc)
+        ob = self.kube.get_cluster_object("objectbuckets", ob_name)
+        if ob is not None:
+            self.kube.patch_cluster_status("objectbuckets", ob_name, {"phase": "Released"})
+            ob_spec = ob.get("spec") or {}
+            store = (ob_spec.get("additionalState") or {}).get("objectStoreName") or \
+                (sc.get("parameters") or {}).get("objectStoreName")
+            bucket = (ob_spec.get("endpoint") or {}).get("bucketName") or (obc.get("spec") or {}).get("bucketName")
+            if not store or not self.store_endpoint(store):
+                # Rook's initializeDeleteOrRevoke needs the store: the claim stays until it is back
+                raise LabError("provisioner error deleting bucket: failed to get cephObjectStore %r" % store)
+            if ob_spec.get("reclaimPolicy", "Delete") == "Delete":
+                self.radosgw_admin(store, "bucket", "rm", "--bucket", bucket, "--purge-objects", check=False)
+                self.radosgw_admin(store, "user", "rm", "--uid", uid, check=False)
+            else:
+                self.radosgw_admin(store, "user", "suspend", "--uid", uid, check=False)
+            self.kube.patch_cluster_object("objectbuckets", ob_name, {"metadata": {"finalizers": None}})
+            self.kube.delete_cluster_object("objectbuckets", ob_name)
+        self.kube.delete("secret", ns, name)
+        self.kube.delete("config_map", ns, name)
+        self._obc_done.pop(meta["uid"], None)
+        self._drop_finalizer(obc, "objectbucketclaims", OBC_FINALIZER, OBC_GROUP, OBC_VERSION)
+
+    @staticmethod
+    def s3_create_bucket(endpoint, access, secret, bucket):
+        _s3_create_bucket(endpoint, access, secret, bucket)
+
+
+def generate_bucket_name(prefix):
+    """lib-bucket-provisioner's generateBucketName: "<prefix>-<uuid4>", a prefix over 27 characters cut to 26."""
+    if len(prefix) > CONTRACT.OBC["prefix_max"]:
+        prefix = prefix[:CONTRACT.OBC["prefix_cut"]]
+    return "%s-%s" % (prefix, uuid.uuid4())
+
+
+def k8s_quantity(text):
+    """resource.ParseQuantity(text).Value(): a Kubernetes quantity ("1000", "2G", "1Gi", "1e3") as an int,
+    rounded up; LabError when it is none."""
+    match = re.match(r"^([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))(?:([eE][+-]?[0-9]+)|(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E))?$",
+                     str(text))
+    if not match:
+        raise LabError('failed to parse "%s" as a quantity: quantities must match the regular expression '
+                       "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'" % text)
+    number = decimal.Decimal(match.group(1))
+    if match.group(2):
+        number *= decimal.Decimal(10) ** int(match.group(2)[1:])
+    factors = {"Ki": 2 ** 10, "Mi": 2 ** 20, "Gi": 2 ** 30, "Ti": 2 ** 40, "Pi": 2 ** 50, "Ei": 2 ** 60,
+               "n": decimal.Decimal("1e-9"), "u": decimal.Decimal("1e-6"), "m": decimal.Decimal("1e-3"),
+               "k": 10 ** 3, "M": 10 ** 6, "G": 10 ** 9, "T": 10 ** 12, "P": 10 ** 15, "E": 10 ** 18}
+    number *= factors.get(match.group(3) or "", 1)
+    return int(number.to_integral_value(rounding=decimal.ROUND_CEILING))
 
 
 def _bytes(text):

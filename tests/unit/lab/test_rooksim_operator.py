@@ -335,3 +335,170 @@ def test_a_new_operator_version_relabels_the_node_daemons():
     sim.rook_version = "v1.20.7"
     sim.ensure_deployments(cr)
     assert {d["metadata"]["labels"]["rook-version"] for d in kube.list("deployments")} == {"v1.20.7"}
+
+
+class _Proc:
+    def __init__(self, returncode, stdout=""):
+        self.returncode, self.stdout = returncode, stdout
+
+
+class BucketSimulator(rooksim.Operator):
+    """The simulator with an in-memory RGW: users {uid: user info}, buckets {name: owner}."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.users, self.buckets, self.rgw_commands = {}, {}, []
+
+    def s3_create_bucket(self, endpoint, access, secret, bucket):
+        owner = [uid for uid, user in self.users.items() if user["keys"][0]["access_key"] == access][0]
+        self.buckets[bucket] = owner
+
+    def radosgw_admin(self, store, *args, check=True):  # pylint: disable=too-many-return-statements
+        import json  # pylint: disable=import-outside-toplevel
+        self.rgw_commands.append(args)
+        words = list(args)
+        uid = words[words.index("--uid") + 1] if "--uid" in words else None
+        if words[:2] == ["user", "info"]:
+            return _Proc(0, json.dumps(self.users[uid])) if uid in self.users else _Proc(2)
+        if words[:2] == ["user", "create"]:
+            self.users[uid] = {"user_id": uid, "max_buckets": 1000, "suspended": 0,
+                               "keys": [{"access_key": "AK" + uid, "secret_key": "SK" + uid}],
+                               "user_quota": {"enabled": False, "max_size": -1, "max_objects": -1}}
+            return self.users[uid]
+        if words[:2] == ["user", "modify"]:
+            self.users[uid]["max_buckets"] = int(words[words.index("--max-buckets") + 1])
+        elif words[:2] == ["user", "suspend"]:
+            self.users[uid]["suspended"] = 1
+        elif words[:2] == ["user", "rm"]:
+            self.users.pop(uid, None)
+        elif words[:2] == ["bucket", "stats"]:
+            bucket = words[words.index("--bucket") + 1]
+            return _Proc(0, json.dumps({"owner": self.buckets[bucket]})) if bucket in self.buckets else _Proc(2)
+        elif words[:2] == ["bucket", "rm"]:
+            self.buckets.pop(words[words.index("--bucket") + 1], None)
+        elif words[:2] == ["quota", "set"]:
+            quota = self.users[uid]["user_quota"]
+            for flag in ("--max-objects", "--max-size"):
+                if flag in words:
+                    quota[flag[2:].replace("-", "_")] = int(words[words.index(flag) + 1])
+        elif words[0] == "quota":
+            self.users[uid]["user_quota"]["enabled"] = words[1] == "enable"
+        return _Proc(0) if not check else ""
+
+
+def bucket_lab(store_ready=True):
+    kube, ceph = FakeKube(), FakeCeph()
+    sim = BucketSimulator("unit", kube, ceph=ceph)
+    sim.rook_version = "v1.20.6"
+    sim.cluster = cluster()
+    ceph.add_daemon("rgw", "my-store-a", "lab-node1", store="my-store", port=80, address="10.251.9.11")
+    kube.add("cephobjectstores", {"metadata": {"name": "my-store", "namespace": NS},
+                                  "status": {"phase": "Ready" if store_ready else "Progressing"}})
+    kube.add("storageclasses", {"metadata": {"name": "rook-ceph-delete-bucket", "namespace": ""},
+                                "provisioner": "rook-ceph.ceph.rook.io/bucket", "reclaimPolicy": "Delete",
+                                "parameters": {"objectStoreName": "my-store", "objectStoreNamespace": NS}})
+    return sim, kube
+
+
+def claim(kube, name="ceph-bucket", **spec):
+    return kube.add("objectbucketclaims", {
+        "metadata": {"name": name, "namespace": "default"},
+        "spec": dict({"storageClassName": "rook-ceph-delete-bucket", "generateBucketName": "ceph-bkt"}, **spec)})
+
+
+def test_a_bucket_claim_as_lib_bucket_provisioner_binds_it():
+    # lib-bucket-provisioner controller.go: Pending, finalizer objectbucket.io/finalizer and the provisioner
+    # label, a generated "<prefix>-<uuid4>" written to spec.bucketName first; Rook's Provision: the owner user
+    # obc-<ns>-<claim> with max-buckets 1; Secret, ConfigMap, the bound ObjectBucket with the same finalizer
+    import re  # pylint: disable=import-outside-toplevel
+    sim, kube = bucket_lab()
+    claim(kube)
+    sim.reconcile_obc(kube.get("objectbucketclaims", "default", "ceph-bucket"))
+    obc = kube.get("objectbucketclaims", "default", "ceph-bucket")
+    assert obc["status"]["phase"] == "Bound"
+    assert obc["metadata"]["finalizers"] == ["objectbucket.io/finalizer"]
+    assert obc["metadata"]["labels"] == {"bucket-provisioner": "rook-ceph.ceph.rook.io-bucket"}
+    bucket = obc["spec"]["bucketName"]
+    assert re.match(r"^ceph-bkt-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$", bucket), bucket
+    assert obc["spec"]["objectBucketName"] == "obc-default-ceph-bucket"
+    assert sim.buckets == {bucket: "obc-default-ceph-bucket"}
+    assert sim.users["obc-default-ceph-bucket"]["max_buckets"] == 1
+    ob = kube.get("objectbuckets", "", "obc-default-ceph-bucket")
+    assert ob["status"]["phase"] == "Bound" and ob["metadata"]["finalizers"] == ["objectbucket.io/finalizer"]
+    assert ob["spec"]["additionalState"] == {"cephUser": "obc-default-ceph-bucket", "objectStoreName": "my-store",
+                                             "objectStoreNamespace": NS}
+    assert kube.get("config_maps", "default", "ceph-bucket")["data"]["BUCKET_NAME"] == bucket
+    # a long prefix is cut to 26 characters (lib-bucket-provisioner helpers.go generateBucketName)
+    assert re.match(r"^%s-[0-9a-f-]{36}$" % ("p" * 26), rooksim.generate_bucket_name("p" * 40))
+    assert len(rooksim.generate_bucket_name("p" * 40)) == 63
+    # bound and unchanged: the next loop does nothing
+    sent = len(sim.rgw_commands)
+    sim.reconcile_obc(kube.get("objectbucketclaims", "default", "ceph-bucket"))
+    assert len(sim.rgw_commands) == sent
+    # deletion, reclaimPolicy Delete: bucket and user gone, then the ObjectBucket, Secret, ConfigMap, the claim
+    kube.remove("objectbucketclaims", "default", "ceph-bucket")
+    sim.reconcile_obc(kube.get("objectbucketclaims", "default", "ceph-bucket"))
+    assert sim.buckets == {} and sim.users == {}
+    assert kube.get("objectbucketclaims", "default", "ceph-bucket") is None
+    assert kube.get("objectbuckets", "", "obc-default-ceph-bucket") is None
+    assert kube.get("secrets", "default", "ceph-bucket") is None
+
+
+def test_a_claim_that_cannot_be_bound_yet_stays_pending_and_is_retried_with_back_off(capsys, monkeypatch):
+    sim, kube = bucket_lab(store_ready=False)
+    claim(kube)
+    clock = [1000.0]
+    monkeypatch.setattr(rooksim.time, "monotonic", lambda: clock[0])
+    sim.reconcile_obc(kube.get("objectbucketclaims", "default", "ceph-bucket"))
+    obc = kube.get("objectbucketclaims", "default", "ceph-bucket")
+    assert obc["status"]["phase"] == "Pending" and sim.buckets == {}
+    bucket = obc["spec"]["bucketName"]  # chosen before provisioning: a retry keeps it
+    assert "error syncing 'default/ceph-bucket'" in capsys.readouterr().err
+    # the work queue's back-off: 5 ms, 10 ms, ... doubling (client-go ItemExponentialFailureRateLimiter)
+    delays = []
+    for dummy in range(12):
+        failures, due = sim._obc_retry[obc["metadata"]["uid"]]
+        delays.append(round(due - clock[0], 3))
+        sim.reconcile_obc(kube.get("objectbucketclaims", "default", "ceph-bucket"))  # not due yet: nothing
+        assert sim._obc_retry[obc["metadata"]["uid"]][0] == failures
+        clock[0] = due
+        sim.reconcile_obc(kube.get("objectbucketclaims", "default", "ceph-bucket"))
+    assert delays[:4] == [0.005, 0.01, 0.02, 0.04] and delays[11] == round(0.005 * 2 ** 11, 3)
+    assert kube.get("objectbucketclaims", "default", "ceph-bucket")["status"]["phase"] == "Pending"
+    # the store Ready: bound at the next try, with the name chosen first
+    kube.objects[("cephobjectstores", NS, "my-store")]["status"]["phase"] = "Ready"
+    clock[0] += 1000
+    sim.reconcile_obc(kube.get("objectbucketclaims", "default", "ceph-bucket"))
+    obc = kube.get("objectbucketclaims", "default", "ceph-bucket")
+    assert obc["status"]["phase"] == "Bound" and list(sim.buckets) == [bucket]
+    assert obc["metadata"]["uid"] not in sim._obc_retry
+
+
+def test_bucket_claim_quotas_are_the_owner_users_quota():
+    # Rook's setAdditionalSettings: maxObjects / maxSize (Kubernetes quantities) as the user quota
+    sim, kube = bucket_lab()
+    claim(kube, additionalConfig={"maxObjects": "1k", "maxSize": "2Gi"})
+    sim.reconcile_obc(kube.get("objectbucketclaims", "default", "ceph-bucket"))
+    assert sim.users["obc-default-ceph-bucket"]["user_quota"] == {"enabled": True, "max_objects": 1000,
+                                                                  "max_size": 2 << 30}
+    assert [rooksim.k8s_quantity(q) for q in ("1000", "2G", "1.5Ki", "1e3", "500m")] == [1000, 2000000000, 1536, 1000, 1]
+    # a change of additionalConfig (the field lib-bucket-provisioner updates) is applied
+    stored = kube.objects[("objectbucketclaims", "default", "ceph-bucket")]
+    stored["spec"]["additionalConfig"] = {"maxObjects": "10"}
+    stored["metadata"]["generation"] += 1
+    sim.reconcile_obc(kube.get("objectbucketclaims", "default", "ceph-bucket"))
+    assert sim.users["obc-default-ceph-bucket"]["user_quota"]["max_objects"] == 10
+    # a key the operator does not allow, or a quantity Rook cannot read: Pending, retried
+    for index, config in enumerate(({"bucketMaxObjects": "5"}, {"maxSize": "2GB"})):
+        name = "claim-%d" % index
+        claim(kube, name=name, additionalConfig=config)
+        sim.reconcile_obc(kube.get("objectbucketclaims", "default", name))
+        assert kube.get("objectbucketclaims", "default", name)["status"]["phase"] == "Pending", config
+
+
+def test_claims_of_another_provisioner_are_left_alone():
+    sim, kube = bucket_lab()
+    kube.add("storageclasses", {"metadata": {"name": "other", "namespace": ""}, "provisioner": "other.ceph.rook.io/bucket"})
+    claim(kube, storageClassName="other")
+    sim.reconcile_obc(kube.get("objectbucketclaims", "default", "ceph-bucket"))
+    assert "status" not in kube.get("objectbucketclaims", "default", "ceph-bucket")

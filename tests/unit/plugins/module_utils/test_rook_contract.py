@@ -296,3 +296,22 @@ def test_the_node_daemons_count_in_the_ceph_version_wait():
     crash["metadata"]["labels"]["ceph-version"] = "18.2.7-0"
     info = rc.cluster_info(cr, deployments, [], "rook-ceph", "rook-ceph", "rook-ceph")
     assert "rook-ceph-crashcollector-lab-node1" in rc.unmet(info, [], "20.2.4")["ceph_version"]
+
+
+def test_the_roles_bucket_claims_use_what_rooks_provisioner_allows_and_reads():
+    """rook_object's claims put only the additionalConfig keys Rook allows by default (operator.yaml), as
+    quantities Rook's provisioner parses; the simulator's finalizer and names are the contract's."""
+    with open(os.path.join(rookfiles.examples("v1.20.6"), "operator.yaml")) as handle:
+        assert '# %s: "%s"' % (contract.OBC["allowed_setting"], ",".join(contract.OBC["allowed_default"])) in handle.read()
+    definitions = _use_case_resources("rook_object", {"name": "s", "bucket_claims": [
+        {"name": "c", "generate_bucket_name": "data", "max_objects": 1000, "max_size": "2G"},
+        {"name": "d", "max_size": "1.5Ti"}]})
+    claims = [d for d in definitions if d["kind"] == "ObjectBucketClaim"]
+    assert len(claims) == 2
+    for claim in claims:
+        config = claim["spec"]["additionalConfig"]
+        assert set(config) <= set(contract.OBC["allowed_default"])
+        assert all(isinstance(v, str) and rooksim.k8s_quantity(v) > 0 for v in config.values()), config
+        assert claim["spec"]["generateBucketName"] in ("data", "d")
+    assert rooksim.OBC_FINALIZER == contract.OBC["finalizer"] == "objectbucket.io/finalizer"
+    assert rooksim.generate_bucket_name("data").startswith("data-")

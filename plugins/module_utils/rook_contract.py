@@ -102,3 +102,95 @@ CLUSTER_SERVICE_ACCOUNTS = {
     'rook-ceph-rgw': 'radosgws',
     'rook-ceph-cmd-reporter': "the Ceph version job (cluster/version.go)",
 }
+
+# The operator's settings: the ConfigMap rook-ceph-operator-config in the operator's namespace wins over the
+# operator container's environment, which wins over the default (k8sutil.GetOperatorSetting; deploy/examples/
+# operator.yaml). Booleans are read with Go's strconv.ParseBool; anything else is the default (controller/
+# controller_utils.go SetAllowLoopDevices logs "set to an invalid value").
+OPERATOR_CONFIG = {'configmap': 'rook-ceph-operator-config',
+                   'source': ('pkg/operator/k8sutil/k8sutil.go', 'pkg/operator/ceph/controller/controller_utils.go',
+                              'deploy/examples/operator.yaml')}
+GO_TRUE = ('1', 't', 'T', 'TRUE', 'true', 'True')
+GO_FALSE = ('0', 'f', 'F', 'FALSE', 'false', 'False')
+
+# Loop devices for OSDs (test clusters): only with ROOK_CEPH_ALLOW_LOOP_DEVICES true (default "false" in
+# operator.yaml, allowLoopDevices in the rook-ceph chart); without it the OSD prepare does not even discover
+# them ("unsupported diskType loop", pkg/clusterd/disk.go). With it a loop device is used only when named in
+# `devices`: useAllDevices, deviceFilter and devicePathFilter never pick one (pkg/daemon/ceph/osd/daemon.go
+# getAvailableDevices). The CephCluster status says nothing of it but the OSD count.
+LOOP_DEVICES = {'setting': 'ROOK_CEPH_ALLOW_LOOP_DEVICES', 'default': 'false', 'chart_value': 'allowLoopDevices',
+                'not_picked_by': ('useAllDevices', 'deviceFilter', 'devicePathFilter'),
+                'source': ('pkg/clusterd/disk.go', 'pkg/daemon/ceph/osd/daemon.go', 'deploy/examples/operator.yaml',
+                           'deploy/charts/rook-ceph/values.yaml')}
+
+# The Secrets the operator makes in the CephCluster's namespace once the mons run, for the CSI drivers
+# (pkg/operator/ceph/csi/secrets.go createOrUpdateCSISecret, called from cluster/cluster.go postMonStartupActions;
+# none with spec.csi.skipUserCreation): {Secret: (cephx user, id key, key key, caps)}. The StorageClasses name
+# them (csi.storage.k8s.io/*-secret-name, deploy/examples/csi/{rbd,cephfs}/storageclass.yaml).
+CSI_SECRETS_SOURCE = ('pkg/operator/ceph/csi/secrets.go', 'pkg/operator/ceph/cluster/cluster.go')
+CSI_SECRETS = {
+    'rook-csi-rbd-provisioner': ('client.csi-rbd-provisioner', 'userID', 'userKey',
+                                 (('mon', "profile rbd, allow command 'osd blocklist'"), ('mgr', 'allow rw'),
+                                  ('osd', 'profile rbd'))),
+    'rook-csi-rbd-node': ('client.csi-rbd-node', 'userID', 'userKey',
+                          (('mon', 'profile rbd'), ('mgr', 'allow rw'), ('osd', 'profile rbd'))),
+    'rook-csi-cephfs-provisioner': ('client.csi-cephfs-provisioner', 'adminID', 'adminKey',
+                                    (('mon', "allow r, allow command 'osd blocklist'"), ('mgr', 'allow rw'),
+                                     ('osd', 'allow rw tag cephfs metadata=*'), ('mds', 'allow *'))),
+    'rook-csi-cephfs-node': ('client.csi-cephfs-node', 'adminID', 'adminKey',
+                             (('mon', 'allow r'), ('mgr', 'allow rw'), ('osd', 'allow rw tag cephfs *=*'),
+                              ('mds', 'allow rw'))),
+}
+# Which Secret each StorageClass parameter names, per driver (deploy/examples/csi/*/storageclass.yaml; the
+# VolumeSnapshotClasses' snapshotter secret is the provisioner's, deploy/examples/csi/*/snapshotclass.yaml).
+CSI_SECRET_PARAMETERS = {
+    'rbd': {'csi.storage.k8s.io/provisioner-secret-name': 'rook-csi-rbd-provisioner',
+            'csi.storage.k8s.io/controller-expand-secret-name': 'rook-csi-rbd-provisioner',
+            'csi.storage.k8s.io/controller-publish-secret-name': 'rook-csi-rbd-provisioner',
+            'csi.storage.k8s.io/node-stage-secret-name': 'rook-csi-rbd-node'},
+    'cephfs': {'csi.storage.k8s.io/provisioner-secret-name': 'rook-csi-cephfs-provisioner',
+               'csi.storage.k8s.io/controller-expand-secret-name': 'rook-csi-cephfs-provisioner',
+               'csi.storage.k8s.io/controller-publish-secret-name': 'rook-csi-cephfs-provisioner',
+               'csi.storage.k8s.io/node-stage-secret-name': 'rook-csi-cephfs-node'},
+}
+CSI_SNAPSHOTTER_SECRET = {'rbd': 'rook-csi-rbd-provisioner', 'cephfs': 'rook-csi-cephfs-provisioner'}
+
+# The per-node daemons of the node controller (pkg/operator/ceph/cluster/nodedaemon: reconcile.go, crash.go,
+# exporter.go, add.go, keyring.go): a Deployment per Node that runs a pod of one of NODE_DAEMON_CEPH_APPS, removed
+# from a Node that runs none; skipped (and removed) when the CephCluster disables them. A Node is reconciled when
+# an event concerns it (a Ceph pod made or gone on it, its spec, its crash collector's Deployment; every Node at
+# the operator's start). Their labels carry rook_cluster, ceph-version (the CephCluster's status.version once it
+# is of the spec's image) and rook-version, so Rook's upgrade check (Upgrade/ceph-upgrade.md: one ceph-version
+# over every Deployment labelled rook_cluster) counts them. Their keyrings: the Secrets keyring_secret of user.
+NODE_DAEMONS_SOURCE = ('pkg/operator/ceph/cluster/nodedaemon/reconcile.go', 'pkg/operator/ceph/cluster/nodedaemon/crash.go',
+                       'pkg/operator/ceph/cluster/nodedaemon/exporter.go', 'pkg/operator/ceph/cluster/nodedaemon/add.go',
+                       'pkg/operator/ceph/cluster/nodedaemon/keyring.go')
+NODE_DAEMON_CEPH_APPS = ('rook-ceph-mon', 'rook-ceph-mgr', 'rook-ceph-osd', 'rook-ceph-rgw', 'rook-ceph-mds',
+                         'rook-ceph-rbd-mirror', 'rook-ceph-fs-mirror')
+NODE_DAEMONS = {
+    'crashcollector': {'app': 'rook-ceph-crashcollector', 'name': 'rook-ceph-crashcollector-%s', 'daemon_id': 'crash',
+                       'disabled_by': ('crashCollector', 'disable'), 'keyring_secret': 'rook-ceph-crash-collector-keyring',
+                       'user': 'client.crash', 'caps': (('mon', 'allow profile crash'), ('mgr', 'allow rw'))},
+    'exporter': {'app': 'rook-ceph-exporter', 'name': 'rook-ceph-exporter-%s', 'daemon_id': 'exporter',
+                 'disabled_by': ('monitoring', 'metricsDisabled'), 'keyring_secret': 'rook-ceph-exporter-keyring',
+                 'user': 'client.ceph-exporter', 'minimum_ceph': (18, 0, 0),
+                 'caps': (('mon', 'allow profile ceph-exporter'), ('mgr', 'allow r'), ('osd', 'allow r'), ('mds', 'allow r'))},
+}
+# the labels every node daemon's Deployment has (beside app and the ones above): the node's
+NODE_DAEMON_LABELS = ('kubernetes.io/hostname', 'node_name', 'rook_cluster', 'ceph_daemon_id', 'ceph-version', 'rook-version')
+
+# ObjectBucketClaims as Rook's bucket provisioner (kube-object-storage/lib-bucket-provisioner pkg/provisioner:
+# controller.go, helpers.go; Rook's pkg/operator/ceph/object/bucket: provisioner.go, util.go) handles them: the
+# claim goes Pending, gets the finalizer and the provisioner label, a generated name is written to spec.bucketName
+# before the bucket is made ("<prefix>-<uuid4>", a prefix over 27 characters cut to 26), the bucket's owner is
+# the user obc-<namespace>-<claim> (max-buckets 1) with the claim's additionalConfig quotas (Kubernetes
+# quantities) as its user quota; a claim that cannot be bound yet stays Pending and is retried with the work
+# queue's exponential back-off (5 ms doubling to 1000 s). Only these additionalConfig keys are allowed unless
+# the operator setting says otherwise (deploy/examples/operator.yaml).
+OBC = {'finalizer': 'objectbucket.io/finalizer', 'label': 'bucket-provisioner', 'object_bucket': 'obc-{namespace}-{name}',
+       'user': 'obc-{namespace}-{name}', 'prefix_max': 27, 'prefix_cut': 26,
+       'allowed_setting': 'ROOK_OBC_ALLOW_ADDITIONAL_CONFIG_FIELDS', 'allowed_default': ('maxObjects', 'maxSize'),
+       'quota_keys': {'maxObjects': 'max_objects', 'maxSize': 'max_size'},
+       'backoff': {'base_seconds': 0.005, 'max_seconds': 1000},
+       'source': ('lib-bucket-provisioner pkg/provisioner/controller.go', 'lib-bucket-provisioner pkg/provisioner/helpers.go',
+                  'pkg/operator/ceph/object/bucket/provisioner.go', 'pkg/operator/ceph/object/bucket/util.go')}

@@ -379,7 +379,7 @@ summary:
   description: One line for people.
   returned: always
   type: str
-  sample: rook-ceph Ready HEALTH_OK, ceph 20.2.4, 3 mon 2 mgr 3 osd, rook v1.20.6
+  sample: rook-ceph Ready HEALTH_OK, ceph 20.2.4, 3 mon 2 mgr 3 osd 3 crashcollector 3 exporter, rook v1.20.6
 clusters:
   description: The names of every C(CephCluster) of O(namespace) (none when Rook's CRDs are not applied).
   returned: when O(gather_subset) holds V(clusters)

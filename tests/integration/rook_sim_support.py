@@ -25,12 +25,15 @@ from conftest import KOOR_LAB, ROOK_EXAMPLES, ROOT, rookfiles
 sys.path.insert(0, os.path.join(ROOT, "lab"))
 
 from koorlab import nodes as lab_nodes  # noqa: E402  pylint: disable=wrong-import-position
+from koorlab.rooksim import ceph as rooksim_ceph  # noqa: E402  pylint: disable=wrong-import-position
 
 LAB = os.environ.get("KOOR_ROOK_LAB", "rook")
 NS = "rook-ceph"
 TENTACLE = "quay.io/ceph/ceph:v20.2.4"
 REEF = "quay.io/ceph/ceph:v18.2.7"
+CONTRACT = rooksim_ceph.CONTRACT  # the facts about Rook the roles and the simulator share (rook_contract.py)
 TIMINGS = {}  # what took how long, printed at the end of the session (conftest)
+EXEC_ANNOTATION = "lab.koor.io/exec"  # how the lab's API runs `kubectl exec` in a pod (docs/lab-kubernetes.md)
 
 
 def strip_nulls(value):
@@ -50,11 +53,19 @@ def example(name, rook_version=None):
         return [strip_nulls(doc) for doc in yaml.safe_load_all(handle) if doc]
 
 
+def storage_nodes(lab=LAB):
+    """spec.storage.nodes naming every disk of each lab node: the lab's disks are loop devices, which
+    Rook uses only when named in `devices` (never by useAllDevices or a filter), and only with the
+    operator's ROOK_CEPH_ALLOW_LOOP_DEVICES true (operator_manifest)."""
+    return [{"name": node["name"], "devices": [{"name": os.path.basename(disk)} for disk in node["disks"]]}
+            for node in lab_nodes.info(lab)["nodes"]]
+
+
 def example_cluster(image=TENTACLE, allow_unsupported=False, rook_version=None):
-    """Rook's cluster.yaml as it is, on the lab's disks: every node's disks, of which the 1G one
-    is refused as Rook refuses it (too small)."""
+    """Rook's cluster.yaml as it is, on the lab's disks: every node's disks by name, of which the 1G
+    one is refused as Rook refuses it (too small)."""
     cluster = example("cluster.yaml", rook_version)[0]
-    cluster["spec"]["storage"] = {"useAllNodes": True, "useAllDevices": True}
+    cluster["spec"]["storage"] = {"useAllNodes": False, "useAllDevices": False, "nodes": storage_nodes()}
     cluster["spec"]["cephVersion"] = {"image": image}
     # Rook's status checker every 10 s instead of the example's 60 s (a CephCluster setting Rook
     # honours, cluster/cephstatus.go): these tests watch health come and go; the roles' tests run
@@ -63,6 +74,19 @@ def example_cluster(image=TENTACLE, allow_unsupported=False, rook_version=None):
     if allow_unsupported:
         cluster["spec"]["cephVersion"]["allowUnsupported"] = True
     return cluster
+
+
+def operator_manifest(rook_version=None):
+    """Rook's operator.yaml (of Rook v1.20.6, or ``rook_version``) with ROOK_CEPH_ALLOW_LOOP_DEVICES "true"
+    in its ConfigMap rook-ceph-operator-config, as a test cluster on loop devices needs it (Rook's own CI
+    edits it so), as YAML."""
+    folder = rookfiles.examples(rook_version) if rook_version else ROOK_EXAMPLES
+    with open(os.path.join(folder, "operator.yaml")) as handle:
+        docs = [doc for doc in yaml.safe_load_all(handle) if doc]
+    config = [d for d in docs if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "rook-ceph-operator-config"]
+    assert len(config) == 1 and config[0]["data"]["ROOK_CEPH_ALLOW_LOOP_DEVICES"] == "false"
+    config[0]["data"]["ROOK_CEPH_ALLOW_LOOP_DEVICES"] = "true"
+    return yaml.safe_dump_all(docs, sort_keys=False)
 
 
 def phase(obj):
@@ -246,23 +270,43 @@ class RookLab:
         cr = self.get("cephcluster", "rook-ceph")
         if cr is None or phase(cr) != "Ready":
             started = time.monotonic()
-            self.kubectl("apply", "--server-side", "-f", os.path.join(ROOK_EXAMPLES, "crds.yaml"))
-            for manifest in ("common.yaml", "csi-operator.yaml", "operator.yaml"):
-                self.kubectl("apply", "-f", os.path.join(ROOK_EXAMPLES, manifest))
+            self.apply_rook()
             if cr is None:
                 self.apply(example_cluster())
             self.wait("cephcluster", "rook-ceph", lambda o: phase(o) == "Ready"
                       and o["status"]["ceph"]["health"] == "HEALTH_OK", 420, "Ready + HEALTH_OK")
             self.timings["cluster ready"] = time.monotonic() - started
+        if self.get("deploy", "rook-ceph-tools") is None:
+            self.apply_toolbox()
         return self.get("cephcluster", "rook-ceph")
 
-    def install_rook(self, rook_version):
-        """Rook's operator of ``rook_version`` as its release manifests install it (CRDs server-side,
-        then common, the CSI operator and the operator), until the simulator runs it."""
-        folder = rookfiles.examples(rook_version)
+    def apply_toolbox(self):
+        """Rook's toolbox.yaml as a user applies it (Rook's operator never makes it), until its pod
+        runs in the lab's Ceph chroot (the simulator adds the lab's exec annotation to it)."""
+        for doc in example("toolbox.yaml"):
+            self.apply(doc)
+
+        def execs(pods):
+            return any(EXEC_ANNOTATION in (p["metadata"].get("annotations") or {}) and p["status"].get("phase") == "Running"
+                       for p in pods)
+        deadline = time.monotonic() + 60
+        while not execs(self.items("pod", selector="app=rook-ceph-tools")):
+            assert time.monotonic() < deadline, "the toolbox's pod got no exec annotation:\n%s" % self.log_tail()
+            time.sleep(1)
+
+    def apply_rook(self, rook_version=None):
+        """Rook's release manifests (of Rook v1.20.6, or ``rook_version``) as they install it: CRDs
+        server-side, then common, the CSI operator and the operator (loop devices allowed)."""
+        folder = rookfiles.examples(rook_version) if rook_version else ROOK_EXAMPLES
         self.kubectl("apply", "--server-side", "--force-conflicts", "-f", os.path.join(folder, "crds.yaml"))
-        for manifest in ("common.yaml", "csi-operator.yaml", "operator.yaml"):
+        for manifest in ("common.yaml", "csi-operator.yaml"):
             self.kubectl("apply", "-f", os.path.join(folder, manifest))
+        self.kubectl("apply", "-f", "-", input=operator_manifest(rook_version))
+
+    def install_rook(self, rook_version):
+        """Rook's operator of ``rook_version`` as its release manifests install it, until the simulator
+        runs it."""
+        self.apply_rook(rook_version)
         self.wait("deploy", "rook-ceph-operator", lambda o: o["spec"]["template"]["spec"]["containers"][0]["image"]
                   .endswith(":" + rook_version), 30, "operator %s" % rook_version)
 

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 
-from conftest import COLLECTIONS, ROOK_EXAMPLES, ROOT, run_module
+from conftest import COLLECTIONS, ROOT, run_module
 from rook_sim_support import NS, example_cluster
 
 MODULE = "rook_cluster_info"
@@ -71,9 +71,7 @@ def finish(proc, timeout=300):
 
 
 def apply_rook_manifests(rook):
-    rook.kubectl("apply", "--server-side", "-f", os.path.join(ROOK_EXAMPLES, "crds.yaml"))
-    for manifest in ("common.yaml", "csi-operator.yaml", "operator.yaml"):
-        rook.kubectl("apply", "-f", os.path.join(ROOK_EXAMPLES, manifest))
+    rook.apply_rook()  # Rook v1.20.6's manifests, loop devices allowed (the lab's disks are loop devices)
 
 
 def transitions(result):
@@ -139,7 +137,9 @@ def test_wait_on_the_cluster_being_created_returns_ready_with_events(rook):
     progressing = [s for s in seen if s[0] == "Progressing"]
     assert progressing and any("OSD" in s[1] for s in progressing), seen
     assert len(seen) == len(set(seen)), "each transition once"
-    # what the module returns is what the API holds
+    # what the module returns is what the API holds (and the cluster, through Rook's toolbox.yaml: the
+    # operator never makes a toolbox)
+    rook.apply_toolbox()
     cr = rook.get("cephcluster", "rook-ceph")
     assert result["fsid"] == cr["status"]["ceph"]["fsid"] == rook.ceph("fsid")["fsid"]
     assert result["version"] == cr["status"]["version"] and result["version"]["version"] == "20.2.4-0"
@@ -158,14 +158,17 @@ def test_deployments_and_their_labels(rook, rook_cluster):
     assert sorted(d["name"] for d in result["deployments"]) == sorted(labels)
     for dep in result["deployments"]:
         mine = labels[dep["name"]]
+        # the crash collectors and exporters have no ceph_daemon_type: the module names them by their app
+        kind = mine.get("ceph_daemon_type") or mine["app"][len("rook-ceph-"):]
         assert (dep["daemon_type"], dep["daemon_id"], dep["rook_version"], dep["ceph_version"]) == (
-            mine["ceph_daemon_type"], mine["ceph_daemon_id"], mine["rook-version"], mine["ceph-version"])
+            kind, mine["ceph_daemon_id"], mine["rook-version"], mine["ceph-version"])
         assert dep["available"] and dep["rolled_out"] and dep["pending"] == []
         assert dep["replicas"] == dep["ready_replicas"] == 1
     by_type = {}
     for dep in result["deployments"]:
         by_type.setdefault(dep["daemon_type"], []).append(dep["daemon_id"])
-    assert by_type == {"mon": ["a", "b", "c"], "mgr": ["a", "b"], "osd": ["0", "1", "2"]}
+    assert by_type == {"mon": ["a", "b", "c"], "mgr": ["a", "b"], "osd": ["0", "1", "2"],
+                       "crashcollector": ["crash"] * 3, "exporter": ["exporter"] * 3}
     operator = rook.get("deploy", "rook-ceph-operator")
     assert result["operator"] == {"name": "rook-ceph-operator", "namespace": NS, "rook_version": "v1.20.6",
                                   "image": operator["spec"]["template"]["spec"]["containers"][0]["image"],
@@ -173,7 +176,8 @@ def test_deployments_and_their_labels(rook, rook_cluster):
     status = rook_cluster["status"]
     assert result["phase"] == "Ready" and result["fsid"] == status["ceph"]["fsid"]
     assert result["ceph_image"] == rook_cluster["spec"]["cephVersion"]["image"]
-    assert result["summary"] == "rook-ceph Ready HEALTH_OK, ceph 20.2.4, 3 mon 2 mgr 3 osd, rook v1.20.6"
+    assert result["summary"] == \
+        "rook-ceph Ready HEALTH_OK, ceph 20.2.4, 3 mon 2 mgr 3 osd 3 crashcollector 3 exporter, rook v1.20.6"
     assert result["health"] == rook.health() == "HEALTH_OK"
     assert {c["type"] for c in result["conditions"]} >= {"Ready"}
     assert result["capacity"]["bytesTotal"] == cr["status"]["ceph"]["capacity"]["bytesTotal"] > 0
@@ -234,7 +238,7 @@ def test_wait_for_rolled_out_times_out_then_sees_the_daemon_become_available(roo
         result = info(rook, wait=True, wait_for=["Ready", "HEALTH_OK", "rolled_out"], wait_timeout=8)
         assert result["failed"] and result["ready"] is False and result["waited"] >= 8
         assert result["msg"] == (
-            "CephCluster rook-ceph/rook-ceph: not Ready + HEALTH_OK + rolled_out after 8s: rolled_out unmet: 1 of 8 "
+            "CephCluster rook-ceph/rook-ceph: not Ready + HEALTH_OK + rolled_out after 8s: rolled_out unmet: 1 of 14 "
             "Deployments not rolled out (rook-ceph-mgr-b: not available (0 of 1 replicas ready)). Last seen: "
             "phase Ready, message 'Cluster created successfully', health HEALTH_OK.")
         assert transitions(result) == [("Ready", "Cluster created successfully", "HEALTH_OK")]
@@ -362,7 +366,9 @@ def test_in_a_play_with_module_defaults_for_both_groups(rook, rook_cluster, tmp_
                            "-c", "local", "-e", "ansible_python_interpreter=%s" % sys.executable, str(playbook)],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
-    assert "rook-ceph Ready HEALTH_OK, ceph 20.2.4, 3 mon 2 mgr 3 osd, rook v1.20.6" in proc.stdout
+    # (the YAML callback folds a long msg over lines)
+    assert "rook-ceph Ready HEALTH_OK, ceph 20.2.4, 3 mon 2 mgr 3 osd 3 crashcollector 3 exporter, rook v1.20.6" \
+        in " ".join(proc.stdout.split())
     out = json.loads(results.read_text())
     assert out["rook"]["ready"] is True and out["rook"]["changed"] is False
     assert out["rook"]["fsid"] == out["cr"]["resources"][0]["status"]["ceph"]["fsid"]

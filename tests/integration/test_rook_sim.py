@@ -9,7 +9,7 @@ test_rook_sim_upgrade.py (deletion, Reef -> Tentacle roll, down). KOOR_ROOK_LAB 
 import json
 import time
 
-from rook_sim_support import LAB, NS, example, s3
+from rook_sim_support import CONTRACT, LAB, NS, example, s3
 
 
 def test_rook_manifests_apply_and_cluster_becomes_ready_on_real_osds(rook, rook_cluster):
@@ -46,6 +46,18 @@ def test_rook_manifests_apply_and_cluster_becomes_ready_on_real_osds(rook, rook_
     assert sorted(by_app["rook-ceph-mon"]) == ["a", "b", "c"]
     assert sorted(by_app["rook-ceph-mgr"]) == ["a", "b"]
     assert sorted(by_app["rook-ceph-osd"]) == ["0", "1", "2"]
+    # Rook's node controller (nodedaemon/crash.go, exporter.go): a crash collector and an exporter on each
+    # node that runs a Ceph daemon (every node here runs a mon)
+    nodes = sorted(n["name"] for n in rook.nodes())
+    for app, daemon_id in (("rook-ceph-crashcollector", "crash"), ("rook-ceph-exporter", "exporter")):
+        assert by_app[app] == [daemon_id] * 3
+        found = rook.labels(app)
+        assert sorted(found) == ["%s-%s" % (app, n) for n in nodes]
+        assert sorted(labels["node_name"] for labels in found.values()) == nodes
+        assert all(labels["kubernetes.io/hostname"] == labels["node_name"] and labels["rook_cluster"] == NS
+                   for labels in found.values())
+    assert rook.secret("rook-ceph-crash-collector-keyring")["keyring"].startswith("\n[client.crash]\n")
+    assert rook.ceph("auth", "get", "client.crash")[0]["caps"] == {"mon": "allow profile crash", "mgr": "allow rw"}
 
     # the refused 1G disks are reported, as Rook's OSD prepare reports them
     cms = json.loads(rook.kubectl("-n", NS, "get", "configmap", "-l", "app=rook-ceph-osd-prepare",
@@ -74,6 +86,13 @@ def test_block_pool_is_created_blocked_while_it_has_images_and_removed(rook, roo
 
 def test_object_store_and_user_work_over_s3(rook, rook_object_store):
     store = rook_object_store
+    # one Deployment for the store's radosgws, its daemon id the store's name (Rook's object/spec.go getLabels)
+    rgw = rook.labels("rook-ceph-rgw")
+    assert list(rgw) == ["rook-ceph-rgw-my-store-a"], rgw
+    labels = rgw["rook-ceph-rgw-my-store-a"]
+    assert (labels["ceph_daemon_id"], labels["rgw"], labels["rook_object_store"]) == ("my-store",) * 3
+    assert rook.get("deploy", "rook-ceph-rgw-my-store-a")["spec"]["replicas"] == \
+        store["spec"]["gateway"]["instances"]
     rook.apply(example("object-user.yaml")[0])
     rook.wait_ready("cephobjectstoreuser", "my-user", 120)
     endpoint = store["status"]["info"]["endpoint"]
@@ -148,3 +167,38 @@ def test_a_node_per_lab_node_labelled_as_a_kubelet_labels_it(rook):
         assert [c["status"] for c in node["status"]["conditions"] if c["type"] == "Ready"] == ["True"]
         assert {"type": "InternalIP", "address": lab_node["address"]} in node["status"]["addresses"]
         assert node["status"]["nodeInfo"]["kubeletVersion"]
+
+
+def test_loop_devices_need_the_operators_setting(rook, rook_cluster):
+    """ROOK_CEPH_ALLOW_LOOP_DEVICES "false" (operator.yaml's default) in the operator's ConfigMap: Rook's OSD
+    prepare does not discover loop devices (the lab's disks all are). It is said in the log, and nothing
+    in the status but the OSD count; set "true" again, the disks are seen again."""
+    node = rook.nodes()[0]
+    small = [d for d, size in zip(node["disks"], node["sizes"]) if size < 5 << 30][0]
+    rook.patch("configmap", "rook-ceph-operator-config", {"data": {"ROOK_CEPH_ALLOW_LOOP_DEVICES": "false"}})
+    try:
+        line = "skipping device %s on %s: unsupported diskType loop" % (small, node["name"])
+        deadline = time.monotonic() + 30
+        while line not in rook.log_tail(400):
+            assert time.monotonic() < deadline, rook.log_tail()
+            time.sleep(1)
+        cr = rook.get("cephcluster", "rook-ceph")
+        assert cr["status"]["phase"] == "Ready" and cr["status"]["storage"]["osd"]["storeType"] == {"bluestore": 3}
+        assert "loop" not in json.dumps(cr["status"])
+    finally:
+        rook.patch("configmap", "rook-ceph-operator-config", {"data": {"ROOK_CEPH_ALLOW_LOOP_DEVICES": "true"}})
+    assert len(rook.ceph("osd", "ls")) == 3
+
+
+def test_the_csi_secrets_hold_keys_of_cephx_users_with_rooks_caps(rook, rook_cluster):
+    """Rook's CSI Secrets (csi/secrets.go) in the cluster's namespace, each the key of a real cephx user with
+    Rook's caps, which opens the cluster as that user; the roles' StorageClasses name them."""
+    for name, (entity, id_key, key_key, caps) in CONTRACT.CSI_SECRETS.items():
+        data = rook.secret(name)
+        assert data is not None, name
+        assert sorted(data) == sorted([id_key, key_key]) and data[id_key] == entity[len("client."):]
+        entry = rook.ceph("auth", "get", entity)[0]
+        assert entry["key"] == data[key_key] and entry["caps"] == dict(caps), entry
+    key = rook.secret("rook-csi-cephfs-node")["adminKey"]
+    status = json.loads(rook.toolbox("ceph", "-n", "client.csi-cephfs-node", "--key", key, "--format", "json", "fsid"))
+    assert status["fsid"] == rook_cluster["status"]["ceph"]["fsid"]

@@ -100,11 +100,16 @@ def test_ceph_client_secret_holds_a_key_that_authenticates(rook, rook_cluster):
 def test_object_bucket_claim_gives_a_bucket_with_keys_that_work(rook, rook_object_store):
     storage_class, = example("storageclass-bucket-delete.yaml")
     claim, = example("object-bucket-claim-delete.yaml")
+    # the quotas Rook's example has commented out
+    claim["spec"]["additionalConfig"] = {"maxObjects": "1000", "maxSize": "2G"}
     rook.apply(storage_class)
     rook.apply(claim)
     obc = rook.wait("obc", "ceph-delete-bucket", lambda o: phase(o) == "Bound", 120, "Bound", ns="default")
+    # lib-bucket-provisioner: generateBucketName + "-" + a uuid4, written to spec.bucketName; its finalizer and label
     bucket = obc["spec"]["bucketName"]
-    assert re.match(r"^ceph-bkt[0-9a-z-]+$", bucket), bucket
+    assert re.match(r"^ceph-bkt-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$", bucket), bucket
+    assert obc["metadata"]["finalizers"] == ["objectbucket.io/finalizer"]
+    assert obc["metadata"]["labels"]["bucket-provisioner"] == "rook-ceph.ceph.rook.io-bucket"
 
     # what lib-bucket-provisioner leaves for the application: a Secret and a ConfigMap named after the claim
     keys = rook.secret("ceph-delete-bucket", ns="default")
@@ -120,6 +125,7 @@ def test_object_bucket_claim_gives_a_bucket_with_keys_that_work(rook, rook_objec
     assert bound["spec"]["claimRef"]["name"] == "ceph-delete-bucket" and bound["spec"]["claimRef"]["uid"] == \
         obc["metadata"]["uid"]
     assert bound["spec"]["endpoint"]["bucketName"] == bucket and bound["spec"]["reclaimPolicy"] == "Delete"
+    assert bound["metadata"]["finalizers"] == ["objectbucket.io/finalizer"]
 
     # the bucket is real, and those keys PUT and GET in it over S3
     admin = ["radosgw-admin", "--rgw-realm", "my-store", "--rgw-zonegroup", "my-store", "--rgw-zone", "my-store"]
@@ -130,6 +136,12 @@ def test_object_bucket_claim_gives_a_bucket_with_keys_that_work(rook, rook_objec
     assert s3("GET", url, access, secret) == (200, b"claimed")
     stats = json.loads(rook.toolbox(*(admin + ["bucket", "stats", "--bucket", bucket])))
     assert stats["usage"]["rgw.main"]["num_objects"] == 1
+    # the owner user: obc-<namespace>-<claim>, one bucket, the claim's quotas as its user quota (Rook's provisioner)
+    assert stats["owner"] == "obc-default-ceph-delete-bucket"
+    user = json.loads(rook.toolbox(*(admin + ["user", "info", "--uid", stats["owner"]])))
+    assert user["max_buckets"] == 1
+    assert (user["user_quota"]["enabled"], user["user_quota"]["max_objects"], user["user_quota"]["max_size"]) == \
+        (True, 1000, 2000000000)
 
     # reclaimPolicy Delete: the claim's deletion removes the bucket (with its objects) and the keys
     rook.delete("obc", "ceph-delete-bucket", ns="default")
@@ -207,3 +219,27 @@ def test_rados_namespace_is_created_and_blocks_deletions_while_it_holds_images(r
     rook.wait_gone("cephblockpoolradosnamespace", "nspool-tenant", 60)
     rook.wait_gone("cephblockpool", "nspool", 60)
     assert "nspool" not in rook.ceph("osd", "pool", "ls")
+
+
+def test_a_bucket_claim_that_cannot_be_bound_stays_pending_and_is_retried(rook, rook_object_store):
+    """A claim on a store that does not exist: Pending (not failed), its generated name already chosen, the
+    provisioner retrying with back-off (lib-bucket-provisioner's work queue) and saying why; its deletion
+    needs nothing from the store."""
+    rook.apply({"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass", "metadata": {"name": "h-no-store-bucket"},
+                "provisioner": "%s.ceph.rook.io/bucket" % NS, "reclaimPolicy": "Delete",
+                "parameters": {"objectStoreName": "no-such-store", "objectStoreNamespace": NS}})
+    rook.apply({"apiVersion": "objectbucket.io/v1alpha1", "kind": "ObjectBucketClaim",
+                "metadata": {"name": "h-waiting", "namespace": "default"},
+                "spec": {"storageClassName": "h-no-store-bucket", "generateBucketName": "waiting"}})
+    try:
+        pending = rook.wait("obc", "h-waiting", lambda o: phase(o) == "Pending" and (o.get("spec") or {}).get("bucketName"),
+                            60, "Pending", ns="default")
+        assert pending["spec"]["bucketName"].startswith("waiting-")
+        rook.wait("obc", "h-waiting", lambda o: rook.log_tail(100).count("error syncing 'default/h-waiting'") >= 3, 60,
+                  "retried", ns="default")
+        assert "cephObjectStore not found" in rook.log_tail(100)
+        assert phase(rook.get("obc", "h-waiting", ns="default")) == "Pending"
+    finally:
+        rook.delete("obc", "h-waiting", ns="default")
+        rook.wait_gone("obc", "h-waiting", 60, ns="default")
+        rook.kubectl("delete", "storageclass", "h-no-store-bucket")

@@ -46,6 +46,8 @@ class FakeKube:
         meta = obj["metadata"]
         stored = self.objects[(plural, meta["namespace"], meta["name"])]
         self.calls.append(("patch", plural, meta["name"], body))
+        if "labels" in body.get("metadata", {}):
+            stored["metadata"]["labels"] = dict(body["metadata"]["labels"] or {})
         if "metadata" in body and "finalizers" in body["metadata"]:
             stored["metadata"]["finalizers"] = body["metadata"]["finalizers"] or []
             if not stored["metadata"]["finalizers"] and stored["metadata"].get("deletionTimestamp"):
@@ -78,7 +80,8 @@ class FakeKube:
 
     def patch_deployment(self, namespace, name, body):
         stored = self.objects[("deployments", namespace, name)]
-        stored["spec"]["template"]["metadata"]["annotations"].update(body["spec"]["template"]["metadata"]["annotations"])
+        meta = stored["spec"]["template"].setdefault("metadata", {})
+        meta.setdefault("annotations", {}).update(body["spec"]["template"]["metadata"]["annotations"])
 
     def delete_deployment(self, namespace, name):
         self.objects.pop(("deployments", namespace, name), None)
@@ -94,3 +97,126 @@ class FakeKube:
 
     def storage_class(self, name):
         return copy.deepcopy(self.objects.get(("storageclasses", "", name)))
+
+    # nodes (what the kubelets register)
+    def list_nodes(self):
+        return self.list("nodes")
+
+    def create_node(self, body):
+        body = copy.deepcopy(body)
+        body["metadata"]["namespace"] = ""
+        self.add("nodes", body)
+
+    def patch_node_status(self, name, status):
+        self.objects[("nodes", "", name)].setdefault("status", {}).update(copy.deepcopy(status))
+
+    # cluster-scoped custom resources (ObjectBuckets): namespace ""
+    def apply_cluster_object(self, plural, body, group=None, version=None):
+        body = copy.deepcopy(body)
+        status = body.pop("status", None)
+        body["metadata"]["namespace"] = ""
+        old = self.objects.get((plural, "", body["metadata"]["name"]))
+        obj = self.add(plural, body) if old is None else old
+        if old is not None:
+            old["spec"] = body["spec"]
+            old["metadata"].update({k: v for k, v in body["metadata"].items() if k in ("labels", "finalizers")})
+        if status:
+            obj.setdefault("status", {}).update(status)
+
+    def get_cluster_object(self, plural, name, group=None, version=None):
+        return copy.deepcopy(self.objects.get((plural, "", name)))
+
+    def patch_cluster_object(self, plural, name, body, group=None, version=None):
+        stored = self.objects[(plural, "", name)]
+        for key, value in (body.get("metadata") or {}).items():
+            if value is None:
+                stored["metadata"].pop(key, None)
+            else:
+                stored["metadata"][key] = value
+        return copy.deepcopy(stored)
+
+    def patch_cluster_status(self, plural, name, status, group=None, version=None):
+        self.objects[(plural, "", name)].setdefault("status", {}).update(status)
+
+    def delete_cluster_object(self, plural, name, group=None, version=None):
+        obj = self.objects.get((plural, "", name))
+        if obj is not None and obj["metadata"].get("finalizers"):
+            obj["metadata"]["deletionTimestamp"] = "now"
+        else:
+            self.objects.pop((plural, "", name), None)
+
+
+class FakeNode:
+    """A lab node as ceph.Node describes it."""
+
+    def __init__(self, index, name, disks):
+        self.index, self.name, self.disks = index, name, list(disks)
+        self.address = "10.251.9.%d" % (10 + index)
+        self.init_pid = 1000 + index
+        self.running = True
+
+
+class FakeCeph:
+    """An in-memory stand-in for ceph.CephCluster: its state (daemons, OSDs), its nodes, and the mon
+    commands the reconcile logic sends, recorded in ``commands`` (``auth get-or-create-key`` answers a key
+    per entity, ``auth get`` knows the entities made). For unit tests only."""
+
+    def __init__(self, nodes=3, disks=2, suite="sid"):
+        self.state = {"suite": suite, "fsid": "00000000-0000-4000-8000-000000000001", "daemons": {}, "osds": {},
+                      "mons": {}}
+        self._nodes = [FakeNode(i + 1, "lab-node%d" % (i + 1), ["/dev/loop%d" % (10 + disks * i + d) for d in range(disks)])
+                       for i in range(nodes)]
+        self.conf = "/var/lib/koor-lab/unit/rook/etc/ceph.conf"
+        self.commands = []
+        self.entities = {}  # entity: {"key", "caps"}
+
+    @property
+    def exists(self):
+        return self.state is not None
+
+    @property
+    def fsid(self):
+        return self.state["fsid"]
+
+    def save(self):
+        pass
+
+    def nodes(self):
+        return list(self._nodes)
+
+    def node(self, name_or_index):
+        for node in self._nodes:
+            if name_or_index in (node.name, node.index, str(node.index)):
+                return node
+        raise KeyError(name_or_index)
+
+    def root(self, suite=None):
+        return "/roots/%s" % (suite or self.state["suite"])
+
+    def env(self):
+        return {"CEPH_CONF": self.conf, "CEPH_ARGS": "", "LC_ALL": "C"}
+
+    def prefix(self):
+        return ["chroot", self.root()]
+
+    def add_daemon(self, kind, ident, node, **extra):
+        daemon = dict(type=kind, id=str(ident), node=node, suite=self.state["suite"], **extra)
+        self.state["daemons"]["%s.%s" % (kind, ident)] = daemon
+
+    def mon(self, prefix, check=True, timeout=60, **args):
+        self.commands.append(dict(args, prefix=prefix))
+        entity = args.get("entity")
+        if prefix == "auth get-or-create-key":
+            made = self.entities.setdefault(entity, {"key": "AQ%s==" % uuid.uuid5(uuid.NAMESPACE_DNS, entity).hex,
+                                                     "caps": list(args.get("caps") or [])})
+            out = {"key": made["key"]}
+        elif prefix == "auth get":
+            if entity not in self.entities:
+                return (2, "", "failed to find %s in keyring" % entity) if not check else {}
+            out = [dict(self.entities[entity], entity=entity)]
+        elif prefix == "auth caps":
+            self.entities[entity]["caps"] = list(args.get("caps") or [])
+            out = ""
+        else:
+            out = {}
+        return (0, out, "") if not check else out

@@ -6,16 +6,18 @@ reconciled into the lab's real Ceph (koorlab.rooksim.ceph).
 It idles until Rook's operator Deployment (pods labelled app=rook-ceph-operator) exists, then
 reconciles, every couple of seconds and in dependency order: CephCluster (mons, mgrs, OSDs
 with `ceph-volume raw`, a Deployment per daemon with Rook's labels, status and conditions,
-Ceph image and operator image rolls), the rook-ceph-tools Deployment, CephBlockPool,
-CephFilesystem (+ MDS), CephFilesystemSubVolumeGroup, CephObjectStore (+ radosgw),
-CephObjectStoreUser (+ Secret), CephClient (+ Secret), ObjectBucketClaim (bucket, Secret,
-ConfigMap), with Rook's finalizers and deletion rules. It talks to the API only through the
-small Kube class below (the kubernetes Python client).
+Ceph image and operator image rolls), CephBlockPool, CephFilesystem (+ MDS),
+CephFilesystemSubVolumeGroup, CephObjectStore (+ radosgw), CephObjectStoreUser (+ Secret),
+CephClient (+ Secret), ObjectBucketClaim (bucket, Secret, ConfigMap), with Rook's finalizers and
+deletion rules. Like Rook it never makes the toolbox; an applied one (toolbox.yaml) gets the lab's
+exec annotation. It talks to the API only through the small Kube class below (the kubernetes
+Python client).
 """
 
 import argparse
 import base64
 import datetime
+import decimal
 import hashlib
 import json
 import os
@@ -23,6 +25,7 @@ import re
 import sys
 import time
 import traceback
+import uuid
 
 from ..kube.resources import node_info
 from ..util import LabError, log, wait_for
@@ -32,6 +35,7 @@ from .ceph import CONTRACT
 GROUP, VERSION = "ceph.rook.io", "v1"
 OBC_GROUP, OBC_VERSION = "objectbucket.io", "v1alpha1"
 EXEC_ANNOTATION = "lab.koor.io/exec"
+TOOLBOX_APP = "rook-ceph-tools"  # the label of deploy/examples/toolbox.yaml's Deployment
 KINDS = {  # plural: finalizer
     "cephclusters": "cephcluster.ceph.rook.io",
     "cephblockpools": "cephblockpool.ceph.rook.io",
@@ -42,7 +46,7 @@ KINDS = {  # plural: finalizer
     "cephobjectstoreusers": "cephobjectstoreuser.ceph.rook.io",
     "cephclients": "cephclient.ceph.rook.io",
 }
-OBC_FINALIZER = "ceph.rook.io/bucket"  # Rook's lib-bucket-provisioner finalizer
+OBC_FINALIZER = CONTRACT.OBC["finalizer"]  # lib-bucket-provisioner's finalizer (claims and ObjectBuckets)
 # spec.cleanupPolicy.confirmation that lets a deletion wipe the hosts (Rook's DeleteDataDirOnHostsConfirmation)
 CLEANUP_CONFIRMATION = CONTRACT.CLEANUP_CONFIRMATION
 
@@ -181,9 +185,25 @@ class Kube:
         except self.ApiException as exc:
             if exc.status != 409:
                 raise
-            self.custom.patch_cluster_custom_object(group, version, plural, name, {"spec": body["spec"]})
+            self.custom.patch_cluster_custom_object(group, version, plural, name, {
+                "metadata": {k: v for k, v in body["metadata"].items() if k in ("labels", "finalizers")},
+                "spec": body["spec"]})
         if status:
             self.custom.patch_cluster_custom_object_status(group, version, plural, name, {"status": status})
+
+    def get_cluster_object(self, plural, name, group=OBC_GROUP, version=OBC_VERSION):
+        try:
+            return self.custom.get_cluster_custom_object(group, version, plural, name)
+        except self.ApiException as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def patch_cluster_object(self, plural, name, body, group=OBC_GROUP, version=OBC_VERSION):
+        return self.custom.patch_cluster_custom_object(group, version, plural, name, body)
+
+    def patch_cluster_status(self, plural, name, status, group=OBC_GROUP, version=OBC_VERSION):
+        return self.custom.patch_cluster_custom_object_status(group, version, plural, name, {"status": status})
 
     def delete_cluster_object(self, plural, name, group=OBC_GROUP, version=OBC_VERSION):
         try:
@@ -259,6 +279,19 @@ def go_duration(text):
     return sum(float(n) * {"ms": 0.001, "s": 1, "m": 60, "h": 3600}[u] for n, u in parts)
 
 
+def truncate_node_name(fmt, node_name, max_length=63):
+    """k8sutil.TruncateNodeName: a node's name in ``fmt``, the name hashed (sha256, its first 16 bytes in
+    hex) when the result would be longer than a DNS label."""
+    if len(node_name) + len(fmt % "") > max_length:
+        node_name = hashlib.sha256(node_name.encode()).hexdigest()[:32]
+    return fmt % node_name
+
+
+def is_loop(device):
+    """A loop device (lsblk TYPE loop): the lab's disks all are."""
+    return re.match(r"^loop\d+$", os.path.basename(device)) is not None
+
+
 def image_tag(image):
     last = image.rsplit("/", 1)[-1]
     return last.split(":", 1)[1] if ":" in last else "latest"
@@ -267,16 +300,24 @@ def image_tag(image):
 class Operator:
     """One simulator for one lab: at most one managed CephCluster, any number of external ones."""
 
-    def __init__(self, lab, kube):
+    def __init__(self, lab, kube, ceph=None):
         self.lab = lab
         self.kube = kube
-        self.ceph = cephlib.CephCluster(lab)
+        self.ceph = ceph if ceph is not None else cephlib.CephCluster(lab)
         self.rook_version = None
         self.cluster = None  # the CephCluster resource being served
         self._frozen = None  # (uid, generation) last logged as not orchestrated (cleanup confirmation set)
         self.last_health = 0
         self._checked_uid = None  # the CephCluster whose status checker runs (first check at once)
         self.operator_env = {}  # the Rook operator container's environment
+        self.operator_config = {}  # the data of its ConfigMap rook-ceph-operator-config
+        self._device_notes = {}  # (node, device): why the OSD prepare passed it over, as last logged
+        self._secrets = {}  # (CephCluster uid, Secret name): the data last made sure of
+        self._node_events = set()  # Nodes the node controller has to reconcile (crash collectors, exporters)
+        self._node_daemons_uid = None  # (CephCluster uid, Rook version) whose Nodes were all reconciled (operator start)
+        self._node_daemons_applied = {}  # node daemon Deployment name: the labels the simulator wrote
+        self._obc_retry = {}  # claim uid: (failures, monotonic time of the next try): the work queue's back-off
+        self._obc_done = {}  # claim uid: the generation bound (a claim is provisioned again when it changes)
         self.ready = False
         self.refused = {}  # (node, device): why Rook would not make an OSD on it
         self._unmatched = set()  # storage node names logged as matching no Node
@@ -396,6 +437,7 @@ class Operator:
                           "beta.kubernetes.io/arch": "amd64"}
                 self.kube.create_node({"apiVersion": "v1", "kind": "Node",
                                        "metadata": {"name": node.name, "labels": labels}})
+                self._node_events.add(node.name)  # the node controller sees a Node made
                 log("rooksim: registered Node %s" % node.name)
             elif [c for c in (have[node.name].get("status") or {}).get("conditions") or []
                   if c.get("type") == "Ready" and c.get("status") == ready["status"]]:
@@ -425,9 +467,7 @@ class Operator:
         operators = self.kube.operator_deployments()
         if not operators:
             return
-        containers = operators[0]["spec"]["template"]["spec"]["containers"]
-        self.rook_version = image_tag(containers[0]["image"])
-        self.operator_env = {e["name"]: e.get("value") for e in containers[0].get("env") or [] if "name" in e}
+        self.read_operator(operators[0])
         clusters = []
         for obj in self.kube.list("cephclusters"):
             if ((obj.get("spec") or {}).get("external") or {}).get("enable"):
@@ -447,6 +487,8 @@ class Operator:
                                                      clusters[0]["metadata"]["namespace"],
                                                      clusters[0]["metadata"]["name"])})
         self.cluster = clusters[0]
+        if self.ceph.exists:  # lab plumbing, whatever state the CephCluster is in
+            self.ensure_toolbox(self.cluster["metadata"]["namespace"])
         self.reconcile_cluster(self.cluster)
         # While the cluster waits for its dependents to go, their deletions must still be served.
         if not self.ready and not (self._deleting(self.cluster) and self.ceph.exists):
@@ -526,8 +568,9 @@ class Operator:
             self.ready = False
             self._cluster_failed(cr, str(exc))
             return
+        self.ensure_cluster_secrets(cr)
+        self.ensure_node_daemon_keyrings(cr)
         self.ensure_deployments(cr)
-        self.ensure_toolbox(cr)
         self.update_cluster_status(cr)
 
     def _progress(self, cr, message):
@@ -556,6 +599,8 @@ class Operator:
         self._progress(cr, "Configuring Ceph Mons")
         self.ceph.create([all_nodes[i % len(all_nodes)] for i in range(count)], suite=suite,
                          fsid=None)
+        self.ensure_cluster_secrets(cr)  # Rook's postMonStartupActions, before the mgrs
+        self.ensure_node_daemon_keyrings(cr)
         self._progress(cr, "Configuring Ceph Mgr(s)")
         mgrs = int((spec.get("mgr") or {}).get("count", 2))
         for index in range(mgrs):
@@ -565,12 +610,52 @@ class Operator:
                 self.ceph.ceph("mgr", "module", "enable", module["name"], "--force", check=False)
         self.ensure_deployments(cr)
 
+    # operator settings
+    def read_operator(self, deployment):
+        """The Rook version (the operator image's tag) and settings (its container's environment, its
+        ConfigMap) of the operator's Deployment."""
+        containers = deployment["spec"]["template"]["spec"]["containers"]
+        self.rook_version = image_tag(containers[0]["image"])
+        self.operator_env = {e["name"]: e["value"] for e in containers[0].get("env") or []
+                             if "name" in e and e.get("value") is not None}
+        config = self.kube.read("config_map", deployment["metadata"]["namespace"], CONTRACT.OPERATOR_CONFIG["configmap"])
+        self.operator_config = dict((config or {}).get("data") or {})
+
+    def operator_setting(self, name, default):
+        """k8sutil.GetOperatorSetting: the operator's ConfigMap (rook-ceph-operator-config in its
+        namespace), else its container's environment, else the default."""
+        if name in self.operator_config:
+            return self.operator_config[name]
+        return self.operator_env.get(name, default)
+
+    def loop_devices_allowed(self):
+        """ROOK_CEPH_ALLOW_LOOP_DEVICES read as Rook's SetAllowLoopDevices reads it (strconv.ParseBool;
+        an invalid value is false)."""
+        setting = CONTRACT.LOOP_DEVICES["setting"]
+        text = self.operator_setting(setting, CONTRACT.LOOP_DEVICES["default"])
+        if text in CONTRACT.GO_TRUE:
+            return True
+        if text not in CONTRACT.GO_FALSE:
+            self._note(("operator", setting), "%s is set to an invalid value %s, set the default value false" % (setting, text))
+        return False
+
+    def _note(self, key, text):
+        """A log line about a device (or setting) once, and again only when it says something else."""
+        if self._device_notes.get(key) != text:
+            self._device_notes[key] = text
+            log("rooksim: %s" % text)
+
     # storage selection as Rook does it
     def wanted_devices(self, cr):
-        """[(node, device path)] that spec.storage names on the lab's nodes."""
+        """[(node, device path)] that spec.storage names on the lab's nodes and Rook's OSD prepare would
+        take. The lab's disks are loop devices: without ROOK_CEPH_ALLOW_LOOP_DEVICES the prepare does not
+        discover them (pkg/clusterd/disk.go), and with it they are used only when named in `devices`
+        (pkg/daemon/ceph/osd/daemon.go getAvailableDevices: never by useAllDevices, deviceFilter or
+        devicePathFilter). Each such skip is logged with Rook's words; the status says nothing of it."""
         storage = cr["spec"].get("storage") or {}
         lab_nodes = {n.name: n for n in self.ceph.nodes() if n.running}
         kube_nodes = self.storage_kube_nodes()
+        loops = self.loop_devices_allowed()
         wanted = []
         if storage.get("useAllNodes", False) or not storage.get("nodes"):
             entries = [{"name": name} for name in sorted(lab_nodes) if name in kube_nodes] \
@@ -596,13 +681,31 @@ class Operator:
                 "useAllNodes") else None
             use_all = entry.get("useAllDevices", storage.get("useAllDevices", False))
             dev_filter = entry.get("deviceFilter", storage.get("deviceFilter"))
+            path_filter = entry.get("devicePathFilter", storage.get("devicePathFilter"))
             if devices:
                 for dev in devices:
                     name = dev["name"]
-                    wanted.append((node, name if name.startswith("/dev/") else "/dev/" + name))
-            elif use_all or dev_filter:
+                    path = name if name.startswith("/dev/") else "/dev/" + name
+                    if is_loop(path) and not loops:
+                        self._note((node.name, path), "skipping device %s on %s: unsupported diskType loop (%s is not "
+                                   "true)" % (path, node.name, CONTRACT.LOOP_DEVICES["setting"]))
+                        continue
+                    wanted.append((node, path))
+            elif use_all or dev_filter or path_filter:
+                picked_by = "deviceFilter" if dev_filter else "devicePathFilter" if path_filter else "useAllDevices: true"
                 for disk in node.disks:
+                    if is_loop(disk):
+                        if not loops:
+                            self._note((node.name, disk), "skipping device %s on %s: unsupported diskType loop (%s is "
+                                       "not true)" % (disk, node.name, CONTRACT.LOOP_DEVICES["setting"]))
+                        else:
+                            self._note((node.name, disk), "loop device %s on %s is not picked by `%s`. please specify "
+                                       "the exact device name (e.g. /dev/loop0) in `devices` field instead"
+                                       % (disk, node.name, picked_by))
+                        continue
                     if dev_filter and not re.search(dev_filter, os.path.basename(disk)):
+                        continue
+                    if path_filter and not dev_filter and not re.search(path_filter, disk):
                         continue
                     wanted.append((node, disk))
         return wanted
@@ -640,6 +743,9 @@ class Operator:
     def daemon_labels(self, cr, daemon):
         ns = cr["metadata"]["namespace"]
         kind, ident = daemon["type"], daemon["id"]
+        if kind == "rgw":
+            # one Deployment per object store, its daemon id the store's name (object/spec.go getLabels)
+            ident = daemon.get("store", "")
         labels = {"app": "rook-ceph-%s" % kind, "rook_cluster": ns, "ceph_daemon_type": kind,
                   "ceph_daemon_id": ident, kind: ident, "rook-version": self.rook_version or "v1.20.6",
                   "ceph-version": self._ceph_version_label(daemon["suite"]), "app.kubernetes.io/part-of": ns,
@@ -656,7 +762,8 @@ class Operator:
     def deployment_name(daemon):
         kind, ident = daemon["type"], daemon["id"]
         if kind == "rgw":
-            return "rook-ceph-rgw-%s" % ident
+            # Rook's rgw.go: one Deployment rook-ceph-rgw-<store>-a whose replicas are gateway.instances
+            return "rook-ceph-rgw-%s-a" % daemon.get("store", "")
         return "rook-ceph-%s-%s" % (kind, ident)
 
     def _image_for(self, suite, cr):
@@ -664,67 +771,251 @@ class Operator:
         version = cephlib.images.SUITES[suite]["ceph"]
         return image if version in image else "quay.io/ceph/ceph:v%s" % version
 
-    def ensure_deployments(self, cr):
+    def _daemon_deployment(self, cr, daemon):
+        """The Deployment of one daemon (its node, the exec prefix into its chroot, Rook's labels)."""
         ns = cr["metadata"]["namespace"]
-        wanted = {}
-        for daemon in self.ceph.state["daemons"].values():
-            node = self.ceph.node(daemon["node"])
-            labels = self.daemon_labels(cr, daemon)
-            exec_prefix = ["nsenter", "-t", str(node.init_pid), "-m", "-n", "-u", "--", "chroot",
-                           self.ceph.root(daemon["suite"])]
+        node = self.ceph.node(daemon["node"])
+        labels = self.daemon_labels(cr, daemon)
+        exec_prefix = ["nsenter", "-t", str(node.init_pid), "-m", "-n", "-u", "--", "chroot",
+                       self.ceph.root(daemon["suite"])]
+        select = {"app": labels["app"], "rook_cluster": ns, "ceph_daemon_id": labels["ceph_daemon_id"]}
+        return {"apiVersion": "apps/v1", "kind": "Deployment",
+                "metadata": {"name": self.deployment_name(daemon), "namespace": ns, "labels": labels,
+                             "ownerReferences": [self._owner(cr)]},
+                "spec": {"replicas": 1, "selector": {"matchLabels": select}, "strategy": {"type": "Recreate"},
+                         "template": {
+                             "metadata": {"labels": labels, "annotations": {EXEC_ANNOTATION: json.dumps(
+                                 {"prefix": exec_prefix, "env": self.ceph.env(), "cwd": "/"})}},
+                             "spec": {"nodeName": node.name, "containers": [{
+                                 "name": daemon["type"], "image": self._image_for(daemon["suite"], cr),
+                                 "command": ["ceph-%s" % daemon["type"] if daemon["type"] != "rgw"
+                                             else "radosgw"]}]}}}}
+
+    def ensure_deployments(self, cr):
+        """A Deployment per daemon (per object store for radosgws: replicas = its instances, the pods
+        in the first instance's node) with Rook's labels; the ones of daemons gone are deleted."""
+        ns = cr["metadata"]["namespace"]
+        wanted, suites = {}, {}
+        for dummy, daemon in sorted(self.ceph.state["daemons"].items()):
             dep_name = self.deployment_name(daemon)
-            select = {"app": labels["app"], "rook_cluster": ns, "ceph_daemon_id": labels["ceph_daemon_id"]}
-            body = {"apiVersion": "apps/v1", "kind": "Deployment",
-                    "metadata": {"name": dep_name, "namespace": ns, "labels": labels,
-                                 "ownerReferences": [self._owner(cr)]},
-                    "spec": {"replicas": 1, "selector": {"matchLabels": select}, "strategy": {"type": "Recreate"},
-                             "template": {
-                                 "metadata": {"labels": labels, "annotations": {EXEC_ANNOTATION: json.dumps(
-                                     {"prefix": exec_prefix, "env": self.ceph.env(), "cwd": "/"})}},
-                                 "spec": {"nodeName": node.name, "containers": [{
-                                     "name": daemon["type"], "image": self._image_for(daemon["suite"], cr),
-                                     "command": ["ceph-%s" % daemon["type"] if daemon["type"] != "rgw"
-                                                 else "radosgw"]}]}}}}
-            wanted[dep_name] = body
+            if dep_name in wanted:  # another radosgw of the same store
+                replicas = wanted[dep_name]["spec"]["replicas"] + 1
+                if suites[dep_name] != daemon["suite"] == self.ceph.state.get("suite"):
+                    # mid-roll: the Deployment shows the release until its last instance is restarted
+                    wanted[dep_name], suites[dep_name] = self._daemon_deployment(cr, daemon), daemon["suite"]
+                wanted[dep_name]["spec"]["replicas"] = replicas
+                continue
+            wanted[dep_name], suites[dep_name] = self._daemon_deployment(cr, daemon), daemon["suite"]
         existing = {d["metadata"]["name"]: d for d in self.kube.list_deployments(ns, "rook_cluster=%s" % ns)}
+        pods_moved = set()  # Nodes where a Ceph pod is made or goes: the node controller's events
         for dep_name, body in wanted.items():
             old = existing.get(dep_name)
             if old is None or old["metadata"].get("labels") != body["metadata"]["labels"] or \
+                    old["spec"].get("replicas") != body["spec"]["replicas"] or \
                     old["spec"]["template"]["spec"]["containers"][0]["image"] != \
                     body["spec"]["template"]["spec"]["containers"][0]["image"]:
                 self.kube.apply_deployment(ns, body)
+                pods_moved.add(body["spec"]["template"]["spec"]["nodeName"])
+                if old is not None:
+                    pods_moved.add(old["spec"]["template"]["spec"].get("nodeName"))
         for dep_name, old in existing.items():
             if dep_name not in wanted and old["metadata"].get("labels", {}).get("ceph_daemon_type"):
                 self.kube.delete_deployment(ns, dep_name)
+                pods_moved.add(old["spec"]["template"]["spec"].get("nodeName"))
+        self.ensure_node_daemons(cr, existing, pods_moved - {None})
+
+    # the node controller (pkg/operator/ceph/cluster/nodedaemon): crash collectors and exporters
+    def node_daemon_deployment(self, cr, kind, node, version):
+        """The Deployment Rook's createOrUpdateCephCrash / createOrUpdateCephExporter makes for a Node."""
+        daemon = CONTRACT.NODE_DAEMONS[kind]
+        ns, spec = cr["metadata"]["namespace"], cr.get("spec") or {}
+        hostname = (node["metadata"].get("labels") or {})["kubernetes.io/hostname"]
+        labels = {"kubernetes.io/hostname": hostname, "app": daemon["app"], "node_name": node["metadata"]["name"]}
+        if kind == "crashcollector":
+            labels["crash"] = "crash"  # config.CrashType
+        labels.update({"ceph_daemon_id": daemon["daemon_id"], "rook_cluster": ns})
+        selector = {k: labels[k] for k in ("kubernetes.io/hostname", "app", "node_name")}
+        for key, value in ((spec.get("labels") or {}).get(kind) or {}).items():
+            labels.setdefault(key, value)  # cephv1.GetCrashCollectorLabels / GetCephExporterLabels: ApplyToObjectMeta
+        labels["ceph-version"] = version
+        pod_labels = dict(labels)  # crash.go copies them before the rook-version; exporter.go after it
+        labels["rook-version"] = self.rook_version or "v1.20.6"
+        if kind == "exporter":
+            pod_labels = dict(labels)
+        image = (spec.get("cephVersion") or {}).get("image", "")
+        container = {"name": "ceph-crash", "image": image, "command": ["ceph-crash"]} if kind == "crashcollector" else \
+            {"name": "ceph-exporter", "image": image, "command": ["ceph-exporter"],
+             "args": ["--sock-dir", "/run/ceph", "--port", "9926", "--prio-limit", "5", "--stats-period", "5"]}
+        return {"apiVersion": "apps/v1", "kind": "Deployment",
+                "metadata": {"name": truncate_node_name(daemon["name"], hostname), "namespace": ns, "labels": labels,
+                             "ownerReferences": [self._owner(cr)]},
+                "spec": {"replicas": 1, "selector": {"matchLabels": selector},
+                         "strategy": {"type": "Recreate" if kind == "exporter" else "RollingUpdate"},
+                         "template": {"metadata": {"labels": pod_labels},
+                                      "spec": {"nodeSelector": {"kubernetes.io/hostname": hostname},
+                                               "containers": [container]}}}}
+
+    def ensure_node_daemons(self, cr, existing, pods_moved=()):
+        """Rook's node controller (nodedaemon/reconcile.go), for the Nodes an event concerns: every Node
+        when the operator starts (here: the simulator's first reconcile of the CephCluster, and a new
+        operator version), a Node where a Ceph
+        pod is made or goes (``pods_moved``), a Node made, a Node whose crash collector Deployment was
+        changed or deleted by someone else (add.go watches those, not the exporters). For each: a crash
+        collector and an exporter Deployment while the Node runs a Ceph daemon of the cluster, none when it
+        runs none. crashCollector.disable removes every crash collector, and only then does
+        monitoring.metricsDisabled remove the exporters (reconcile.go: removeDisabledCrashCollectorDaemons
+        && removeDisabledCephExporterDaemons; with only metricsDisabled, no exporter is made or updated but
+        the existing ones stay). Nothing happens until the crash collector's keyring Secret exists (retried)
+        or while status.version is not of the spec's image (Rook logs it and waits for the next event). The
+        Deployments' ceph-version is status.version: it follows a roll Node by Node, as each Node's first
+        daemon is restarted. No ceph-crash or ceph-exporter process runs in the lab."""
+        ns, uid = cr["metadata"]["namespace"], cr["metadata"]["uid"]
+        spec = cr.get("spec") or {}
+        kube_nodes = {n["metadata"]["name"]: n for n in self.kube.list_nodes()}
+        events = set(pods_moved)
+        if self._node_daemons_uid != (uid, self.rook_version):  # a new operator (or CephCluster): every Node
+            events |= set(kube_nodes)
+            self._node_daemons_uid, self._node_daemons_applied = (uid, self.rook_version), {}
+        apps = {d["app"]: kind for kind, d in CONTRACT.NODE_DAEMONS.items()}
+        mine = {name: dep for name, dep in existing.items() if (dep["metadata"].get("labels") or {}).get("app") in apps}
+        for name, labels in list(self._node_daemons_applied.items()):
+            dep = mine.get(name)
+            if labels.get("app") == CONTRACT.NODE_DAEMONS["crashcollector"]["app"] and (
+                    dep is None or dep["metadata"].get("labels") != labels):
+                events.add(labels.get("node_name"))
+        self._node_events |= events - {None}
+        if not self._node_events:
+            return
+
+        def remove(kind, node_name=None):
+            for name, dep in mine.items():
+                labels = dep["metadata"].get("labels") or {}
+                if labels.get("app") == CONTRACT.NODE_DAEMONS[kind]["app"] and node_name in (None, labels.get("node_name")):
+                    self.kube.delete_deployment(ns, name)
+                    self._node_daemons_applied.pop(name, None)
+
+        def disabled(kind):
+            section, field = CONTRACT.NODE_DAEMONS[kind]["disabled_by"]
+            return bool((spec.get(section) or {}).get(field))
+        if disabled("crashcollector"):
+            remove("crashcollector")
+            if disabled("exporter"):
+                remove("exporter")
+                self._node_events.clear()
+                return
+        if self.kube.read("secret", ns, CONTRACT.NODE_DAEMONS["crashcollector"]["keyring_secret"]) is None:
+            return  # Rook: requeued after 30 s
+        version = ((cr.get("status") or {}).get("version") or {})
+        if version.get("image") != (spec.get("cephVersion") or {}).get("image") or not version.get("version"):
+            log("rooksim: ceph version not found for image %r used by cluster %r in namespace %r" % (
+                (spec.get("cephVersion") or {}).get("image"), cr["metadata"]["name"], ns))
+            self._node_events.clear()
+            return
+        numbers = tuple(int(x) for x in re.findall(r"\d+", version["version"])[:3])
+        ceph_nodes = {d["node"] for d in self.ceph.state["daemons"].values()
+                      if "rook-ceph-%s" % d["type"] in CONTRACT.NODE_DAEMON_CEPH_APPS}
+        retry = set()
+        for node_name in sorted(self._node_events):
+            node = kube_nodes.get(node_name)
+            if node is None or node_name not in ceph_nodes:
+                remove("crashcollector", node_name)
+                remove("exporter", node_name)
+                continue
+            if "kubernetes.io/hostname" not in (node["metadata"].get("labels") or {}):
+                log('rooksim: label key "kubernetes.io/hostname" does not exist on node %r' % node_name)
+                retry.add(node_name)
+                continue
+            for kind in CONTRACT.NODE_DAEMONS:
+                minimum = CONTRACT.NODE_DAEMONS[kind].get("minimum_ceph")
+                if disabled(kind) or (minimum and numbers < minimum):
+                    continue
+                body = self.node_daemon_deployment(cr, kind, node, version["version"])
+                old = mine.get(body["metadata"]["name"])
+                if old is None or old["metadata"].get("labels") != body["metadata"]["labels"] or \
+                        old["spec"]["template"]["spec"]["containers"][0]["image"] != \
+                        body["spec"]["template"]["spec"]["containers"][0]["image"]:
+                    self.kube.apply_deployment(ns, body)
+                self._node_daemons_applied[body["metadata"]["name"]] = body["metadata"]["labels"]
+        self._node_events = retry
 
     @staticmethod
     def _owner(cr):
         return {"apiVersion": "%s/%s" % (GROUP, VERSION), "kind": "CephCluster", "name": cr["metadata"]["name"],
                 "uid": cr["metadata"]["uid"], "controller": True, "blockOwnerDeletion": True}
 
+    # the cephx users and Secrets Rook makes once the mons run (cluster/cluster.go postMonStartupActions)
+    def _cephx_key(self, entity, caps):
+        """The key of ``entity`` with ``caps`` ((kind, cap), ...): its caps set when it exists, else made
+        (csi/secrets.go createCSIKeyring: AuthGetKey, then AuthUpdateCaps or AuthGetOrCreateKey)."""
+        flat = [word for pair in caps for word in pair]
+        rc, out, dummy = self.ceph.mon("auth get", entity=entity, check=False)
+        if rc == 0 and out:
+            self.ceph.mon("auth caps", entity=entity, caps=flat)
+            return out[0]["key"]
+        return self.ceph.mon("auth get-or-create-key", entity=entity, caps=flat)["key"]
+
+    def _cluster_secret(self, cr, name, data):
+        """A Secret of type kubernetes.io/rook owned by the CephCluster, written when its data differs."""
+        ns = cr["metadata"]["namespace"]
+        data = {k: b64(v) for k, v in data.items()}
+        key = (cr["metadata"]["uid"], name)
+        if self._secrets.get(key) == data:
+            return
+        old = self.kube.read("secret", ns, name)
+        if old is None or (old.get("data") or {}) != data:
+            self.kube.apply("secret", ns, {"metadata": {"name": name, "namespace": ns, "ownerReferences": [self._owner(cr)]},
+                                           "type": "kubernetes.io/rook", "data": data})
+        self._secrets[key] = data
+
+    def ensure_cluster_secrets(self, cr):
+        """The CSI drivers' cephx users, with Rook's caps, and their Secrets rook-csi-{rbd,cephfs}-
+        {provisioner,node} (userID/userKey for RBD, adminID/adminKey for CephFS; csi/secrets.go). None
+        with spec.csi.skipUserCreation: the ones the CephCluster owns are removed then. Made once per
+        CephCluster and simulator run, again after a key rotation. The keys are of the cluster's default
+        type: spec.security.cephx.csi.keyType (aes in Rook's cluster.yaml, which Tentacle refuses to make
+        unless told to allow insecure keys) is not simulated."""
+        ns = cr["metadata"]["namespace"]
+        if ((cr.get("spec") or {}).get("csi") or {}).get("skipUserCreation"):
+            for name in CONTRACT.CSI_SECRETS:
+                old = self.kube.read("secret", ns, name)
+                if old and any(r.get("uid") == cr["metadata"]["uid"] for r in old["metadata"].get("ownerReferences") or []):
+                    self.kube.delete("secret", ns, name)
+                self._secrets.pop((cr["metadata"]["uid"], name), None)
+            return
+        for name, (entity, id_key, key_key, caps) in sorted(CONTRACT.CSI_SECRETS.items()):
+            if (cr["metadata"]["uid"], name) in self._secrets:
+                continue
+            key = self._cephx_key(entity, caps)
+            self._cluster_secret(cr, name, {id_key: entity[len("client."):], key_key: key})
+
+    def ensure_node_daemon_keyrings(self, cr):
+        """The crash collector's and the exporter's cephx users and keyring Secrets (nodedaemon/keyring.go:
+        rook-ceph-crash-collector-keyring, rook-ceph-exporter-keyring, data `keyring` in Rook's template),
+        made by the cluster reconcile whether or not the daemons are disabled."""
+        for daemon in CONTRACT.NODE_DAEMONS.values():
+            name = daemon["keyring_secret"]
+            if (cr["metadata"]["uid"], name) in self._secrets:
+                continue
+            key = self._cephx_key(daemon["user"], daemon["caps"])
+            keyring = "\n[%s]\n\tkey = %s\n" % (daemon["user"], key) + "".join(
+                '\tcaps %s = "%s"\n' % pair for pair in daemon["caps"])
+            self._cluster_secret(cr, name, {"keyring": keyring})
+
     def toolbox_exec(self):
         return json.dumps({"prefix": self.ceph.prefix(), "env": self.ceph.env(), "cwd": "/"})
 
-    def ensure_toolbox(self, cr):
-        """rook-ceph-tools: created when missing (Rook's toolbox.yaml may be applied instead: its
-        pod template then gets the lab's exec annotation)."""
-        ns = cr["metadata"]["namespace"]
+    def ensure_toolbox(self, ns):
+        """Rook's operator never makes the toolbox: the user applies deploy/examples/toolbox.yaml (the
+        rook_cluster role does). What the lab adds to an applied one (Deployments labelled
+        app=rook-ceph-tools in the cluster's namespace): the exec annotation on its pod template, so
+        `kubectl exec deploy/rook-ceph-tools -- ceph ...` runs in the lab's Ceph chroot (its pods' own
+        volumes and script are not run)."""
         want = self.toolbox_exec()
-        old = self.kube.get_deployment(ns, "rook-ceph-tools")
-        if old is None:
-            labels = {"app": "rook-ceph-tools"}
-            self.kube.apply_deployment(ns, {
-                "apiVersion": "apps/v1", "kind": "Deployment",
-                "metadata": {"name": "rook-ceph-tools", "namespace": ns, "labels": labels},
-                "spec": {"replicas": 1, "selector": {"matchLabels": labels},
-                         "template": {"metadata": {"labels": labels, "annotations": {EXEC_ANNOTATION: want}},
-                                      "spec": {"containers": [{
-                                          "name": "rook-ceph-tools",
-                                          "image": self._image_for(self.ceph.state["suite"], cr),
-                                          "command": ["/bin/bash"]}]}}}})
-        elif ((old["spec"]["template"].get("metadata") or {}).get("annotations") or {}).get(EXEC_ANNOTATION) != want:
-            self.kube.patch_deployment(ns, "rook-ceph-tools", {
-                "spec": {"template": {"metadata": {"annotations": {EXEC_ANNOTATION: want}}}}})
+        for dep in self.kube.list_deployments(ns, "app=%s" % TOOLBOX_APP):
+            annotations = (dep["spec"]["template"].get("metadata") or {}).get("annotations") or {}
+            if annotations.get(EXEC_ANNOTATION) != want:
+                self.kube.patch_deployment(ns, dep["metadata"]["name"], {
+                    "spec": {"template": {"metadata": {"annotations": {EXEC_ANNOTATION: want}}}}})
 
     # status
     def unsimulated_changes(self, cr):
@@ -841,7 +1132,7 @@ class Operator:
             raise LabError("not every daemon is updated to Ceph %s yet (%s): will try again" % (version, ", ".join(left)))
         self.ceph.state["suite"] = suite
         self.ceph.save()
-        self.ensure_toolbox(cr)
+        self.ensure_toolbox(cr["metadata"]["namespace"])
         if osds:
             release = {"sid": "tentacle", "trixie": "reef"}[suite]
             self.ceph.mon("osd require-osd-release", release=release, yes_i_really_mean_it=True)
@@ -927,6 +1218,7 @@ class Operator:
                 key = self.ceph.rotate_key("client." + name)
                 self.kube.apply("secret", ns, {"metadata": {"name": "rook-ceph-client-%s" % name, "namespace": ns},
                                                "type": "kubernetes.io/rook", "data": {name: b64(key)}})
+        self._secrets.clear()  # the CSI (and node daemon) keys were rotated: their Secrets are written again
         self.ceph.mon("mon set", name="auth_service_cipher", value="aes256k")
         self.ceph.mon("auth wipe-rotating-service-keys")
         self.ceph.mon("mon set", name="auth_allowed_ciphers", value="aes256k")
@@ -953,8 +1245,8 @@ class Operator:
                 self.ceph.destroy(wipe=True)
             else:
                 self.ceph.stop_all()
-        self.kube.delete_deployment(ns, "rook-ceph-tools")
         self.ready = False
+        self._node_daemons_uid, self._node_daemons_applied, self._node_events = None, {}, set()
         self._drop_finalizer(cr, "cephclusters", KINDS["cephclusters"])
 
     def reconcile_external(self, cr):
@@ -1370,58 +1662,222 @@ class Operator:
 
     # --- object bucket claims ----------------------------------------------------------------
     def reconcile_obc(self, obc):
+        """An ObjectBucketClaim as lib-bucket-provisioner's controller syncs it with Rook's provisioner: a
+        failed sync (no StorageClass yet, the store not Ready, a quota Rook cannot read, ...) leaves the claim
+        as it is (Pending) and is retried with the work queue's per-claim exponential back-off (5 ms doubling
+        up to 1000 s; the simulator's loop runs every 2 s), logged as lib-bucket-provisioner logs it."""
+        meta = obc["metadata"]
+        uid = meta["uid"]
+        failures, due = self._obc_retry.get(uid, (0, 0))
+        if time.monotonic() < due:
+            return
+        try:
+            self._sync_obc(obc)
+        except LabError as exc:
+            backoff = CONTRACT.OBC["backoff"]
+            delay = min(backoff["base_seconds"] * 2 ** failures, backoff["max_seconds"])
+            self._obc_retry[uid] = (failures + 1, time.monotonic() + delay)
+            log("rooksim: error syncing '%s/%s': %s, requeuing (try %d, next in %.3gs)"
+                % (meta["namespace"], meta["name"], exc, failures + 1, delay))
+            return
+        self._obc_retry.pop(uid, None)
+
+    def _obc_names(self, obc):
+        meta = obc["metadata"]
+        values = {"namespace": meta["namespace"], "name": meta["name"]}
+        return CONTRACT.OBC["object_bucket"].format(**values), CONTRACT.OBC["user"].format(**values)
+
+    def _sync_obc(self, obc):
+        """lib-bucket-provisioner's syncHandler / handleProvisionClaim (controller.go) with Rook's
+        Provision (object/bucket/provisioner.go)."""
         plural = "objectbucketclaims"
-        spec = obc.get("spec") or {}
-        ns, name = obc["metadata"]["namespace"], obc["metadata"]["name"]
-        sc = self.kube.storage_class(spec.get("storageClassName") or "")
-        if sc is None or not str(sc.get("provisioner", "")).endswith("ceph.rook.io/bucket"):
-            return
-        params = sc.get("parameters") or {}
-        store = params.get("objectStoreName")
-        store_ns = params.get("objectStoreNamespace", ns)
-        bucket = spec.get("bucketName") or (obc.get("status") or {}).get("bucketName") or \
-            "%s%s" % (spec.get("generateBucketName") or name + "-", os.urandom(4).hex())
-        uid = "obc-%s-%s" % (ns, name)
+        meta, spec = obc["metadata"], obc.get("spec") or {}
+        ns, name = meta["namespace"], meta["name"]
+        if not spec.get("storageClassName"):
+            raise LabError('no StorageClass defined for ObjectBucketClaim "%s/%s"' % (ns, name))
+        sc = self.kube.storage_class(spec["storageClassName"])
+        if sc is None:
+            raise LabError('error getting StorageClass "%s": not found' % spec["storageClassName"])
+        provisioner = CONTRACT.PROVISIONERS["bucket"].format(cluster_namespace=self.cluster["metadata"]["namespace"])
+        if sc.get("provisioner") != provisioner:
+            return  # "unsupported provisioner": another provisioner's claim
         if self._deleting(obc):
-            if sc.get("reclaimPolicy", "Delete") == "Delete":
-                self.radosgw_admin(store, "bucket", "rm", "--bucket", bucket, "--purge-objects", check=False)
-            self.radosgw_admin(store, "user", "rm", "--uid", uid, check=False)
-            self.kube.delete("secret", ns, name)
-            self.kube.delete("config_map", ns, name)
-            self.kube.delete_cluster_object("objectbuckets", "obc-%s-%s" % (ns, name))
-            self._drop_finalizer(obc, plural, OBC_FINALIZER, OBC_GROUP, OBC_VERSION)
+            self._delete_obc(obc, sc)
             return
-        if (obc.get("status") or {}).get("phase") == "Bound" or not self._store_ready(store_ns, store):
-            return
-        self._ensure_finalizer(obc, plural, OBC_FINALIZER, OBC_GROUP, OBC_VERSION)
+        phase = (obc.get("status") or {}).get("phase")
+        if not phase:
+            self._status(obc, plural, {"phase": "Pending"}, OBC_GROUP, OBC_VERSION)
+        elif phase == "Bound" and self._obc_done.get(meta["uid"]) == meta.get("generation"):
+            return  # provisioned, and nothing changed since (additionalConfig is the one field it updates)
+        label_value = provisioner.replace("/", "-")
+        finalizers = list(meta.get("finalizers") or [])
+        labels = dict(meta.get("labels") or {})
+        if OBC_FINALIZER not in finalizers or labels.get(CONTRACT.OBC["label"]) != label_value:
+            labels[CONTRACT.OBC["label"]] = label_value
+            self.kube.patch(obc, {"metadata": {"finalizers": finalizers + [f for f in [OBC_FINALIZER] if f not in finalizers],
+                                               "labels": labels}}, plural, OBC_GROUP, OBC_VERSION)
+        params = sc.get("parameters") or {}
+        if params.get("bucketName"):
+            raise LabError("not simulated: a StorageClass with bucketName (Rook's Grant of an existing bucket)")
+        bucket = spec.get("bucketName")
+        if not bucket:
+            if not spec.get("generateBucketName"):
+                raise LabError("error composing bucket name: expected either bucketName or generateBucketName defined")
+            bucket = generate_bucket_name(spec["generateBucketName"])
+            # written before any provisioning, so that a retry makes no second bucket (controller.go)
+            self.kube.patch(obc, {"spec": {"bucketName": bucket}}, plural, OBC_GROUP, OBC_VERSION)
+            spec = dict(spec, bucketName=bucket)
+        ob_name, uid = self._obc_names(obc)
+        store = params.get("objectStoreName")
+        cluster_ns = self.cluster["metadata"]["namespace"]
+        if not store or not any(o["metadata"]["namespace"] == cluster_ns and o["metadata"]["name"] == store
+                                for o in self.kube.list("cephobjectstores")):
+            raise LabError("error provisioning bucket: failed to get cephObjectStore: cephObjectStore not found")
+        if not self._store_ready(cluster_ns, store) or not self.store_endpoint(store):
+            raise LabError("error provisioning bucket: CephObjectStore %s/%s is not ready" % (cluster_ns, store))
+        # Rook's Provision: the owner user, the bucket, max-buckets 1, the additionalConfig quotas
         info = self.radosgw_admin(store, "user", "info", "--uid", uid, check=False)
         user = json.loads(info.stdout) if info.returncode == 0 else self.radosgw_admin(
-            store, "user", "create", "--uid", uid, "--display-name", uid, "--max-buckets", "1")
+            store, "user", "create", "--uid", uid, "--display-name", uid)
         key = user["keys"][0]
         endpoint = self.store_endpoint(store)
-        _s3_create_bucket(endpoint, key["access_key"], key["secret_key"], bucket)
+        stats = self.radosgw_admin(store, "bucket", "stats", "--bucket", bucket, check=False)
+        if stats.returncode == 0 and stats.stdout.strip():
+            owner = json.loads(stats.stdout).get("owner")
+            if owner != uid:
+                raise LabError('error provisioning bucket: bucket "%s" already exists and is owned by "%s" for different '
+                               'OBC' % (bucket, owner))
+        else:
+            self.s3_create_bucket(endpoint, key["access_key"], key["secret_key"], bucket)
+        if user.get("max_buckets") != 1:
+            self.radosgw_admin(store, "user", "modify", "--uid", uid, "--max-buckets", "1")
+        self._obc_quotas(store, uid, spec.get("additionalConfig") or {},
+                         (user.get("user_quota") if info.returncode == 0 else None) or {})
         host, port = endpoint.split("//", 1)[1].rsplit(":", 1)
-        self.kube.apply("secret", ns, {"metadata": {"name": name, "namespace": ns, "labels": {"bucket-provisioner": "rook-ceph.ceph.rook.io-bucket"}},
+        provisioner_labels = {CONTRACT.OBC["label"]: label_value}
+        owner_ref = {"apiVersion": "%s/%s" % (OBC_GROUP, OBC_VERSION), "kind": "ObjectBucketClaim", "name": name,
+                     "uid": meta["uid"], "controller": True, "blockOwnerDeletion": True}
+        self.kube.apply("secret", ns, {"metadata": {"name": name, "namespace": ns, "labels": provisioner_labels,
+                                                    "ownerReferences": [owner_ref]},
                                        "data": {"AWS_ACCESS_KEY_ID": b64(key["access_key"]),
                                                 "AWS_SECRET_ACCESS_KEY": b64(key["secret_key"])}})
-        self.kube.apply("config_map", ns, {"metadata": {"name": name, "namespace": ns},
+        self.kube.apply("config_map", ns, {"metadata": {"name": name, "namespace": ns, "labels": provisioner_labels,
+                                                        "ownerReferences": [owner_ref]},
                                            "data": {"BUCKET_HOST": host, "BUCKET_PORT": port,
                                                     "BUCKET_NAME": bucket, "BUCKET_REGION": "us-east-1",
                                                     "BUCKET_SUBREGION": ""}})
-        # the ObjectBucket lib-bucket-provisioner binds to the claim (cluster-scoped)
+        # the ObjectBucket lib-bucket-provisioner binds to the claim (cluster-scoped), with its finalizer
         self.kube.apply_cluster_object("objectbuckets", {
             "apiVersion": "%s/%s" % (OBC_GROUP, OBC_VERSION), "kind": "ObjectBucket",
-            "metadata": {"name": "obc-%s-%s" % (ns, name),
-                         "labels": {"bucket-provisioner": "rook-ceph.ceph.rook.io-bucket"}},
+            "metadata": {"name": ob_name, "labels": provisioner_labels, "finalizers": [OBC_FINALIZER]},
             "spec": {"storageClassName": sc["metadata"]["name"], "reclaimPolicy": sc.get("reclaimPolicy", "Delete"),
                      "claimRef": {"apiVersion": "%s/%s" % (OBC_GROUP, OBC_VERSION), "kind": "ObjectBucketClaim",
-                                  "name": name, "namespace": ns, "uid": obc["metadata"]["uid"]},
+                                  "name": name, "namespace": ns, "uid": meta["uid"]},
                      "endpoint": {"bucketHost": host, "bucketPort": int(port), "bucketName": bucket,
-                                  "region": "us-east-1", "subRegion": "", "additionalConfig": {}}},
+                                  "region": "us-east-1", "subRegion": "",
+                                  "additionalConfig": dict(spec.get("additionalConfig") or {})},
+                     "additionalState": {"cephUser": uid, "objectStoreName": store, "objectStoreNamespace": cluster_ns}},
             "status": {"phase": "Bound"}})
-        self.kube.patch(obc, {"spec": {"bucketName": bucket, "objectBucketName": "obc-%s-%s" % (ns, name)}},
-                        plural, OBC_GROUP, OBC_VERSION)
+        updated = self.kube.patch(obc, {"spec": {"bucketName": bucket, "objectBucketName": ob_name}},
+                                  plural, OBC_GROUP, OBC_VERSION)
         self._status(obc, plural, {"phase": "Bound"}, OBC_GROUP, OBC_VERSION)
+        generation = ((updated or {}).get("metadata") or {}).get("generation", meta.get("generation"))
+        self._obc_done[meta["uid"]] = generation
+
+    def _obc_quotas(self, store, uid, config, current):
+        """Rook's setAdditionalSettings: maxObjects / maxSize of additionalConfig (Kubernetes quantities) as
+        the owner user's quota, enabled while either is set; a key the operator setting does not allow is
+        refused (ROOK_OBC_ALLOW_ADDITIONAL_CONFIG_FIELDS, default maxObjects,maxSize)."""
+        allowed = [k.strip() for k in self.operator_setting(
+            CONTRACT.OBC["allowed_setting"], ",".join(CONTRACT.OBC["allowed_default"])).split(",")]
+        known = ("maxObjects", "maxSize", "bucketMaxObjects", "bucketMaxSize", "bucketPolicy", "bucketLifecycle",
+                 "bucketOwner", "bucketPlacement", "bucketStorageClass")
+        wanted = {}
+        for field in known:
+            if field not in config:
+                continue
+            if field not in allowed:
+                raise LabError('failed to set additional settings: failed to process additionalConfig: OBC config "%s" '
+                               'is not allowed' % field)
+            if field not in CONTRACT.OBC["quota_keys"]:
+                raise LabError("not simulated: additionalConfig %s" % field)
+            try:
+                wanted[CONTRACT.OBC["quota_keys"][field]] = k8s_quantity(config[field])
+            except LabError as exc:
+                raise LabError("failed to set additional settings: failed to process additionalConfig: failed to parse "
+                               "%s quota: %s" % (field, exc))
+        enabled = bool(wanted)
+        sync = bool(current.get("enabled")) != enabled
+        for field, value in wanted.items():
+            if current.get(field) is not None and current.get(field) != value:
+                sync = True
+        if not sync:
+            return
+        args = []
+        for field, value in sorted(wanted.items()):
+            args += ["--%s" % field.replace("_", "-"), str(value)]
+        if args:
+            self.radosgw_admin(store, "quota", "set", "--quota-scope", "user", "--uid", uid, *args)
+        self.radosgw_admin(store, "quota", "enable" if enabled else "disable", "--quota-scope", "user", "--uid", uid)
+
+    def _delete_obc(self, obc, sc):
+        """handleDeleteClaim: the ObjectBucket Released, then Rook's Delete (reclaimPolicy Delete: the bucket
+        with its objects and the user) or Revoke (else: Rook adds a bucket policy that denies the owner user;
+        the lab suspends that user instead, so its keys stop working too), then the ObjectBucket, Secret,
+        ConfigMap and the claim's finalizer."""
+        meta = obc["metadata"]
+        ns, name = meta["namespace"], meta["name"]
+        ob_name, uid = self._obc_names(obc)
+        ob = self.kube.get_cluster_object("objectbuckets", ob_name)
+        if ob is not None:
+            self.kube.patch_cluster_status("objectbuckets", ob_name, {"phase": "Released"})
+            ob_spec = ob.get("spec") or {}
+            store = (ob_spec.get("additionalState") or {}).get("objectStoreName") or \
+                (sc.get("parameters") or {}).get("objectStoreName")
+            bucket = (ob_spec.get("endpoint") or {}).get("bucketName") or (obc.get("spec") or {}).get("bucketName")
+            if not store or not self.store_endpoint(store):
+                # Rook's initializeDeleteOrRevoke needs the store: the claim stays until it is back
+                raise LabError("provisioner error deleting bucket: failed to get cephObjectStore %r" % store)
+            if ob_spec.get("reclaimPolicy", "Delete") == "Delete":
+                self.radosgw_admin(store, "bucket", "rm", "--bucket", bucket, "--purge-objects", check=False)
+                self.radosgw_admin(store, "user", "rm", "--uid", uid, check=False)
+            else:
+                self.radosgw_admin(store, "user", "suspend", "--uid", uid, check=False)
+            self.kube.patch_cluster_object("objectbuckets", ob_name, {"metadata": {"finalizers": None}})
+            self.kube.delete_cluster_object("objectbuckets", ob_name)
+        self.kube.delete("secret", ns, name)
+        self.kube.delete("config_map", ns, name)
+        self._obc_done.pop(meta["uid"], None)
+        self._drop_finalizer(obc, "objectbucketclaims", OBC_FINALIZER, OBC_GROUP, OBC_VERSION)
+
+    @staticmethod
+    def s3_create_bucket(endpoint, access, secret, bucket):
+        _s3_create_bucket(endpoint, access, secret, bucket)
+
+
+def generate_bucket_name(prefix):
+    """lib-bucket-provisioner's generateBucketName: "<prefix>-<uuid4>", a prefix over 27 characters cut to 26."""
+    if len(prefix) > CONTRACT.OBC["prefix_max"]:
+        prefix = prefix[:CONTRACT.OBC["prefix_cut"]]
+    return "%s-%s" % (prefix, uuid.uuid4())
+
+
+def k8s_quantity(text):
+    """resource.ParseQuantity(text).Value(): a Kubernetes quantity ("1000", "2G", "1Gi", "1e3") as an int,
+    rounded up; LabError when it is none."""
+    match = re.match(r"^([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))(?:([eE][+-]?[0-9]+)|(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E))?$",
+                     str(text))
+    if not match:
+        raise LabError('failed to parse "%s" as a quantity: quantities must match the regular expression '
+                       "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'" % text)
+    number = decimal.Decimal(match.group(1))
+    if match.group(2):
+        number *= decimal.Decimal(10) ** int(match.group(2)[1:])
+    factors = {"Ki": 2 ** 10, "Mi": 2 ** 20, "Gi": 2 ** 30, "Ti": 2 ** 40, "Pi": 2 ** 50, "Ei": 2 ** 60,
+               "n": decimal.Decimal("1e-9"), "u": decimal.Decimal("1e-6"), "m": decimal.Decimal("1e-3"),
+               "k": 10 ** 3, "M": 10 ** 6, "G": 10 ** 9, "T": 10 ** 12, "P": 10 ** 15, "E": 10 ** 18}
+    number *= factors.get(match.group(3) or "", 1)
+    return int(number.to_integral_value(rounding=decimal.ROUND_CEILING))
 
 
 def _bytes(text):

@@ -3,6 +3,7 @@ bucket claims exist with their profile's settings, and use them over S3 (AWS sig
 the keys from the Secrets the role reports."""
 import json
 import os
+import re
 import sys
 import uuid
 
@@ -60,8 +61,15 @@ def test_bucket_claim_is_bound_and_its_bucket_works():
     claim = rv.get("objectbucketclaim", "mol-uploads")
     assert claim["status"]["phase"] == "Bound"
     assert claim["spec"]["additionalConfig"] == {"maxObjects": "1000"}
+    assert claim["metadata"]["finalizers"] == ["objectbucket.io/finalizer"]
+    # Rook's bucket provisioner: "<generateBucketName>-<uuid4>", owned by obc-<namespace>-<claim> with the
+    # claim's quota as its user quota
     bucket = claim["spec"]["bucketName"]
-    assert bucket.startswith("uploads")
+    assert re.match(r"^uploads-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$", bucket), bucket
+    owner = radosgw_admin("mol-app", "bucket", "stats", "--bucket", bucket)["owner"]
+    assert owner == "obc-rook-ceph-mol-uploads"
+    quota = radosgw_admin("mol-app", "user", "info", "--uid", owner)["user_quota"]
+    assert (quota["enabled"], quota["max_objects"]) == (True, 1000)
     config = rv.get("configmap", "mol-uploads")["data"]
     assert config["BUCKET_NAME"] == bucket
     keys = rv.secret("mol-uploads")

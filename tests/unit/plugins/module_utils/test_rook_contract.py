@@ -163,6 +163,10 @@ def test_the_simulators_daemon_labels_are_the_contracts():
                                {"type": "osd", "id": "0", "suite": "sid", "node": "n1"})
     assert set(contract.DAEMON_LABELS) <= set(labels)
     assert labels["ceph-version"] == "20.2.4-0" and labels["rook-version"] == "v1.20.6"
+    # a radosgw's daemon id is its object store's name (Rook's object/spec.go getLabels)
+    rgw = sim.daemon_labels({"metadata": {"namespace": "rook-ceph"}},
+                            {"type": "rgw", "id": "my-store-a", "store": "my-store", "suite": "sid", "node": "n1"})
+    assert (rgw["ceph_daemon_type"], rgw["ceph_daemon_id"], rgw["rgw"]) == ("rgw", "my-store", "my-store")
 
 
 def test_the_simulators_status_check_interval_is_rooks():
@@ -254,3 +258,138 @@ def test_the_cluster_service_accounts_are_rooks_and_the_roles(version):
         assert set(yaml.safe_load(handle)["_rook_cluster_service_accounts"]) == set(contract.CLUSTER_SERVICE_ACCOUNTS)
     with open(os.path.join(ROOT, "roles", "rook_cluster", "templates", "toolbox.yaml.j2")) as handle:
         assert re.search(r"serviceAccountName: (\S+)", handle.read()).group(1) in contract.CLUSTER_SERVICE_ACCOUNTS
+
+
+def _role_vars(role, **extra):
+    from ansible_collections.koor.ceph.tests.unit.roles.rook_render import role_variables  # pylint: disable=import-outside-toplevel
+    variables = role_variables(role)
+    variables.update(koor_rook_namespace="rook-ceph", koor_rook_operator_namespace="rook-ceph", **extra)
+    return variables
+
+
+def test_loop_devices_setting_of_rook_the_role_and_the_simulator():
+    """ROOK_CEPH_ALLOW_LOOP_DEVICES: Rook's operator.yaml has it "false" in its ConfigMap, the chart as
+    allowLoopDevices false; rook_operator writes the same key (default false, true on the lab's inventory)
+    and the simulator reads that key from that ConfigMap."""
+    from ansible_collections.koor.ceph.tests.unit.roles.rook_render import evaluate  # pylint: disable=import-outside-toplevel
+    loop = contract.LOOP_DEVICES
+    config = [d for d in _docs("v1.20.6", "operator.yaml")
+              if d.get("kind") == "ConfigMap" and d["metadata"]["name"] == contract.OPERATOR_CONFIG["configmap"]][0]
+    assert config["data"][loop["setting"]] == loop["default"] == "false"
+    with open(os.path.join(os.path.dirname(rookfiles.examples("v1.20.6")), "charts", "rook-ceph", "values.yaml")) as handle:
+        assert yaml.safe_load(handle)[loop["chart_value"]] is False
+    assert evaluate("{{ _rook_operator_config }}", _role_vars("rook_operator")) == {loop["setting"]: False}
+    assert evaluate("{{ _rook_operator_config }}", _role_vars("rook_operator", rook_operator_allow_loop_devices=True)) \
+        == {loop["setting"]: True}
+    assert evaluate("{{ _rook_operator_helm_values }}", _role_vars("rook_operator"))[loop["chart_value"]] is False
+    with open(os.path.join(ROOT, "inventories", "lab", "group_vars", "rook_admin.yml")) as handle:
+        assert yaml.safe_load(handle)["rook_operator_allow_loop_devices"] is True
+    # what the role's ConfigMap value (rook_manifest_overrides writes booleans as "true"/"false") means to Rook
+    assert "true" in contract.GO_TRUE and "false" in contract.GO_FALSE
+    sim = _Recorder()
+    sim.operator_env, sim.operator_config, sim._device_notes = {}, {loop["setting"]: "true"}, {}
+    assert sim.loop_devices_allowed() is True
+    sim.operator_config = {}
+    assert sim.loop_devices_allowed() is False
+
+
+def _use_case_resources(role, item):
+    """The role's resources.yml.j2 rendered for one item (as tests/unit/roles/test_rook_use_cases.py does)."""
+    from ansible_collections.koor.ceph.plugins.filter.rook_use_cases import rook_use_case_items  # pylint: disable=import-outside-toplevel
+    from ansible_collections.koor.ceph.tests.unit.roles.rook_render import (  # pylint: disable=import-outside-toplevel
+        render, role_defaults)
+    defaults = role_defaults(role)
+    variables = _role_vars(role)
+    variables["_%s_items" % role] = rook_use_case_items([item], role.split("_")[1], defaults["%s_profiles" % role],
+                                                        defaults["%s_default_profile" % role])
+    return [e["definition"] for e in yaml.safe_load(render(role, "resources.yml.j2", variables)) or []]
+
+
+def _simulators_secrets():
+    """{Secret name: data keys} of what the simulator makes for a CephCluster (fakekube: no lab)."""
+    sys.path.insert(0, os.path.join(ROOT, "lab"))
+    from koorlab.rooksim.fakekube import FakeCeph, FakeKube  # pylint: disable=import-outside-toplevel
+    kube = FakeKube()
+    sim = rooksim.Operator("contract", kube, ceph=FakeCeph())
+    sim.ensure_cluster_secrets({"metadata": {"name": "rook-ceph", "namespace": "rook-ceph", "uid": "u"}, "spec": {}})
+    return {s["metadata"]["name"]: sorted(s["data"]) for s in kube.list("secrets")}
+
+
+@pytest.mark.parametrize("role, driver, example", [("rook_block", "rbd", "csi/rbd/storageclass.yaml"),
+                                                   ("rook_file", "cephfs", "csi/cephfs/storageclass.yaml")])
+def test_the_roles_classes_name_the_csi_secrets_the_simulator_makes(role, driver, example):
+    """Every *-secret-name of the role's StorageClass (and VolumeSnapshotClass) is a Secret the simulator
+    makes in the cluster's namespace, the one Rook's example names for that parameter, with the keys the
+    driver reads (userID/userKey for RBD, adminID/adminKey for CephFS)."""
+    made = _simulators_secrets()
+    assert made == {name: sorted(spec[1:3]) for name, spec in contract.CSI_SECRETS.items()}
+    sc = [d for d in _docs("v1.20.6", example) if d.get("kind") == "StorageClass"][0]
+    named = {k: v for k, v in sc["parameters"].items() if k.endswith("-secret-name")}
+    assert named == contract.CSI_SECRET_PARAMETERS[driver]
+    definitions = _use_case_resources(role, {"name": "p"})
+    classes = [d for d in definitions if d["kind"] == "StorageClass"]
+    assert classes
+    for definition in classes:
+        names = {k: v for k, v in definition["parameters"].items() if k.endswith("-secret-name")}
+        assert names == contract.CSI_SECRET_PARAMETERS[driver], names
+        assert all(definition["parameters"][k.replace("-name", "-namespace")] == "rook-ceph" for k in names)
+        assert set(names.values()) <= set(made)
+    for definition in [d for d in definitions if d["kind"] == "VolumeSnapshotClass"]:
+        assert definition["parameters"]["csi.storage.k8s.io/snapshotter-secret-name"] == \
+            contract.CSI_SNAPSHOTTER_SECRET[driver] in made
+
+
+def test_the_node_daemons_count_in_the_ceph_version_wait():
+    """The simulator's crash collectors and exporters carry what the contract says (rook_cluster,
+    ceph-version, rook-version, ...), rook_cluster_info lists them by their app, and its Ceph version wait
+    (Rook's upgrade check: one ceph-version over every Deployment labelled rook_cluster) holds only once they
+    are on the new version too."""
+    sys.path.insert(0, os.path.join(ROOT, "lab"))
+    from koorlab.rooksim.fakekube import FakeCeph, FakeKube  # pylint: disable=import-outside-toplevel
+    kube, ceph = FakeKube(), FakeCeph()
+    sim = rooksim.Operator("contract", kube, ceph=ceph)
+    sim.rook_version = "v1.20.6"
+    sim.ensure_nodes()
+    ceph.add_daemon("mon", "a", "lab-node1")
+    ceph.add_daemon("osd", "0", "lab-node2", device="/dev/loop12")
+    image = "quay.io/ceph/ceph:v20.2.4"
+    cr = {"metadata": {"name": "rook-ceph", "namespace": "rook-ceph", "uid": "u", "generation": 1},
+          "spec": {"cephVersion": {"image": image}}, "status": {"version": {"image": image, "version": "20.2.4-0"}}}
+    sim.ensure_cluster_secrets(cr)
+    sim.ensure_node_daemon_keyrings(cr)
+    sim.ensure_deployments(cr)
+    deployments = kube.list("deployments")
+    node_daemons = [d for d in deployments if d["metadata"]["labels"]["app"] in
+                    {n["app"] for n in contract.NODE_DAEMONS.values()}]
+    assert len(node_daemons) == 4
+    for dep in node_daemons:
+        assert set(contract.NODE_DAEMON_LABELS) <= set(dep["metadata"]["labels"]), dep["metadata"]["labels"]
+        assert dep["metadata"]["labels"]["ceph_daemon_id"] in [n["daemon_id"] for n in contract.NODE_DAEMONS.values()]
+    info = rc.cluster_info(cr, deployments, [], "rook-ceph", "rook-ceph", "rook-ceph")
+    kinds = sorted({d["daemon_type"] for d in info["deployments"]})
+    assert kinds == ["crashcollector", "exporter", "mon", "osd"] and set(kinds) <= set(rc.DAEMON_ORDER)
+    assert "ceph_version" not in rc.unmet(info, [], "20.2.4")
+    # a crash collector still on the old version holds the wait
+    crash = [d for d in deployments if d["metadata"]["name"] == "rook-ceph-crashcollector-lab-node1"][0]
+    crash["metadata"]["labels"]["ceph-version"] = "18.2.7-0"
+    info = rc.cluster_info(cr, deployments, [], "rook-ceph", "rook-ceph", "rook-ceph")
+    assert "rook-ceph-crashcollector-lab-node1" in rc.unmet(info, [], "20.2.4")["ceph_version"]
+
+
+def test_the_roles_bucket_claims_use_what_rooks_provisioner_allows_and_reads():
+    """rook_object's claims put only the additionalConfig keys Rook allows by default (operator.yaml), as
+    quantities Rook's provisioner parses; the simulator's finalizer and names are the contract's."""
+    with open(os.path.join(rookfiles.examples("v1.20.6"), "operator.yaml")) as handle:
+        assert '# %s: "%s"' % (contract.OBC["allowed_setting"], ",".join(contract.OBC["allowed_default"])) in handle.read()
+    definitions = _use_case_resources("rook_object", {"name": "s", "bucket_claims": [
+        {"name": "c", "generate_bucket_name": "data", "max_objects": 1000, "max_size": "2G"},
+        {"name": "d", "max_size": "1.5Ti"}]})
+    claims = [d for d in definitions if d["kind"] == "ObjectBucketClaim"]
+    assert len(claims) == 2
+    for claim in claims:
+        config = claim["spec"]["additionalConfig"]
+        assert set(config) <= set(contract.OBC["allowed_default"])
+        assert all(isinstance(v, str) and rooksim.k8s_quantity(v) > 0 for v in config.values()), config
+        assert claim["spec"]["generateBucketName"] in ("data", "d")
+    assert rooksim.OBC_FINALIZER == contract.OBC["finalizer"] == "objectbucket.io/finalizer"
+    assert rooksim.generate_bucket_name("data").startswith("data-")

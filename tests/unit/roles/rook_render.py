@@ -24,14 +24,14 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
 K8S_VERSION = '1.34.0'
 
 
-def find_examples():
-    """Rook v1.20.6's deploy/examples from the lab's cache (lab/koor-lab rook-files; every checksum
-    checked against lab/rook-files.json). ansible-test runs a copy of the tree, lab/ included."""
+def find_examples(version='v1.20.6'):
+    """Rook's deploy/examples (v1.20.6 unless told) from the lab's cache (lab/koor-lab rook-files; every
+    checksum checked against lab/rook-files.json). ansible-test runs a copy of the tree, lab/ included."""
     sys.path.insert(0, os.path.join(ROOT, 'lab'))
     from koorlab import rookfiles  # pylint: disable=import-error,import-outside-toplevel
     from koorlab.util import LabError  # pylint: disable=import-error,import-outside-toplevel
     try:
-        return rookfiles.examples('v1.20.6')
+        return rookfiles.examples(version)
     except LabError as exc:
         pytest.fail(str(exc))
 

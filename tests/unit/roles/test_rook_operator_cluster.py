@@ -311,3 +311,26 @@ def test_helm_values_follow_the_image_settings():
             assert image == '%s:%s' % (node['repository'], node['tag']), path
     drivers = evaluate('{{ _rook_operator_csi_drivers_values }}', variables('rook_operator', koor_rook_operator_namespace='op'))
     assert drivers['drivers']['rbd']['name'] == 'op.rbd.csi.ceph.com'
+
+
+@pytest.mark.parametrize('version, csi_namespace', [('v1.20.6', 'rook-operator'), ('v1.18.11', 'rook-ceph')])
+def test_the_operator_wait_looks_where_the_manifests_put_each_deployment(version, csi_namespace):
+    """The role waits for every Deployment of the manifests in the namespace the manifests give it: Rook v1.18's
+    csi-operator.yaml has no namespace markers, so its ceph-csi-controller-manager stays in rook-ceph whatever the
+    operator's namespace (a wait in the operator's namespace would only time out)."""
+    vars_ = variables('rook_operator', koor_rook_operator_namespace='rook-operator', koor_rook_namespace='ceph')
+    examples = find_examples(version)
+    texts = []
+    for name in ('csi-operator.yaml', 'operator.yaml'):
+        with open(os.path.join(examples, name)) as handle:
+            texts.append(handle.read())
+    vars_['__texts'] = texts
+    vars_['__rook_operator_docs'] = dict(zip(('csi-operator.yaml', 'operator.yaml'), evaluate(
+        "{{ __texts | map('koor.ceph.rook_manifests', operator_namespace=rook_operator_namespace,"
+        " cluster_namespace=rook_operator_cluster_namespace, as_json=true) | list }}", vars_)))
+    waited = evaluate('{{ _rook_operator_deployments }}', vars_)
+    assert sorted((d['namespace'], d['name']) for d in waited) == sorted(
+        [('rook-operator', 'rook-ceph-operator'), (csi_namespace, 'ceph-csi-controller-manager')])
+    vars_['rook_operator_source'] = 'helm'
+    assert [(d['namespace'], d['name']) for d in evaluate('{{ _rook_operator_deployments }}', vars_)] == [
+        ('rook-operator', 'rook-ceph-operator')]

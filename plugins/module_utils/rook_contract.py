@@ -102,6 +102,11 @@ CLUSTER_SERVICE_ACCOUNTS = {
     'rook-ceph-rgw': 'radosgws',
     'rook-ceph-cmd-reporter': "the Ceph version job (cluster/version.go)",
 }
+# The ServiceAccount each daemon's pods run as (the daemons' pod specs: mon/mds/rgw/mgr/osd spec.go,
+# nodedaemon crash.go and exporter.go; k8sutil DefaultServiceAccount).
+DAEMON_SERVICE_ACCOUNTS = {'mon': 'rook-ceph-default', 'mgr': 'rook-ceph-mgr', 'osd': 'rook-ceph-osd',
+                           'mds': 'rook-ceph-default', 'rgw': 'rook-ceph-rgw', 'crashcollector': 'rook-ceph-default',
+                           'exporter': 'rook-ceph-default'}
 
 # The operator's settings: the ConfigMap rook-ceph-operator-config in the operator's namespace wins over the
 # operator container's environment, which wins over the default (k8sutil.GetOperatorSetting; deploy/examples/

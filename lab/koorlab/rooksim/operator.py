@@ -588,8 +588,23 @@ class Operator:
             return None
         return CONTRACT.UPGRADE_UNHEALTHY % cr["metadata"]["namespace"]
 
+    def missing_service_accounts(self, namespace):
+        """The ServiceAccounts Rook's pods of a CephCluster run as (common.yaml's cluster part) that its
+        namespace lacks."""
+        return [name for name in CONTRACT.CLUSTER_SERVICE_ACCOUNTS
+                if self.kube.read("service_account", namespace, name) is None]
+
     def create_cluster(self, cr, suite):
         spec = cr["spec"]
+        ns = cr["metadata"]["namespace"]
+        missing = self.missing_service_accounts(ns)
+        if missing:
+            # Rook's mon pods (and its version job before them) are refused by the API's ServiceAccount
+            # admission: no daemon ever starts and the reconcile fails, retried
+            raise LabError("failed to start ceph monitors: the pods cannot be created: error looking up service "
+                           "account %s/%s: serviceaccount \"%s\" not found (missing in namespace %s: %s; Rook's "
+                           "common.yaml makes them for the cluster namespace)" % (
+                               ns, missing[0], missing[0], ns, ", ".join(missing)))
         all_nodes = [n for n in self.ceph.nodes() if n.running]
         count = int((spec.get("mon") or {}).get("count", 3))
         if count > len(all_nodes) and not (spec.get("mon") or {}).get("allowMultiplePerNode"):
@@ -786,10 +801,12 @@ class Operator:
                          "template": {
                              "metadata": {"labels": labels, "annotations": {EXEC_ANNOTATION: json.dumps(
                                  {"prefix": exec_prefix, "env": self.ceph.env(), "cwd": "/"})}},
-                             "spec": {"nodeName": node.name, "containers": [{
-                                 "name": daemon["type"], "image": self._image_for(daemon["suite"], cr),
-                                 "command": ["ceph-%s" % daemon["type"] if daemon["type"] != "rgw"
-                                             else "radosgw"]}]}}}}
+                             "spec": {"nodeName": node.name,
+                                      "serviceAccountName": CONTRACT.DAEMON_SERVICE_ACCOUNTS[daemon["type"]],
+                                      "containers": [{
+                                          "name": daemon["type"], "image": self._image_for(daemon["suite"], cr),
+                                          "command": ["ceph-%s" % daemon["type"] if daemon["type"] != "rgw"
+                                                      else "radosgw"]}]}}}}
 
     def ensure_deployments(self, cr):
         """A Deployment per daemon (per object store for radosgws: replicas = its instances, the pods
@@ -853,6 +870,7 @@ class Operator:
                          "strategy": {"type": "Recreate" if kind == "exporter" else "RollingUpdate"},
                          "template": {"metadata": {"labels": pod_labels},
                                       "spec": {"nodeSelector": {"kubernetes.io/hostname": hostname},
+                                               "serviceAccountName": CONTRACT.DAEMON_SERVICE_ACCOUNTS[kind],
                                                "containers": [container]}}}}
 
     def ensure_node_daemons(self, cr, existing, pods_moved=()):

@@ -4,6 +4,8 @@ test names the Rook source). The real tests run it on a lab: tests/integration/t
 import os
 import sys
 
+import pytest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 sys.path.insert(0, os.path.join(ROOT, "lab"))
 
@@ -502,3 +504,33 @@ def test_claims_of_another_provisioner_are_left_alone():
     claim(kube, storageClassName="other")
     sim.reconcile_obc(kube.get("objectbucketclaims", "default", "ceph-bucket"))
     assert "status" not in kube.get("objectbucketclaims", "default", "ceph-bucket")
+
+
+def test_no_daemon_starts_without_rooks_service_accounts_and_each_daemon_names_its_own():
+    """Rook's pods run as common.yaml's ServiceAccounts of the cluster namespace; the API refuses a pod whose
+    ServiceAccount is missing, so a CephCluster in a namespace without them never gets a mon (the reconcile
+    fails and is retried). The simulator used to start the daemons whatever the namespace held."""
+    sim, kube, fake_ceph = simulator()
+    cr = cluster()
+    before = dict(fake_ceph.state["daemons"])
+    with pytest.raises(rooksim.LabError) as err:
+        sim.create_cluster(cr, "sid")
+    message = str(err.value)
+    assert message.startswith('failed to start ceph monitors: the pods cannot be created: error looking up service '
+                              'account rook-ceph/rook-ceph-default: serviceaccount "rook-ceph-default" not found')
+    assert all(name in message for name in rooksim.CONTRACT.CLUSTER_SERVICE_ACCOUNTS)
+    assert fake_ceph.state["daemons"] == before and kube.list("deployments") == []
+    for name in rooksim.CONTRACT.CLUSTER_SERVICE_ACCOUNTS:
+        kube.add("service_accounts", {"metadata": {"name": name, "namespace": NS}})
+    assert sim.missing_service_accounts(NS) == []
+    assert set(rooksim.CONTRACT.DAEMON_SERVICE_ACCOUNTS.values()) <= set(rooksim.CONTRACT.CLUSTER_SERVICE_ACCOUNTS)
+    # the Deployments of the daemons name the ServiceAccount Rook's pod specs give them
+    for kind, ident in (("mon", "a"), ("mgr", "a"), ("osd", "0"), ("mds", "fs-a")):
+        fake_ceph.add_daemon(kind, ident, "lab-node1")
+    fake_ceph.add_daemon("rgw", "s-a", "lab-node1", store="s", port=80, address="10.251.9.11")
+    sim.ensure_deployments(cr)
+    accounts = {d["metadata"]["labels"].get("ceph_daemon_type") or d["metadata"]["labels"]["app"]:
+                d["spec"]["template"]["spec"]["serviceAccountName"] for d in deployments(kube).values()}
+    assert {k: v for k, v in accounts.items() if k in ("mon", "mgr", "osd", "mds", "rgw")} == {
+        "mon": "rook-ceph-default", "mgr": "rook-ceph-mgr", "osd": "rook-ceph-osd", "mds": "rook-ceph-default",
+        "rgw": "rook-ceph-rgw"}

@@ -19,18 +19,22 @@ CEPH_RELEASES = {15: 'octopus', 16: 'pacific', 17: 'quincy', 18: 'reef', 19: 'sq
 #     supportedVersions, compared by major only: Supported() / isRelease()).
 #   documented: the support table of Documentation/Getting-Started/maintenance-and-support.md,
 #     (release, oldest version) per release; the collection recommends only these.
+#   kubernetes: the Kubernetes minors the same table gives the Rook series, (oldest, newest).
 VERSION_GO = 'pkg/operator/ceph/version/version.go'
 CLUSTER_VERSION_GO = 'pkg/operator/ceph/cluster/version.go'
 SUPPORT_DOC = 'Documentation/Getting-Started/maintenance-and-support.md'
 ROOK_CEPH = {
     '1.18': {'operator_minimum': (18, 2, 0), 'operator_majors': (18, 19, 20),
              'documented': (('reef', (18, 2, 0)), ('squid', (19, 2, 0)), ('tentacle', (20, 2, 0))),
+             'kubernetes': ((1, 29), (1, 34)),
              'source': (VERSION_GO, CLUSTER_VERSION_GO, SUPPORT_DOC), 'release': 'v1.18.11'},
     '1.19': {'operator_minimum': (19, 2, 0), 'operator_majors': (19, 20),
              'documented': (('squid', (19, 2, 0)), ('tentacle', (20, 2, 1))),
+             'kubernetes': ((1, 30), (1, 35)),
              'source': (VERSION_GO, CLUSTER_VERSION_GO, SUPPORT_DOC), 'release': 'v1.19.10'},
     '1.20': {'operator_minimum': (19, 2, 0), 'operator_majors': (19, 20),
              'documented': (('squid', (19, 2, 0)), ('tentacle', (20, 2, 1))),
+             'kubernetes': ((1, 31), (1, 36)),
              'source': (VERSION_GO, CLUSTER_VERSION_GO, SUPPORT_DOC), 'release': 'v1.20.6'},
 }
 

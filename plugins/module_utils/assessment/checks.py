@@ -660,6 +660,15 @@ CHECKS = (
      "why": "Rook tests and supports only the releases its documentation lists; below its minimum the operator refuses.",
      "remediation": "Move to a documented Ceph release for this Rook (koor.ceph.rook_cluster rook_cluster_ceph_image).",
      "docs": "https://rook.io/docs/rook/latest/Getting-Started/quickstart/#ceph-versions"},
+    {"id": "ROOK_KUBERNETES_SUPPORT", "category": "rook", "severity": "warning", "mode": "rook",
+     "title": "Kubernetes version outside Rook's support table",
+     "looks_at": "GET /version; the operator's image (Rook version); Rook's support table (rook_contract)",
+     "rule": "rook_kubernetes_support", "params": {},
+     "why": "Rook tests each series against a span of Kubernetes minors; outside it, API changes Rook does not "
+            "expect (removed or changed kinds) can break the operator or an upgrade of either.",
+     "remediation": "Upgrade Kubernetes, or Rook one minor at a time (koor.ceph.rook_operator), until both are in "
+                    "each other's span.",
+     "docs": "https://rook.io/docs/rook/latest/Getting-Started/Prerequisites/prerequisites/"},
     {"id": "ROOK_NOT_READY", "category": "rook", "severity": "warning", "mode": "rook",
      "title": "Rook resource not Ready", "looks_at": "CephCluster and Rook's custom resources: status.phase",
      "rule": "rook_phases", "params": {"good": ["Ready", "Connected"]},

@@ -159,6 +159,35 @@ def rook_ceph_support(facts, params, thresholds):
         rook["ceph_version"], operator["rook_version"], why), "evidence": evidence}]
 
 
+def rook_kubernetes_support(facts, params, thresholds):
+    """The Kubernetes version (GET /version) against the Kubernetes minors Rook's support table gives the
+    operator's Rook series (rook_contract ROOK_CEPH[minor]['kubernetes'])."""
+    rook = _rook(facts)
+    operator = rook["operator"]
+    if operator is None or not operator["rook_version"]:
+        raise NotEvaluated("no Rook operator Deployment found (its version decides the support table)")
+    table = releases.rook_support(operator["rook_version"])
+    version = rook.get("kubernetes_version") or {}
+    try:
+        have = (int(version.get("major")), int(str(version.get("minor")).rstrip("+")))
+    except (TypeError, ValueError):
+        raise NotEvaluated("no Kubernetes version (GET /version: %s)" % (version or "not read"))
+    if table is None:
+        raise NotEvaluated("no support table for Rook %s" % operator["rook_version"])
+    oldest, newest = table["kubernetes"]
+    if oldest <= have <= newest:
+        return []
+    span = "v%d.%d - v%d.%d" % (oldest + newest)
+    evidence = [{"source": "GET /version (Kubernetes API)", "field": "gitVersion", "value": version.get("gitVersion")},
+                {"source": "Deployment %s (Kubernetes API)" % operator["name"], "field": "image", "value": operator["image"]},
+                {"source": "rook_contract.ROOK_CEPH[%s] (%s)" % (
+                    ".".join(operator["rook_version"].lstrip("v").split(".")[:2]), rook_contract.SUPPORT_DOC),
+                 "field": "kubernetes", "value": span}]
+    return [{"subject": "kubernetes v%d.%d" % have, "message": "Kubernetes v%d.%d is %s Rook %s's supported %s" % (
+        have + ("older than" if have < oldest else "newer than", operator["rook_version"], span)),
+        "evidence": evidence}]
+
+
 def rook_pods(facts, params, thresholds):
     rook = _rook(facts)
     limit = thresholds["pod_restarts_warning"]
@@ -225,5 +254,6 @@ def rook_phases(facts, params, thresholds):
 
 
 RULES = dict((fn.__name__, fn) for fn in (
-    rook_spec, rook_data_dir, rook_pdbs, rook_toolbox_image, rook_cleanup, rook_deleting, rook_ceph_support, rook_pods,
+    rook_spec, rook_data_dir, rook_pdbs, rook_toolbox_image, rook_cleanup, rook_deleting, rook_ceph_support,
+    rook_kubernetes_support, rook_pods,
     rook_nodes, rook_deployments, rook_phases))

@@ -115,6 +115,8 @@ FIRE = {  # check id -> (change, subject, evidence field)
                                                                   finalizers=["cephcluster.ceph.rook.io"]),
                          "cephcluster rook-ceph", "metadata.deletionTimestamp"),
     "ROOK_CEPH_SUPPORT": (lambda b: _ceph_version(b, "20.2.0-0"), "ceph 20.2.0", "documented"),
+    "ROOK_KUBERNETES_SUPPORT": (lambda b: b["rook"]["kubernetes_version"].update(minor="30", gitVersion="v1.30.4"),
+                                "kubernetes v1.30", "kubernetes"),
     "ROOK_NOT_READY": (lambda b: _cluster(b)["status"].update(phase="Progressing", message="Configuring Ceph OSDs"),
                        "cephcluster rook-ceph", "status.phase"),
     "ROOK_POD_RESTARTS": (lambda b: _pod(b, "rook-ceph-mgr")["containers"][0].update(restartCount=7), None,
@@ -221,3 +223,20 @@ def test_a_rook_report_is_valid_against_the_schema():
     assert document["cluster"]["mode"] == "rook"
     errors = list(jsonschema.Draft202012Validator(schema()).iter_errors(document))
     assert not errors, [e.message for e in errors[:5]]
+
+
+@pytest.mark.parametrize("rook, minor, why", [
+    ("v1.20.6", "30", "older than Rook v1.20.6's supported v1.31 - v1.36"),
+    ("v1.18.11", "35", "newer than Rook v1.18.11's supported v1.29 - v1.34"),
+    ("v1.19.10", "36+", "newer than Rook v1.19.10's supported v1.30 - v1.35"),
+])
+def test_the_kubernetes_version_is_judged_by_the_operator_s_rook_version(rook, minor, why):
+    bundle = rook_bundle()
+    _operator_image(bundle, "docker.io/rook/ceph:" + rook)
+    bundle["rook"]["kubernetes_version"].update(minor=minor)
+    _document, found = rook_findings(bundle)
+    assert why in found["ROOK_KUBERNETES_SUPPORT:kubernetes v1.%s" % minor.rstrip("+")]["message"]
+    # v1.32 (the lab's) is in the span of each of these Rook series
+    bundle["rook"]["kubernetes_version"].update(minor="32")
+    _document, found = rook_findings(bundle)
+    assert not [k for k in found if k.startswith("ROOK_KUBERNETES_SUPPORT")]

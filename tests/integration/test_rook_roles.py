@@ -222,6 +222,10 @@ def test_bad_input_on_a_running_cluster_changes_nothing(roles_lab):
     before = roles_lab.get("cephcluster", "rook-ceph")
     result = roles_lab.play(rook_cluster_mon_count=2, rook_cluster_allow_small_mon_count=True)
     assert_failed_with(result, "rook_cluster_mon_count is 2: the monitors need an odd count")
+    # dataDirHostPath is immutable in Rook's CRD: refused in preflight, before the toolbox or anything is applied
+    result = roles_lab.play(rook_cluster_data_dir_host_path="/var/lib/rook-moved")
+    assert_failed_with(result, "keeps its data under /var/lib/rook on every node; rook_cluster_data_dir_host_path is "
+                               "/var/lib/rook-moved, and Rook cannot move it")
     after = roles_lab.get("cephcluster", "rook-ceph")
     assert after["metadata"]["generation"] == before["metadata"]["generation"]
     assert after["spec"] == before["spec"]

@@ -727,7 +727,6 @@ def test_protobuf_bodies_of_secrets_and_configmaps(kube, namespace):
             "the kinds it decodes") in proc.stderr, proc.stderr
 
 
-
 # --- immutable fields of built-in kinds ------------------------------------------------------------
 
 def _refused(call, *args, **kwargs):
@@ -936,7 +935,7 @@ def test_every_namespace_has_a_default_service_account(core, namespace):
     accounts = [a.metadata.name for a in core.list_namespaced_service_account(namespace).items]
     assert accounts == ["default"]
     core.delete_namespaced_service_account("default", namespace)
-    _wait(lambda: [a for a in core.list_namespaced_service_account(namespace).items], what="default made again")
+    _wait(lambda: list(core.list_namespaced_service_account(namespace).items), what="default made again")
     # a pod without serviceAccountName runs as default
     pod = core.create_namespaced_pod(namespace, {"metadata": {"name": "p"}, "spec": {"containers": [
         {"name": "c", "image": "i"}]}})

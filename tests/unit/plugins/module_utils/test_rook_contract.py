@@ -335,8 +335,8 @@ def test_the_roles_classes_name_the_csi_secrets_the_simulator_makes(role, driver
         assert all(definition["parameters"][k.replace("-name", "-namespace")] == "rook-ceph" for k in names)
         assert set(names.values()) <= set(made)
     for definition in [d for d in definitions if d["kind"] == "VolumeSnapshotClass"]:
-        assert definition["parameters"]["csi.storage.k8s.io/snapshotter-secret-name"] == \
-            contract.CSI_SNAPSHOTTER_SECRET[driver] in made
+        secret = definition["parameters"]["csi.storage.k8s.io/snapshotter-secret-name"]
+        assert secret == contract.CSI_SNAPSHOTTER_SECRET[driver] and secret in made
 
 
 def test_the_node_daemons_count_in_the_ceph_version_wait():

@@ -13,7 +13,7 @@ __metaclass__ = type
 import copy
 import os
 
-from agent_fake import LAB, fake_runner
+from ansible_collections.koor.ceph.tests.unit.plugins.module_utils.agent_fake import LAB, fake_runner
 from ansible_collections.koor.ceph.plugins.module_utils.assessment import gather
 
 _CACHE = {}

@@ -10,7 +10,7 @@ __metaclass__ = type
 
 import pytest
 
-from assessment_support import lab_bundle
+from ansible_collections.koor.ceph.tests.unit.plugins.module_utils.assessment_support import lab_bundle
 
 from ansible_collections.koor.ceph.plugins.module_utils.assessment import checks, engine, facts, rules
 

@@ -13,8 +13,8 @@ import tarfile
 
 import pytest
 
-from agent_fake import LAB, fake_runner, mon, recording
-from assessment_support import lab_bundle, lab_runner
+from ansible_collections.koor.ceph.tests.unit.plugins.module_utils.agent_fake import LAB, fake_runner, mon, recording
+from ansible_collections.koor.ceph.tests.unit.plugins.module_utils.assessment_support import lab_bundle, lab_runner
 
 from ansible_collections.koor.ceph.plugins.module_utils.assessment import bundle as _bundle
 from ansible_collections.koor.ceph.plugins.module_utils.assessment import engine, gather

@@ -15,8 +15,8 @@ import json
 
 import pytest
 
-from assessment_support import lab_bundle
-from kube_fake import FakeKube
+from ansible_collections.koor.ceph.tests.unit.plugins.module_utils.assessment_support import lab_bundle
+from ansible_collections.koor.ceph.tests.unit.plugins.module_utils.kube_fake import FakeKube
 
 from ansible_collections.koor.ceph.plugins.module_utils.assessment import checks, engine, rook_gather
 from ansible_collections.koor.ceph.plugins.module_utils.kube import KubeApiError
@@ -217,7 +217,7 @@ def test_a_rook_bundle_goes_through_the_archive(tmp_path):
 
 def test_a_rook_report_is_valid_against_the_schema():
     import jsonschema
-    from test_assessment_run import schema
+    from ansible_collections.koor.ceph.tests.unit.plugins.module_utils.test_assessment_run import schema
     from ansible_collections.koor.ceph.plugins.module_utils.assessment import report
     document = json.loads(report.to_json(engine.assess(rook_bundle("rook_problems"))))
     assert document["cluster"]["mode"] == "rook"

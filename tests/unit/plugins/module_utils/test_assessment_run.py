@@ -16,8 +16,8 @@ import re
 import jsonschema
 import pytest
 
-from agent_fake import fake_runner
-from assessment_support import lab_bundle
+from ansible_collections.koor.ceph.tests.unit.plugins.module_utils.agent_fake import fake_runner
+from ansible_collections.koor.ceph.tests.unit.plugins.module_utils.assessment_support import lab_bundle
 
 from ansible_collections.koor.ceph.plugins.module_utils.assessment import engine, report, run
 from ansible_collections.koor.ceph.plugins.module_utils.errors import CephInputError

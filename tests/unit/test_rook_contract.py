@@ -15,7 +15,7 @@ from ansible_collections.koor.ceph.plugins.module_utils import rook_cluster as r
 from ansible_collections.koor.ceph.plugins.module_utils import rook_contract as contract
 from ansible_collections.koor.ceph.plugins.module_utils.rook_use_cases import is_settled
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "lab"))
 
 from koorlab import rookfiles  # noqa: E402  pylint: disable=wrong-import-position

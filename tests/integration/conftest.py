@@ -157,6 +157,16 @@ def house_cycle(module, module_name, /, **options):
 
 
 # --- the Rook simulator lab (tests/integration/test_rook_sim*.py): one per session ---------------
+# test_rook_cluster_info.py watches the creation of the session Rook lab's CephCluster: it runs before any other
+# test of the session, whatever the file names (test_assessment_rook.py would otherwise make the cluster first).
+FIRST = ("test_rook_cluster_info.py",)
+
+
+def pytest_collection_modifyitems(session, config, items):  # pylint: disable=unused-argument
+    first = [i for i in items if os.path.basename(str(i.fspath)) in FIRST]
+    items[:] = first + [i for i in items if i not in first]
+
+
 def pytest_terminal_summary(terminalreporter):
     support = sys.modules.get("rook_sim_support")
     if support is not None and support.TIMINGS:

@@ -177,7 +177,7 @@ def test_cluster_namespace_without_rooks_service_accounts_is_refused_in_prefligh
     assert_failed_with(result, "The namespace koor-no-common has no ServiceAccount rook-ceph-default, rook-ceph-mgr, "
                                "rook-ceph-osd, rook-ceph-rgw, rook-ceph-cmd-reporter")
     assert roles_lab.cephclusters() == []
-    assert roles_lab.kubectl("get", "cephclusters", "-A", "-o", "name").strip() == ""
+    assert roles_lab.kubectl("get", "cephclusters", "-A", "-o", "name").stdout.strip() == ""
 
 
 def test_cluster_ready_with_three_osds_one_per_host(roles_lab):

@@ -416,6 +416,19 @@ class CephRunner:
             raise CephAgentError("the agent answered a batch of %d reads with %r" % (len(requests), reply["out"][:200]))
         return replies
 
+    def mon_batch_read(self, cmds, timeout=None):
+        """Reads in one round trip (mon_batch), each judged as mon() judges a read: the parsed JSON of
+        each, in order; the first that failed raises CephCommandError naming its command."""
+        results = []
+        for cmd, reply in zip(cmds, self.mon_batch(cmds, timeout)):
+            cmd = dict(cmd)
+            cmd.setdefault("format", "json")
+            cmd = dict((k, v) for k, v in cmd.items() if v is not None)
+            if reply["rc"] != 0:
+                raise self._command_error(describe(cmd), reply)
+            results.append(self._parse(describe(cmd), reply["out"]))
+        return results
+
     def write(self, prefix, inbuf="", timeout=None, ok_rcs=(0,), secret_input=False, **args):
         """A command that changes the cluster: recorded, and skipped in check mode.
 

@@ -331,19 +331,20 @@ def _mds_has_standby(fs_dump):
     return bool((fs_dump or {}).get("standbys"))
 
 
+# What every run reads, in one round trip to the agent (runner.mon_batch_read).
+READS = ({"prefix": "status"}, {"prefix": "health", "detail": "detail"}, {"prefix": "versions"}, {"prefix": "osd dump"},
+         {"prefix": "osd df", "output_method": "tree"}, {"prefix": "quorum_status"}, {"prefix": "mon metadata"},
+         {"prefix": "mgr metadata"}, {"prefix": "osd metadata"}, {"prefix": "mds metadata"}, {"prefix": "service dump"})
+
+
 def evaluate(runner, params):
     """Read the cluster once and judge every gate asked for. Returns the module's result."""
     wanted = list(GATES) if params.get("gates") is None else params["gates"]
     allowed = set(params.get("allowed_checks") if params.get("allowed_checks") is not None else DEFAULT_ALLOWED_CHECKS)
     target = version_tuple(params["target_version"]) if params.get("target_version") else None
-    raw_status = runner.mon("status")
-    raw_health = runner.mon("health", detail="detail")
-    raw_versions = runner.mon("versions")
-    osd_dump = runner.mon("osd dump")
-    osd_df_tree = runner.mon("osd df", output_method="tree")
-    quorum_status = runner.mon("quorum_status")
-    daemon_list = daemons(runner.mon("mon metadata"), runner.mon("mgr metadata"), runner.mon("osd metadata"),
-                          runner.mon("mds metadata"), runner.mon("service dump"))
+    (raw_status, raw_health, raw_versions, osd_dump, osd_df_tree, quorum_status, mon_meta, mgr_meta, osd_meta,
+     mds_meta, service_dump) = runner.mon_batch_read(READS)
+    daemon_list = daemons(mon_meta, mgr_meta, osd_meta, mds_meta, service_dump)
     judge = {
         "health": lambda: gate_health(raw_health, allowed),
         "pgs": lambda: gate_pgs(raw_status),

@@ -53,6 +53,8 @@ def test_the_recorded_cluster_passes_every_gate_but_capacity_by_host():
     assert result["target"] == {"version": "20.2.4", "release": "tentacle", "major": 20}
     assert result["require_osd_release"] == "reef" and result["changed"] is False
     assert runner.commands == [] and all(not write for _request, write in runner.agent.requests)
+    # every gate's reads in one round trip to the agent (after the runner's own start-up requests)
+    assert len(runner.mon_reads()) == 11 and runner.requests_sent == fake_runner("upgrade").requests_sent + 1
 
 
 def test_capacity_by_osd_passes_with_the_projection():
@@ -286,3 +288,11 @@ def test_version_tuple():
     assert version_tuple(REEF) == (18, 2, 7)
     assert version_tuple("20.2.4-1~bpo") == (20, 2, 4)
     assert version_tuple("tentacle") is None
+
+
+def test_a_failed_read_of_the_batch_fails_the_run_naming_its_command():
+    runner = fake_runner("upgrade")
+    runner.agent.answer(mon("quorum_status"), reply(rc=-errno.ETIMEDOUT, err="timed out"))
+    with pytest.raises(CephCommandError) as err:
+        evaluate(runner, {"gates": None})
+    assert "quorum_status" in str(err.value)

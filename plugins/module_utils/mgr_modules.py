@@ -17,10 +17,10 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
-import time
 
 from ansible_collections.koor.ceph.plugins.module_utils.errors import CephInputError, CephTimeoutError
 from ansible_collections.koor.ceph.plugins.module_utils.resources import Resource, Write
+from ansible_collections.koor.ceph.plugins.module_utils.waiting import poll
 
 ITEM_SPEC = dict(
     name=dict(type="str", required=True),
@@ -121,11 +121,7 @@ def wait_for_clients(runner, resource, timeout=6.0, interval=0.25):
     """
     if runner.check_mode or resource.clients is None:
         return
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if client_ids(runner.mon("mgr dump")) - resource.clients:
-            return
-        time.sleep(interval)
+    poll(lambda: (bool(client_ids(runner.mon("mgr dump")) - resource.clients), None), timeout, interval)
 
 
 def wait_for_restart(runner, resource, timeout, interval=0.25):
@@ -135,13 +131,14 @@ def wait_for_restart(runner, resource, timeout, interval=0.25):
     """
     if runner.check_mode or not resource.active_gid:
         return
-    deadline = time.monotonic() + timeout
-    dump = {}
-    while time.monotonic() < deadline:
+
+    def restarted():
         dump = runner.mon("mgr dump")
-        if dump.get("available") and dump.get("active_gid") not in (None, 0, resource.active_gid):
-            return
-        time.sleep(interval)
+        return bool(dump.get("available") and dump.get("active_gid") not in (None, 0, resource.active_gid)), dump
+    waited = poll(restarted, timeout, interval)
+    if waited.done:
+        return
+    dump = waited.value or {}
     raise CephTimeoutError("the mgr modules were changed, but the mgr Ceph restarts for that was not active again "
                            "within %ds (active: %s, available: %s): check the mgr's log"
                            % (timeout, dump.get("active_name"), dump.get("available")))

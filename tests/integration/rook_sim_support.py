@@ -231,8 +231,25 @@ class RookLab:
         return {d["metadata"]["name"]: d["metadata"]["labels"] for d in self.items("deploy", selector=selector)}
 
     # --- the real cluster --------------------------------------------------------------------
+    def toolbox_rolled_out(self, timeout=60):
+        """Wait until the toolbox Deployment runs its current pod template (the lab's exec annotation
+        changes with the cluster: a new cluster, another Ceph image), as `kubectl rollout status`."""
+        def done():
+            dep = self.get("deploy", "rook-ceph-tools")
+            status = (dep or {}).get("status") or {}
+            wanted = (dep or {}).get("spec", {}).get("replicas", 1)
+            return dep is not None and status.get("observedGeneration") == dep["metadata"].get("generation") and \
+                status.get("updatedReplicas") == status.get("replicas") == status.get("readyReplicas") == wanted
+        deadline = time.monotonic() + timeout
+        while not done():
+            assert time.monotonic() < deadline, "the toolbox Deployment did not roll out in %ss:\n%s" % (
+                timeout, self.log_tail())
+            time.sleep(0.5)
+
     def toolbox(self, *argv, check=True, input=None):
-        """A command in the toolbox (kubectl exec): the independent view of the real cluster."""
+        """A command in the toolbox (kubectl exec, once its Deployment is rolled out): the independent
+        view of the real cluster."""
+        self.toolbox_rolled_out()
         args = ["-n", NS, "exec"] + (["-i"] if input is not None else []) + ["deploy/rook-ceph-tools", "--"]
         return self.kubectl(*(args + list(argv)), check=check, input=input).stdout
 

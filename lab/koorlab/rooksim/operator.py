@@ -561,6 +561,7 @@ class Operator:
                 # restarted, as its Deployment would be
                 self._progress(cr, "Starting the Ceph daemons")
                 self.ceph.start_all()
+                self.ensure_toolbox(cr["metadata"]["namespace"])
             self.ensure_osds(cr)
             self.roll(cr, suite, version)
         except LabError as exc:
@@ -614,6 +615,9 @@ class Operator:
         self._progress(cr, "Configuring Ceph Mons")
         self.ceph.create([all_nodes[i % len(all_nodes)] for i in range(count)], suite=suite,
                          fsid=None)
+        # Rook's toolbox follows the mon endpoints as soon as they exist (toolbox.sh watches the
+        # rook-ceph-mon-endpoints ConfigMap): the lab's exec annotation follows the new cluster now
+        self.ensure_toolbox(ns)
         self.ensure_cluster_secrets(cr)  # Rook's postMonStartupActions, before the mgrs
         self.ensure_node_daemon_keyrings(cr)
         self._progress(cr, "Configuring Ceph Mgr(s)")

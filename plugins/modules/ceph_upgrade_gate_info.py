@@ -237,7 +237,8 @@ def main():
         wait_timeout=dict(type="float", default=0),
         wait_interval=dict(type="float", default=0.25),
     ))
-    run_module(module, lambda runner: evaluate(runner, module.params), validate=validate)
+    # the agent connects at the first read, inside the wait: a mon not reachable yet is "not yet" too
+    run_module(module, lambda runner: evaluate(runner, module.params), validate=validate, connect_first=False)
 
 
 if __name__ == "__main__":

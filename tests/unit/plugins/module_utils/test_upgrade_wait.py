@@ -401,3 +401,21 @@ def test_check_mode_and_a_real_run_judge_the_same():
     applied = run(runner, Clock(), daemons_ready=["osd.1"], wait_timeout=5)
     assert checked == applied and applied["passed"] and applied["attempts"] == 2
     assert runner.commands == [] and not any(write for _request, write in runner.agent.requests)
+
+
+def test_a_cluster_not_reachable_when_the_agent_starts_counts_as_not_yet():
+    # the module connects at its first read (run_module connect_first=False): inside the wait
+    runner, clock = runner_for("upgrade_tentacle"), Clock()
+    runner.close()
+    starts = []
+    real_start = runner.start
+
+    def start():
+        starts.append(clock())
+        if len(starts) == 1:
+            raise CephTimeoutError("cannot reach the Ceph cluster within 3s (through local): check that the mons in "
+                                   "the default ceph.conf are up and reachable")
+        real_start()
+    runner.start = start
+    result = run(runner, clock, daemons_ready=["mon.a"], wait_timeout=10)
+    assert result["passed"] and result["attempts"] == 2 and starts == [1000.0, 1000.25]

@@ -21,7 +21,7 @@ description:
     largest host down) and V(flags) (no flag that keeps restarted daemons out or PGs unrecovered)."
   - Asks Ceph C(ok-to-stop) for daemons (O(ok_to_stop)) or the OSDs of CRUSH hosts (O(ok_to_stop_hosts)), and
     C(osd safe-to-destroy) for OSDs (O(safe_to_destroy)).
-  - Judges whether restarted daemons are back (O(daemons_ready)) and, with O(target_version), run it.
+  - Judges whether restarted daemons are back (O(daemons_ready)) and run O(target_version).
   - With O(wait_timeout) it reads and judges again every O(wait_interval) until every gate passes or the time
     is up, inside one module run, so a rolling upgrade waits for a restarted daemon without sleeping.
   - Also returns every daemon with its host and version and, with O(target_version), the upgrade plan.
@@ -78,7 +78,7 @@ options:
   daemons_ready:
     description:
       - Daemons, named as RV(daemons) names them (V(mon.a), V(mgr.x), V(osd.1), V(mds.a), V(rgw.ID)), that must be
-        up and, with O(target_version), run exactly that version: one C(daemon_ready) gate each.
+        up and, with O(target_version), run exactly that version; one C(daemon_ready) gate each.
       - "Up: a mon in quorum; a mgr active (and available) or a standby; an OSD up in the OSD map; an MDS
         V(up:active) or V(up:standby-replay) in a filesystem, or a standby; a radosgw in the service map."
       - The version is the one the running process reported when it joined (a daemon that is not up keeps its
@@ -93,10 +93,11 @@ options:
     description:
       - Seconds to wait for every gate judged (O(gates), O(ok_to_stop), O(ok_to_stop_hosts), O(safe_to_destroy),
         O(daemons_ready)) to pass, reading the cluster again every O(wait_interval); V(0) judges once.
-      - A read that fails while a mon restarts or no mgr is active yet (a timeout, EAGAIN, a lost connection)
-        counts as not yet; a wait that ends on such an error fails the module with it.
-      - While waiting no read blocks past the wait's end (at most O(timeout)); an agent that does not answer at
-        all is given up O(timeout) + 20 seconds after its request.
+      - A read that fails while a mon restarts or no mgr is active yet (a timeout, EAGAIN, a lost connection, a
+        connection that cannot be made) counts as not yet; a wait that ends on such an error fails the module
+        with it, naming the gates closed at the last attempt that read the cluster.
+      - While waiting a read blocks at most until the wait's end (and at most O(timeout)); a connection or an
+        agent that does not answer at all is given up O(timeout) + 15 or 20 seconds after it was asked.
     type: float
     default: 0
   wait_interval:
@@ -204,7 +205,7 @@ flags:
   type: list
   elements: str
 waited:
-  description: Seconds the module judged for (V(0) when it judged once at once).
+  description: Seconds from the first read to the last judgement (about V(0) without O(wait_timeout)).
   returned: always
   type: float
   sample: 12.84

@@ -24,11 +24,13 @@ def ceph_module(argument_spec, **kwargs):
     return AnsibleModule(argument_spec=spec, **kwargs)
 
 
-def run_module(module, work, validate=None):
+def run_module(module, work, validate=None, connect_first=True):
     """Validate, then run ``work(runner)`` with one agent; exit or fail with a clear message.
 
     ``validate(params)`` runs before any connection: it raises CephInputError for input that
-    cannot be applied. ``work`` returns the result dict (changed, diff, ...).
+    cannot be applied. ``work`` returns the result dict (changed, diff, ...). With
+    ``connect_first`` False the agent starts (and connects) at the first request ``work`` sends,
+    so a ``work`` that waits can count a cluster not reachable yet as "not yet".
     A run that fails after it wrote reports ``changed: true``, the commands it ran and, in its
     message, which of them were applied: the cluster holds what they did.
     """
@@ -37,8 +39,12 @@ def run_module(module, work, validate=None):
         if validate is not None:
             validate(module.params)
         runner = CephRunner(module.params, check_mode=module.check_mode)
-        with runner:
+        try:
+            if connect_first:
+                runner.start()
             result = work(runner)
+        finally:
+            runner.close()
     except CephError as exc:
         module.fail_json(**failure(runner, exc.fail_kwargs()))
     except Exception as exc:  # a bug must still say what it changed before it stopped

@@ -3,9 +3,12 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Upgrade gates of a Ceph cluster: read once through the runner, judged by pure functions.
 
-Each gate is a dict ``{name, passed, msg, evidence}`` (``target`` too for ok-to-stop and
-safe-to-destroy): ``msg`` says what holds or, for a closed gate, what is wrong and what to do;
-``evidence`` is what Ceph answered, normalised. Nothing here writes.
+Each gate is a dict ``{name, passed, msg, evidence}`` (``target`` too for ok-to-stop,
+safe-to-destroy and daemon_ready): ``msg`` says what holds or, for a closed gate, what is wrong
+and what to do; ``evidence`` is what Ceph answered, normalised. Nothing here writes.
+
+With a wait (``wait_timeout``) the cluster is read and every gate judged again, through
+``waiting.poll``, until all pass or the time is up.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -14,14 +17,22 @@ __metaclass__ = type
 
 import errno
 import json
+import math
 import re
+import time
 
 from ansible_collections.koor.ceph.plugins.module_utils import health
-from ansible_collections.koor.ceph.plugins.module_utils.errors import CephCommandError, CephInputError
+from ansible_collections.koor.ceph.plugins.module_utils.errors import (
+    CephCommandError,
+    CephConnectionError,
+    CephError,
+    CephInputError,
+)
 from ansible_collections.koor.ceph.plugins.module_utils.osd_flags import cluster_flags
 from ansible_collections.koor.ceph.plugins.module_utils.rook_contract import CEPH_KNOWN_BAD, CEPH_RELEASES
 from ansible_collections.koor.ceph.plugins.module_utils.runner import describe
 from ansible_collections.koor.ceph.plugins.module_utils.status import parse_version
+from ansible_collections.koor.ceph.plugins.module_utils.waiting import poll
 
 GATES = ("health", "pgs", "osds", "mons", "pool_min_size", "versions", "capacity", "flags")
 # Raised by the upgrade itself (noout / nodeep-scrub, noout on a host, OSDs on the new release before
@@ -35,6 +46,14 @@ OK_TO_STOP_TYPES = ("mon", "osd", "mds")
 # Ceph upgrades across at most two major releases (cephadm refuses more; the release notes list N-2 only).
 MAX_MAJOR_JUMP = 2
 _NOT_NOW = (errno.EBUSY, errno.EAGAIN)
+# What a read answers while a mon restarts or elects, or no mgr is active yet: a wait counts these
+# (and the runner's CephConnectionError / CephTimeoutError) as "not yet".
+RETRIED_RCS = (errno.EAGAIN, errno.EINTR, errno.ETIMEDOUT, errno.ENOTCONN, errno.ECONNREFUSED, errno.ECONNRESET,
+               errno.ESHUTDOWN)
+# Reads the active mgr answers (they time out while no mgr is active).
+MGR_READS = ("osd df", "service dump", "osd ok-to-stop")
+# The MDS states in which a daemon serves, or stands by to serve, a filesystem.
+MDS_READY_STATES = ("up:active", "up:standby-replay", "up:standby")
 _VERSION = re.compile(r"^(\d+)\.(\d+)\.(\d+)")
 
 
@@ -65,10 +84,42 @@ def validate(params):
     for osd in params.get("safe_to_destroy") or []:
         if osd < 0:
             raise CephInputError("safe_to_destroy: %d is not an OSD id" % osd)
+    for name in params.get("daemons_ready") or []:
+        kind, _sep, ident = str(name).partition(".")
+        if kind not in ORDER or not ident:
+            hint = (" (the module names a radosgw rgw.ID: rgw.%s)" % name[len("client.rgw."):]
+                    if str(name).startswith("client.rgw.") else "")
+            raise CephInputError("daemons_ready: %r is not a daemon name%s: give TYPE.ID as the module's daemons "
+                                 "return them (mon.a, mgr.x, osd.1, mds.a, rgw.ID), TYPE one of %s"
+                                 % (name, hint, ", ".join(ORDER)))
+        if kind == "osd" and not ident.isdigit():
+            raise CephInputError("daemons_ready: %r is not an OSD (osd.ID with a number)" % name)
+    wait_timeout, interval = params.get("wait_timeout"), params.get("wait_interval")
+    if wait_timeout is not None and wait_timeout < 0:
+        raise CephInputError("wait_timeout must be 0 (judge once) or more seconds, got %s" % wait_timeout)
+    if interval is not None and interval <= 0:
+        raise CephInputError("wait_interval must be more than 0 seconds, got %s" % interval)
 
 
 def _meta_version(meta):
     return meta.get("ceph_version_short") or parse_version(meta.get("ceph_version", ""))["version"]
+
+
+def rgw_daemons(service_dump):
+    """The radosgw daemons of the service map: {id: its entry}. A radosgw that restarted has a new
+    entry (a new gid) while the old one's lingers until mgr_service_beacon_grace passes: the newest
+    (start_epoch, start_stamp) is the running process."""
+    newest = {}
+    rgw = ((service_dump or {}).get("services") or {}).get("rgw", {}).get("daemons", {})
+    for key, entry in sorted(rgw.items()):
+        meta = entry.get("metadata") if isinstance(entry, dict) else None
+        if not meta:
+            continue  # the "summary" entry, or a daemon that never reported
+        ident = meta.get("id") or key
+        age = (entry.get("start_epoch") or 0, entry.get("start_stamp") or "", entry.get("gid") or 0)
+        if ident not in newest or age > newest[ident][0]:
+            newest[ident] = (age, entry)
+    return dict((ident, entry) for ident, (_age, entry) in newest.items())
 
 
 def daemons(mon_meta, mgr_meta, osd_meta, mds_meta, service_dump):
@@ -80,12 +131,8 @@ def daemons(mon_meta, mgr_meta, osd_meta, mds_meta, service_dump):
             ident = str(meta.get(key))
             found.append({"name": "%s.%s" % (kind, ident), "type": kind, "id": ident, "host": meta.get("hostname"),
                           "version": _meta_version(meta)})
-    rgw = ((service_dump or {}).get("services") or {}).get("rgw", {}).get("daemons", {})
-    for key, entry in sorted(rgw.items()):
-        meta = entry.get("metadata") if isinstance(entry, dict) else None
-        if not meta:
-            continue  # the "summary" entry, or a daemon that never reported
-        ident = meta.get("id") or key
+    for ident, entry in sorted(rgw_daemons(service_dump).items()):
+        meta = entry["metadata"]
         found.append({"name": "rgw.%s" % ident, "type": "rgw", "id": ident, "host": meta.get("hostname"),
                       "version": _meta_version(meta)})
     rank = dict((kind, i) for i, kind in enumerate(ORDER))
@@ -276,10 +323,10 @@ def host_osds(osd_df_tree, host):
     raise CephInputError("ok_to_stop_hosts: no CRUSH host %r (hosts: %s)" % (host, ", ".join(hosts) or "none"))
 
 
-def _ask(runner, prefix, ids):
+def _ask(runner, prefix, ids, timeout=None):
     """A judging command (ok-to-stop, safe-to-destroy): (passed by rc, parsed output, Ceph's message)."""
     cmd = {"prefix": prefix, "format": "json", "ids": [str(i) for i in ids]}
-    reply = runner.mon_raw(cmd)
+    reply = runner.mon_raw(cmd, timeout=timeout)
     err = (reply.get("err") or "").strip()
     if reply["rc"] not in (0,) + _NOT_NOW:
         raise CephCommandError("'%s' failed (%s): %s" % (describe(cmd), errno.errorcode.get(reply["rc"], reply["rc"]),
@@ -293,8 +340,8 @@ def _ask(runner, prefix, ids):
     return reply["rc"] == 0, parsed, err
 
 
-def gate_ok_to_stop(runner, kind, ids, target, sole):
-    ok, parsed, err = _ask(runner, "%s ok-to-stop" % kind, ids)
+def gate_ok_to_stop(runner, kind, ids, target, sole, timeout=None):
+    ok, parsed, err = _ask(runner, "%s ok-to-stop" % kind, ids, timeout)
     evidence = {"daemons": ["%s.%s" % (kind, i) for i in ids], "ceph": parsed, "message": err, "sole": sole}
     if ok:
         return _gate("ok_to_stop", True, "Ceph says %s %s ok to stop" % (", ".join(evidence["daemons"]),
@@ -312,8 +359,8 @@ def gate_ok_to_stop(runner, kind, ids, target, sole):
                  evidence, target)
 
 
-def gate_safe_to_destroy(runner, osd):
-    _ok, parsed, err = _ask(runner, "osd safe-to-destroy", [osd])
+def gate_safe_to_destroy(runner, osd, timeout=None):
+    _ok, parsed, err = _ask(runner, "osd safe-to-destroy", [osd], timeout)
     safe = isinstance(parsed, dict) and osd in (parsed.get("safe_to_destroy") or [])
     evidence = {"ceph": parsed, "message": err}
     target = "osd.%d" % osd
@@ -331,53 +378,194 @@ def _mds_has_standby(fs_dump):
     return bool((fs_dump or {}).get("standbys"))
 
 
+def _by(metas, key, ident):
+    for meta in metas or []:
+        if str(meta.get(key)) == ident:
+            return meta
+    return {}
+
+
+_START = "start it (or read its log, %s, for why it stopped)"
+
+
+def _mon_state(ident, reads):
+    """(up, state, advice or None for _START): a mon is up in quorum (quorum_status quorum_names)."""
+    quorum = reads["quorum_status"].get("quorum_names", [])
+    if ident in quorum:
+        return True, "in quorum", None
+    return False, "not in quorum (quorum: %s)" % (", ".join(quorum) or "none"), None
+
+
+def _mgr_state(ident, reads):
+    """A mgr is up as the active one (available) or a standby (mgr dump)."""
+    dump = reads["mgr_dump"]
+    standbys = [s.get("name") for s in dump.get("standbys", [])]
+    if dump.get("active_name") == ident:
+        if dump.get("available"):
+            return True, "the active mgr", None
+        return False, "the active mgr but not available yet", "wait until its modules have started (ceph mgr stat)"
+    if ident in standbys:
+        return True, "a standby mgr", None
+    state = "not in the mgr map (active: %s, standbys: %s)" % (dump.get("active_name") or "none", ", ".join(standbys) or "none")
+    return False, state, None
+
+
+def _osd_state(ident, reads):
+    """An OSD is up in the OSD map (osd dump)."""
+    osd = [o for o in reads["osd_dump"].get("osds", []) if str(o.get("osd")) == ident][0]
+    state = "%s in the OSD map%s" % ("up" if osd.get("up") else "down", "" if osd.get("in") else " (and out)")
+    return bool(osd.get("up")), state, None
+
+
+def _mds_state(ident, reads):
+    """An MDS is up as up:active or up:standby-replay of a filesystem, or as a standby (fs dump)."""
+    fs_dump = reads["fs_dump"]
+    for fs in fs_dump.get("filesystems", []):
+        mdsmap = fs.get("mdsmap", {})
+        for info in mdsmap.get("info", {}).values():
+            if info.get("name") == ident:
+                state = "%s in filesystem %s" % (info.get("state"), mdsmap.get("fs_name"))
+                if info.get("state") in MDS_READY_STATES:
+                    return True, state, None
+                return False, state, "wait until it is up:active (ceph fs status)"
+    for info in fs_dump.get("standbys", []):
+        if info.get("name") == ident:
+            return info.get("state") in MDS_READY_STATES, "a standby (%s)" % info.get("state"), None
+    return False, "not in the fsmap (no filesystem or standby lists it)", None
+
+
+def _rgw_state(ident, reads):
+    """A radosgw is up in the service map (service dump, the newest entry of its id)."""
+    if ident in reads["rgw"]:
+        return True, "in the service map", None
+    return False, "not in the service map", None
+
+
+_STATES = {"mon": (_mon_state, "mon_meta", "name"), "mgr": (_mgr_state, "mgr_meta", "name"),
+           "osd": (_osd_state, "osd_meta", "id"), "mds": (_mds_state, "mds_meta", "name"), "rgw": (_rgw_state, None, None)}
+
+
+def gate_daemon_ready(name, reads, target=None):
+    """Whether daemon ``name`` (mon.a, osd.1, rgw.ID, ...) is up and, with ``target`` (a version tuple),
+    runs it. ``reads``: what the batch read (see judge()). The version is the running process's: the
+    metadata a daemon sends when it joins (a mon joining quorum, an OSD booting, a mgr's or an MDS's
+    first beacon, a radosgw's service map entry); a daemon that is not up keeps its last metadata, so
+    only an up daemon's version counts."""
+    kind, _sep, ident = name.partition(".")
+    judge_state, metas, key = _STATES[kind]
+    up, state, advice = judge_state(ident, reads)
+    if kind == "rgw":
+        meta = reads["rgw"][ident]["metadata"] if up else {}
+    else:
+        meta = _by(reads[metas], key, ident)
+    version = _meta_version(meta) if meta else None
+    evidence = {"daemon": name, "type": kind, "up": up, "state": state, "version": version, "host": meta.get("hostname")}
+    if target is not None:
+        evidence["target_version"] = "%d.%d.%d" % target
+    if not up:
+        log = "ceph-%s.log%s" % ("client.rgw." + ident if kind == "rgw" else name,
+                                 " on host %s" % meta["hostname"] if meta.get("hostname") else "")
+        return _gate("daemon_ready", False, "%s is %s: %s" % (name, state, advice or _START % log), evidence, name)
+    if target is not None and version_tuple(version or "") != target:
+        return _gate("daemon_ready", False, "%s is %s but runs %s, wants %s: restart it from %s's packages or image"
+                     % (name, state, version or "no version it reported", evidence["target_version"],
+                        evidence["target_version"]), evidence, name)
+    return _gate("daemon_ready", True, "%s is %s%s" % (name, state, " and runs %s" % version if version else ""),
+                 evidence, name)
+
+
+def _unknown_daemons(names, reads):
+    """daemons_ready names the cluster cannot have: mons not in the monmap, OSDs not in the OSD map. (A mgr,
+    MDS or radosgw that is down leaves the maps that would name it: for those, absent means down.)"""
+    mons = [m["name"] for m in reads["quorum_status"].get("monmap", {}).get("mons", [])]
+    osds = [str(o["osd"]) for o in reads["osd_dump"].get("osds", [])]
+    for name in names:
+        kind, _sep, ident = name.partition(".")
+        known = {"mon": mons, "osd": osds}.get(kind)
+        if known is not None and ident not in known:
+            raise CephInputError("daemons_ready: the cluster has no %s (its %ss: %s)"
+                                 % (name, kind, ", ".join("%s.%s" % (kind, k) for k in known) or "none"))
+
+
 # What every run reads, in one round trip to the agent (runner.mon_batch_read).
 READS = ({"prefix": "status"}, {"prefix": "health", "detail": "detail"}, {"prefix": "versions"}, {"prefix": "osd dump"},
          {"prefix": "osd df", "output_method": "tree"}, {"prefix": "quorum_status"}, {"prefix": "mon metadata"},
          {"prefix": "mgr metadata"}, {"prefix": "osd metadata"}, {"prefix": "mds metadata"}, {"prefix": "service dump"})
+# Added to the batch only when a gate needs them: mgr dump for mgrs in daemons_ready, fs dump for MDSes in
+# daemons_ready or ok_to_stop.
+MGR_DUMP = {"prefix": "mgr dump"}
+FS_DUMP = {"prefix": "fs dump"}
 
 
-def evaluate(runner, params):
-    """Read the cluster once and judge every gate asked for. Returns the module's result."""
+def gate_reads(params):
+    """The batch one attempt reads: READS, plus mgr dump / fs dump when asked for."""
+    kinds = set(n.partition(".")[0] for n in params.get("daemons_ready") or [])
+    reads = list(READS)
+    if "mgr" in kinds:
+        reads.append(MGR_DUMP)
+    if "mds" in kinds or any(n.partition(".")[0] == "mds" for n in params.get("ok_to_stop") or []):
+        reads.append(FS_DUMP)
+    return reads
+
+
+def _ready_names(params):
+    names = []
+    for name in params.get("daemons_ready") or []:
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def judge(runner, params, reads=None, timeout=None):
+    """Read the cluster once (one batch) and judge every gate asked for. Returns the module's result
+    (without the wait's ``waited`` and ``attempts``)."""
+    reads = gate_reads(params) if reads is None else reads
     wanted = list(GATES) if params.get("gates") is None else params["gates"]
     allowed = set(params.get("allowed_checks") if params.get("allowed_checks") is not None else DEFAULT_ALLOWED_CHECKS)
     target = version_tuple(params["target_version"]) if params.get("target_version") else None
-    (raw_status, raw_health, raw_versions, osd_dump, osd_df_tree, quorum_status, mon_meta, mgr_meta, osd_meta,
-     mds_meta, service_dump) = runner.mon_batch_read(READS)
-    daemon_list = daemons(mon_meta, mgr_meta, osd_meta, mds_meta, service_dump)
-    judge = {
-        "health": lambda: gate_health(raw_health, allowed),
-        "pgs": lambda: gate_pgs(raw_status),
+    answers = dict(zip([r["prefix"] for r in reads], runner.mon_batch_read(reads, timeout)))
+    osd_dump, osd_df_tree, quorum_status = answers["osd dump"], answers["osd df"], answers["quorum_status"]
+    daemon_list = daemons(answers["mon metadata"], answers["mgr metadata"], answers["osd metadata"],
+                          answers["mds metadata"], answers["service dump"])
+    state = {"quorum_status": quorum_status, "osd_dump": osd_dump, "mgr_dump": answers.get("mgr dump"),
+             "fs_dump": answers.get("fs dump"), "rgw": rgw_daemons(answers["service dump"]),
+             "mon_meta": answers["mon metadata"], "mgr_meta": answers["mgr metadata"],
+             "osd_meta": answers["osd metadata"], "mds_meta": answers["mds metadata"]}
+    ready = _ready_names(params)
+    _unknown_daemons(ready, state)
+    judge_gate = {
+        "health": lambda: gate_health(answers["health"], allowed),
+        "pgs": lambda: gate_pgs(answers["status"]),
         "osds": lambda: gate_osds(osd_dump),
         "mons": lambda: gate_mons(quorum_status),
         "pool_min_size": lambda: gate_pool_min_size(osd_dump),
-        "versions": lambda: gate_versions(raw_versions, osd_dump, target),
+        "versions": lambda: gate_versions(answers["versions"], osd_dump, target),
         "capacity": lambda: gate_capacity(osd_df_tree, osd_dump, params.get("capacity_unit") or "host"),
         "flags": lambda: gate_flags(osd_dump),
     }
-    gates = [judge[name]() for name in GATES if name in wanted]
+    gates = [judge_gate[name]() for name in GATES if name in wanted]
     known = set(d["name"] for d in daemon_list)
-    fs_dump = None
+    asks = []
     for name in params.get("ok_to_stop") or []:
         kind, _sep, ident = name.partition(".")
         if name not in known:
             raise CephInputError("ok_to_stop: the cluster has no daemon %s (it has %s)"
                                  % (name, ", ".join(d["name"] for d in daemon_list if d["type"] == kind) or "none of that type"))
-        if kind == "mds" and fs_dump is None:
-            fs_dump = runner.mon("fs dump")
         sole = {"mon": len(quorum_status.get("monmap", {}).get("mons", [])) == 1,
-                "mds": kind == "mds" and not _mds_has_standby(fs_dump),
+                "mds": kind == "mds" and not _mds_has_standby(answers.get("fs dump")),
                 "osd": len(osd_dump.get("osds", [])) == 1}[kind]
-        gates.append(gate_ok_to_stop(runner, kind, [ident], name, sole))
+        asks.append((kind, [ident], name, sole))
     for host in params.get("ok_to_stop_hosts") or []:
         ids = host_osds(osd_df_tree, host)
         if not ids:
             gates.append(_gate("ok_to_stop", True, "host %s holds no OSD" % host, {"daemons": []}, "host " + host))
             continue
-        gates.append(gate_ok_to_stop(runner, "osd", ids, "host %s (%s)" % (host, ", ".join("osd.%d" % i for i in ids)),
-                                     len(osd_dump.get("osds", [])) == len(ids)))
+        asks.append(("osd", ids, "host %s (%s)" % (host, ", ".join("osd.%d" % i for i in ids)),
+                     len(osd_dump.get("osds", [])) == len(ids)))
+    gates += [gate_ok_to_stop(runner, kind, ids, name, sole, timeout) for kind, ids, name, sole in asks]
     for osd in params.get("safe_to_destroy") or []:
-        gates.append(gate_safe_to_destroy(runner, osd))
+        gates.append(gate_safe_to_destroy(runner, osd, timeout))
+    gates += [gate_daemon_ready(name, state, target) for name in ready]
     failed = [g for g in gates if not g["passed"]]
     result = {
         "changed": False,
@@ -391,4 +579,63 @@ def evaluate(runner, params):
     }
     if target:
         result["target"] = {"version": "%d.%d.%d" % target, "release": CEPH_RELEASES.get(target[0]), "major": target[0]}
+    return result
+
+
+class _NotYet(Exception):
+    """A read error a wait retries; ``error`` is the runner's."""
+
+    def __init__(self, error):
+        super(_NotYet, self).__init__(str(error))
+        self.error = error
+
+
+def retried(exc):
+    """Whether a wait counts ``exc`` as "not yet": the runner's timeout and connection errors, and a command
+    answered with one of RETRIED_RCS (a mon restarting or electing, no mgr active yet)."""
+    if isinstance(exc, CephConnectionError):
+        return True
+    return isinstance(exc, CephCommandError) and abs(exc.rc or 0) in RETRIED_RCS
+
+
+def _ended_on(error, waited, timeout):
+    """The error a wait ended on, its message saying so (and what a mgr read timing out means)."""
+    msg = error.msg
+    cmd = error.cmd or ""
+    if any(cmd.startswith("ceph %s" % prefix) for prefix in MGR_READS):
+        msg += " (a read the active mgr answers: is a mgr active? ceph mgr stat; start it or read its log)"
+    if timeout:
+        msg += " - the wait for the gates ended on this error after %.1fs and %d attempt%s" % (
+            waited.waited, waited.attempts, "" if waited.attempts == 1 else "s")
+        if waited.value is not None and waited.value["failed_gates"]:
+            msg += "; the last attempt that read the cluster had closed: %s" % "; ".join(waited.value["failed_gates"])
+    return type(error)(msg, cmd=error.cmd, rc=error.rc, stderr=error.stderr, stdout=error.stdout)
+
+
+def evaluate(runner, params, clock=time.monotonic, sleep=time.sleep):
+    """Judge every gate asked for, once (``wait_timeout`` 0) or again and again through waiting.poll (one
+    batch and the ok-to-stop asks per attempt) until all pass or ``wait_timeout`` seconds have passed.
+    Returns the module's result with ``waited`` (seconds) and ``attempts``."""
+    reads = gate_reads(params)
+    timeout = float(params.get("wait_timeout") or 0)
+    interval = float(params.get("wait_interval") or 0.25)
+    deadline = clock() + timeout
+
+    def attempt():
+        # while waiting, no read blocks past the wait's end (the runner's timeout bounds it otherwise)
+        per_read = max(1, min(runner.timeout, int(math.ceil(deadline - clock())))) if timeout else None
+        try:
+            result = judge(runner, params, reads, per_read)
+        except CephError as exc:
+            if retried(exc):
+                raise _NotYet(exc)
+            raise
+        return result["passed"], result
+
+    waited = poll(attempt, timeout, interval, retry=(_NotYet,), clock=clock, sleep=sleep)
+    if waited.error is not None:
+        raise _ended_on(waited.error.error, waited, timeout)
+    result = waited.value
+    result["waited"] = round(waited.waited, 3)
+    result["attempts"] = waited.attempts
     return result

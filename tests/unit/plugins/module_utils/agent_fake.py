@@ -26,7 +26,14 @@ To record replies from a lab cluster (``lab/koor-lab up --name NAME``)::
         '{"op": "mon", "cmd": {"prefix": "config help", "key": "mon_allow_pool_delete"}}' ...
 
 prints one ``{"request", "reply"}`` pair per request (the real runner and agent against the
-lab) to add to a recording set.
+lab) to add to a recording set. To record how a cluster changes (a daemon stopped, restarted),
+record the same requests at each moment into a file, then::
+
+    .venv/bin/python tests/unit/plugins/module_utils/agent_fake.py merge MOMENT1.json MOMENT2.json ...
+
+prints one set whose requests answer with ``"replies"``: each moment's reply in order (a run of
+equal last replies kept once, as the last one repeats), one pair per line. Every moment must
+hold the same requests.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -264,7 +271,34 @@ def _record(argv):
     print(json.dumps(pairs, indent=1))
 
 
+def _merge(paths):
+    """``merge MOMENT.json...``: recordings of the same requests at successive moments -> one set with
+    each request's ``replies`` in the moments' order."""
+    order, replies = [], {}
+    for path in paths:
+        with open(path) as handle:
+            moment = json.load(handle)
+        if order and sorted(key(pair["request"]) for pair in moment) != sorted(order):
+            raise SystemExit("%s does not hold the requests of %s" % (path, paths[0]))
+        for pair in moment:
+            name = key(pair["request"])
+            if name not in replies:
+                order.append(name)
+                replies[name] = (pair["request"], [])
+            replies[name][1].append(pair["reply"])
+    pairs = []
+    for name in order:
+        request, answers = replies[name]
+        while len(answers) > 1 and answers[-1] == answers[-2]:
+            answers.pop()
+        pairs.append({"request": request, "replies": answers} if len(answers) > 1 else {"request": request, "reply": answers[0]})
+    print("[\n" + ",\n".join(json.dumps(pair) for pair in pairs) + "\n]")
+
+
 if __name__ == "__main__":
-    if sys.argv[1:2] != ["record"]:
-        raise SystemExit("usage: agent_fake.py record --lab NAME REQUEST_JSON...")
-    _record(sys.argv[2:])
+    if sys.argv[1:2] == ["record"]:
+        _record(sys.argv[2:])
+    elif sys.argv[1:2] == ["merge"] and sys.argv[2:]:
+        _merge(sys.argv[2:])
+    else:
+        raise SystemExit("usage: agent_fake.py record --lab NAME REQUEST_JSON... | merge MOMENT_JSON...")

@@ -6,7 +6,9 @@
 A hold is one named thing the upgrade needs in place:
 
     flag:<name>   a cluster OSD flag (``ceph osd set nodeep-scrub``)
-    noautoscale   the PG autoscaler's global switch (``ceph osd pool set noautoscale``)
+    noautoscale   the PG autoscaler's global switch: the OSD map's noautoscale flag and the config
+                  database's default autoscale mode off for new pools (what ``ceph osd pool set
+                  noautoscale`` does, written with the mon's own commands: see AUTOSCALE_OPTION)
     noout:<host>  noout on one CRUSH host (``ceph osd set-group noout <host>``)
     fs:<name>     a filesystem reduced to rank 0 for the MDS upgrade (allow_standby_replay false,
                   max_mds 1, as Ceph's "Upgrading the MDS Cluster" says)
@@ -42,8 +44,14 @@ RECORD_VERSION = 1
 # The cluster flags `ceph osd set` takes that an upgrade may hold.
 FLAGS = ("noout", "noin", "nodown", "noup", "noscrub", "nodeep-scrub", "norebalance", "norecover", "nobackfill",
          "pause")
-# `ceph osd pool set noautoscale` (the pg_autoscaler mgr module) also sets this option of the config
-# database to off, and `unset` sets it to on: the record keeps what the database held before.
+# `ceph osd pool set noautoscale` is a command of the pg_autoscaler mgr module (Reef 18.2 and Tentacle 20.2 alike):
+# it runs `config set global osd_pool_default_pg_autoscale_mode off` and the mon's `osd set noautoscale`; its
+# `unset` runs `config set ... on` and `osd unset noautoscale`, and answers only in words ("noautoscale is on")
+# on stderr. This module runs the mon's commands itself: the flag, and the config database's option put back
+# as it was before the hold (the record keeps it), not set to "on". The mgr's unset also kills Reef 18.2.7's
+# mgr as Debian trixie builds it (Python 3.13: a segfault in MonCommandCompletion::finish, every time in the
+# lab), and mon commands work while the mgr restarts during the upgrade. The flag is read from `osd dump`,
+# where the mgr module reads it too.
 AUTOSCALE_OPTION = "osd_pool_default_pg_autoscale_mode"
 # MDSMap's flag bit for allow_standby_replay (CEPH_MDSMAP_ALLOW_STANDBY_REPLAY), for an FS map without flags_state.
 _STANDBY_REPLAY_BIT = 1 << 5
@@ -250,8 +258,11 @@ class State:
             return [("osd set", {"key": arg})]
         if kind == "noautoscale":
             self.noautoscale = True
-            self.autoscale_default = "off"
-            return [("osd pool set noautoscale", {})]
+            writes = [("osd set", {"key": "noautoscale"})]
+            if self.autoscale_default != "off":  # new pools are made with the autoscaler off too
+                self.autoscale_default = "off"
+                writes.append(("config set", {"who": "global", "name": AUTOSCALE_OPTION, "value": "off"}))
+            return writes
         if kind == "noout":
             self.noout_hosts.add(arg)
             return [("osd set-group", {"flags": "noout", "who": [arg]})]
@@ -273,17 +284,15 @@ class State:
             self.flags.discard(arg)
             return [("osd unset", {"key": arg})]
         if kind == "noautoscale":
-            if not self.noautoscale:
-                return []
-            self.noautoscale = False
-            # Ceph's unset writes "on" into the config database: put back what it held before the hold
+            writes = []
+            if self.noautoscale:
+                self.noautoscale = False
+                writes.append(("osd unset", {"key": "noautoscale"}))
             before = entry.get(AUTOSCALE_OPTION)
-            self.autoscale_default = before
-            writes = [("osd pool unset noautoscale", {})]
-            if before is None:
-                writes.append(("config rm", {"who": "global", "name": AUTOSCALE_OPTION}))
-            elif before != "on":
-                writes.append(("config set", {"who": "global", "name": AUTOSCALE_OPTION, "value": before}))
+            if self.autoscale_default != before:  # what the config database held before the hold
+                self.autoscale_default = before
+                writes.append(("config rm", {"who": "global", "name": AUTOSCALE_OPTION}) if before is None else
+                              ("config set", {"who": "global", "name": AUTOSCALE_OPTION, "value": before}))
             return writes
         if kind == "noout":
             if arg not in self.noout_hosts:

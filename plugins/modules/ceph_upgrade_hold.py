@@ -15,9 +15,9 @@ description:
   - Puts in place (O(state=present)) what a rolling Ceph upgrade holds while daemons restart, and releases
     (O(state=absent)) exactly the holds it placed itself, even after a failed or killed run.
   - 'A hold is named C(flag:FLAG) (a cluster OSD flag, C(ceph osd set FLAG)), C(noautoscale) (the PG
-    autoscaler''s global switch, C(ceph osd pool set noautoscale)), C(noout:HOST) (noout for one CRUSH host,
-    C(ceph osd set-group noout HOST)) or C(fs:NAME) (a filesystem reduced to one active rank for the MDS
-    upgrade: C(allow_standby_replay false), then C(max_mds 1), as Ceph''s "Upgrading the MDS Cluster" says).'
+    autoscaler''s global switch), C(noout:HOST) (noout for one CRUSH host, C(ceph osd set-group noout HOST)) or
+    C(fs:NAME) (a filesystem reduced to one active rank for the MDS upgrade: C(allow_standby_replay false), then
+    C(max_mds 1), as Ceph''s "Upgrading the MDS Cluster" says).'
   - The module records the holds it placed in the cluster itself, in the config-key O(record_key), as JSON
     C({"version": 1, "holds": {"flag:nodeep-scrub": {}, "noautoscale": {"osd_pool_default_pg_autoscale_mode":
     null}, "noout:host1": {}, "fs:cephfs": {"max_mds": 2, "allow_standby_replay": true}}, "updated": TIME}).
@@ -25,9 +25,12 @@ description:
     record of a hold not placed, whose release unsets what is already unset.
   - A hold already in place that this module did not place (for example C(nodeep-scrub) set by hand before)
     is not recorded and is reported in RV(kept): releasing never undoes what somebody else did.
-  - 'Releasing C(noautoscale) puts back what the config database held for C(osd_pool_default_pg_autoscale_mode)
-    before the hold: Ceph''s C(osd pool set noautoscale) sets it to C(off), and C(osd pool unset noautoscale) to
-    C(on).'
+  - 'C(noautoscale) is what C(ceph osd pool set noautoscale) (a command of the pg_autoscaler mgr module) does:
+    the OSD map''s C(noautoscale) flag (C(ceph osd set noautoscale)) and C(osd_pool_default_pg_autoscale_mode) C(off)
+    in the config database, so that new pools do not autoscale either. The module writes both with the mon''s own
+    commands, which work while the mgr restarts (the mgr''s C(osd pool unset noautoscale) also crashes the mgr of
+    Reef 18.2.7 as Debian builds it). Releasing it unsets the flag and puts back what the config database held for
+    C(osd_pool_default_pg_autoscale_mode) before the hold (the mgr''s unset would set it to C(on)).'
   - Releasing C(fs:NAME) restores the recorded C(max_mds) and C(allow_standby_replay).
   - Every run reads the cluster once (the OSD map, and as needed the CRUSH tree, the FS map and the config
     database, in one round trip; the record in one more) and writes only what differs.
@@ -175,7 +178,8 @@ commands:
   returned: always
   type: list
   elements: str
-  sample: ["ceph config-key set koor.ceph/upgrade/holds '{...}'", "ceph osd set nodeep-scrub"]
+  sample: ["ceph config-key set koor.ceph/upgrade/holds '--val={...}'", "ceph osd set nodeep-scrub", "ceph osd set noautoscale",
+           "ceph config set global osd_pool_default_pg_autoscale_mode off"]
 """
 
 from ansible_collections.koor.ceph.plugins.module_utils import upgrade_hold

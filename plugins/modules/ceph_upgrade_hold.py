@@ -18,13 +18,14 @@ description:
     autoscaler''s global switch), C(noout:HOST) (noout for one CRUSH host, C(ceph osd set-group noout HOST)) or
     C(fs:NAME) (a filesystem reduced to one active rank for the MDS upgrade: C(allow_standby_replay false), then
     C(max_mds 1), as Ceph''s "Upgrading the MDS Cluster" says).'
-  - The module records the holds it placed in the cluster itself, in the config-key O(record_key), as JSON
+  - >-
+    The module records the holds it placed in the cluster itself, in the config-key O(record_key), as JSON
     C({"version": 1, "holds": {"flag:nodeep-scrub": {}, "noautoscale": {"osd_pool_default_pg_autoscale_mode":
     null}, "noout:host1": {}, "fs:cephfs": {"max_mds": 2, "allow_standby_replay": true}}, "updated": TIME}).
     The record is written before the changes it describes, so a run stopped in between leaves at worst a
-    record of a hold not placed, whose release unsets what is already unset.
+    record of a hold not placed, whose release finds it gone and drops it (RV(dropped)).
   - A hold already in place that this module did not place (for example C(nodeep-scrub) set by hand before)
-    is not recorded and is reported in RV(kept): releasing never undoes what somebody else did.
+    is not recorded and is reported in RV(kept), so releasing never undoes what somebody else did.
   - 'C(noautoscale) is what C(ceph osd pool set noautoscale) (a command of the pg_autoscaler mgr module) does:
     the OSD map''s C(noautoscale) flag (C(ceph osd set noautoscale)) and C(osd_pool_default_pg_autoscale_mode) C(off)
     in the config database, so that new pools do not autoscale either. The module writes both with the mon''s own
@@ -65,13 +66,13 @@ options:
     default: true
   noout_hosts:
     description:
-      - CRUSH hosts to hold C(noout) on (O(state=present)): their OSDs stay in while they restart.
+      - CRUSH hosts to hold C(noout) on (O(state=present)), so that their OSDs stay in while they restart.
       - A host that is not a CRUSH host of the cluster is refused before anything changes.
     type: list
     elements: str
   single_rank_filesystems:
     description:
-      - Filesystems to reduce to one active rank (O(state=present)): C(allow_standby_replay) false and
+      - Filesystems to reduce to one active rank (O(state=present)), with C(allow_standby_replay) false and
         C(max_mds) 1; the record keeps the values before.
       - The run then waits (at most O(wait_timeout) seconds) until each has only rank 0 in its MDS map.
       - A filesystem the cluster does not have is refused before anything changes.
@@ -95,7 +96,6 @@ options:
     description: The config-key that records the holds this module placed.
     type: str
     default: koor.ceph/upgrade/holds
-    no_log: false
 attributes:
   check_mode:
     support: full
@@ -178,7 +178,7 @@ commands:
   returned: always
   type: list
   elements: str
-  sample: ["ceph config-key set koor.ceph/upgrade/holds '--val={...}'", "ceph osd set nodeep-scrub", "ceph osd set noautoscale",
+  sample: ["ceph config-key set koor.ceph/upgrade/holds '{...}'", "ceph osd set nodeep-scrub", "ceph osd set noautoscale",
            "ceph config set global osd_pool_default_pg_autoscale_mode off"]
 """
 

@@ -199,6 +199,30 @@ def test_a_record_of_a_hold_never_placed_is_dropped(lab, module, clean):  # pyli
     assert ceph_state(lab)["record"] is None and "noout" not in ceph_state(lab)["flags"]
 
 
+def bash(lab, line):
+    """One recorded line in the lab's chroot as a person would paste it (test_commands_runnable.bash)."""
+    return subprocess.run(["chroot", lab.root, "bash", "-c", line], capture_output=True, text=True, check=False,
+                          timeout=120, env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL": "C",
+                                            "CEPH_ARGS": "--conf " + lab.conf})
+
+
+def test_the_recorded_commands_run_as_they_are(lab, module, host, clean):  # pylint: disable=unused-argument
+    """Pasted into a shell, the lines of `commands` do what the module did: the record included."""
+    lab.ceph("fs", "set", FS, "allow_standby_replay", "true")
+    before = ceph_state(lab)
+    options = dict(flags=["noout"], noautoscale=True, noout_hosts=[host], single_rank_filesystems=[FS])
+    place = module("ceph_upgrade_hold", **options)
+    assert place["_rc"] == 0 and len(place["commands"]) == 6, place
+    held = ceph_state(lab)
+    release = module("ceph_upgrade_hold", state="absent", release="all")
+    assert release["_rc"] == 0 and ceph_state(lab) == before, release
+    for lines, expected in ((place["commands"], held), (release["commands"], before)):
+        for line in lines:
+            proc = bash(lab, line)
+            assert proc.returncode == 0, (line, proc.stderr)
+        assert ceph_state(lab) == expected
+
+
 @pytest.mark.parametrize("options, message", [
     (dict(flags=["notieragent"]), "notieragent is not a cluster flag an upgrade holds"),
     (dict(noout_hosts=["no-such-host"]), "no-such-host is not a CRUSH host of this cluster"),

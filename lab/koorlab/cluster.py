@@ -499,9 +499,13 @@ def _pg_clean(state_name):
         "recovering", "recovery_wait", "backfilling", "backfill_wait", "remapped", "creating", "unknown"}
 
 
-def up(name, suite="sid", port=None, timeout=240):
+def up(name, suite=None, port=None, timeout=240):
+    """Start lab NAME as it is, or create it (from SUITE's image, default sid). A SUITE given for an
+    existing lab must be the one it was made from."""
     check_name(name)
     state = load_state(name)
+    if suite is None:
+        suite = state["suite"] if state is not None else "sid"
     if state is not None and port is not None and state["port"] != port:
         raise LabError("lab %r exists on port %d: run 'koor-lab down --name %s' before choosing port %d"
                        % (name, state["port"], name, port))

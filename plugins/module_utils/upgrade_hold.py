@@ -85,6 +85,9 @@ def _dupes(values):
     return sorted(set(v for v in values if values.count(v) > 1))
 
 
+ALL = "all"
+
+
 def wanted(params):
     """The hold names state=present asks for, in the order they are placed (sort_holds)."""
     names = ["flag:%s" % f for f in params.get("flags") or []]
@@ -112,6 +115,9 @@ def validate(params):
             raise CephInputError("%s: an empty name" % option)
         if _dupes(values):
             raise CephInputError("%s lists %s more than once" % (option, ", ".join(_dupes(values))))
+    single = list(params.get("single_rank_filesystems") or [])
+    if ALL in single and len(single) > 1:
+        raise CephInputError("single_rank_filesystems: all means every filesystem of the cluster; list no other with it")
     release = params.get("release")
     if params.get("state") == "absent":
         if not release:
@@ -404,6 +410,9 @@ def present(runner, params):
                              % (", ".join(missing), "is" if len(missing) == 1 else "are",
                                 ", ".join(sorted(crush_hosts(crush_tree))) or "none"))
     known = filesystems(fs_dump)
+    if fs_names == [ALL]:  # every filesystem of the cluster, as the MDS upgrade needs
+        fs_names = sorted(known)
+        names = wanted(dict(params, single_rank_filesystems=fs_names))
     unknown = [f for f in fs_names if f not in known]
     if unknown:
         raise CephInputError("single_rank_filesystems: no filesystem %s in this cluster (it has %s); nothing was changed"

@@ -76,6 +76,7 @@ options:
         C(max_mds) 1; the record keeps the values before.
       - The run then waits (at most O(wait_timeout) seconds) until each has only rank 0 in its MDS map.
       - A filesystem the cluster does not have is refused before anything changes.
+      - V([all]) holds every filesystem of the cluster (none when it has none).
     type: list
     elements: str
   wait_timeout:

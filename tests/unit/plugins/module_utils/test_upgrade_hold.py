@@ -235,6 +235,14 @@ def test_a_foreign_value_under_the_record_key_is_refused(version):
     assert writes(runner) == [] and runner.read_prefixes() == ["config-key get"]
 
 
+def test_all_filesystems_holds_each_filesystem_of_the_cluster(version):
+    _runner, named = run(version, "place", **scenario(version))
+    options = dict(scenario(version), single_rank_filesystems=["all"])
+    runner, every = run(version, "place", **options)
+    assert every == named and "fs:%s" % FS in every["placed"]
+    assert ("fs set", {"fs_name": FS, "var": "max_mds", "val": "1"}) in writes(runner)
+
+
 def test_a_rank_that_does_not_stop_in_time_fails_naming_it(version):
     runner = fake_runner("upgrade_hold/%s/wait_timeout" % version, check_mode=False)
     params = dict(DEFAULTS, flags=[], noautoscale=False, single_rank_filesystems=[FS], wait_timeout=0)
@@ -253,6 +261,7 @@ def test_a_rank_that_does_not_stop_in_time_fails_naming_it(version):
     (dict(noout_hosts=["a", "a"]), "noout_hosts lists a more than once"),
     (dict(noout_hosts=[""]), "noout_hosts: an empty name"),
     (dict(single_rank_filesystems=["x", "x"]), "single_rank_filesystems lists x more than once"),
+    (dict(single_rank_filesystems=["all", "x"]), "all means every filesystem of the cluster; list no other"),
     (dict(state="absent"), "state absent releases holds this module placed: set release to all"),
     (dict(state="absent", release=[]), "set release to all"),
     (dict(state="absent", release=["all", "flag:noout"]), "list no other hold with it"),

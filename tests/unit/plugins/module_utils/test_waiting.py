@@ -65,8 +65,9 @@ def test_retried_errors_count_as_not_yet_and_are_kept():
     waited = poll(attempt, 5, retry=(TimeoutError,), clock=clock, sleep=clock.sleep)
     assert (waited.done, waited.value, waited.error, waited.attempts) == (True, "back", None, 2)
 
-    failing = poll(lambda: (_ for _ in ()).throw(TimeoutError("still")), 0.5, interval=0.25, retry=(TimeoutError,),
-                   clock=clock, sleep=clock.sleep)
+    def still():
+        raise TimeoutError("still")
+    failing = poll(still, 0.5, interval=0.25, retry=(TimeoutError,), clock=clock, sleep=clock.sleep)
     assert not failing.done and str(failing.error) == "still" and failing.attempts == 3
 
 

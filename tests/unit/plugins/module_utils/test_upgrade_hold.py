@@ -237,8 +237,11 @@ def test_a_foreign_value_under_the_record_key_is_refused(version):
 
 def test_all_filesystems_holds_each_filesystem_of_the_cluster(version):
     _runner, named = run(version, "place", **scenario(version))
-    options = dict(scenario(version), single_rank_filesystems=["all"])
-    runner, every = run(version, "place", **options)
+    params = dict(DEFAULTS, **scenario(version))
+    params["single_rank_filesystems"] = ["all"]
+    runner = fake_runner("upgrade_hold/%s/place" % version, check_mode=False)
+    upgrade_hold.validate(params)
+    every = upgrade_hold.apply(runner, params)
     assert every == named and "fs:%s" % FS in every["placed"]
     assert ("fs set", {"fs_name": FS, "var": "max_mds", "val": "1"}) in writes(runner)
 

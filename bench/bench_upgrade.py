@@ -63,13 +63,16 @@ def upgrade(folder):
     tasks = [t for play in json.loads(proc.stdout)["plays"] for t in play["tasks"]]
     steps, restart = [], None
     for task in tasks:
-        name = task["task"]["name"]
+        name = task["task"]["name"].split(" : ", 1)[-1]  # without the role
         duration = task["task"].get("duration") or {}
-        if name.startswith("Restart the daemons on their host | "):
-            restart = (name.split(" | ", 1)[1], stamp(duration["start"]))
+        if name.startswith("Restart the daemons on their host"):
+            restart = (name.split(" | ", 1)[-1], stamp(duration["start"]))
         elif name.startswith("Wait until back on the target version") and restart:
             steps.append((restart[0], stamp(duration["end"]) - restart[1]))
             restart = None
+    if not steps:
+        raise SystemExit("no restart found in the play's output (task names: %s)" % sorted(set(
+            t["task"]["name"] for t in tasks))[:40])
     return wall, steps
 
 

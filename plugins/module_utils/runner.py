@@ -158,6 +158,13 @@ def make_transport(params):
     return transport
 
 
+def mon_cmd(cmd):
+    """A mon/mgr command as the agent is sent it: JSON output unless asked otherwise, no None arguments."""
+    cmd = dict((k, v) for k, v in cmd.items() if v is not None)
+    cmd.setdefault("format", "json")
+    return cmd
+
+
 def describe(cmd, inbuf="", secret=False):
     """A mon/mgr JSON command as the shell line a person would run (agent.mon_argv, quoted; its
     input on stdin, masked where ``secret``): the same line the agent runs without librados."""
@@ -383,9 +390,12 @@ class CephRunner:
 
     def mon(self, prefix, inbuf="", timeout=None, ok_rcs=(0,), parse=True, **args):
         """Run a read (or the write path's command); raise CephCommandError on failure."""
-        cmd = dict(prefix=prefix, format="json")
-        cmd.update((k, v) for k, v in args.items() if v is not None)
-        reply = self.mon_raw(cmd, inbuf, timeout)
+        cmd = mon_cmd(dict(prefix=prefix, **args))
+        return self._judge(cmd, self.mon_raw(cmd, inbuf, timeout), ok_rcs, parse)
+
+    def _judge(self, cmd, reply, ok_rcs=(0,), parse=True):
+        """A mon/mgr command's reply as a read takes it: CephCommandError unless its rc is in
+        ``ok_rcs``; the parsed JSON (or, unparsed or not 0, the text) otherwise."""
         if reply["rc"] not in ok_rcs:
             raise self._command_error(describe(cmd), reply)
         if reply["rc"] != 0 or not parse:
@@ -401,11 +411,7 @@ class CephRunner:
         """Reads in one round trip to the agent: ``cmds`` a list of mon/mgr commands (dicts with
         ``prefix`` and arguments; ``format`` json added). Returns the agent's reply (rc, out, err)
         for each, in order, unjudged: the caller decides what a failure of one read means."""
-        requests = []
-        for cmd in cmds:
-            cmd = dict(cmd)
-            cmd.setdefault("format", "json")
-            requests.append({"op": "mon", "cmd": dict((k, v) for k, v in cmd.items() if v is not None)})
+        requests = [{"op": "mon", "cmd": mon_cmd(cmd)} for cmd in cmds]
         if not requests:
             return []
         reply = self._request({"op": "batch", "requests": requests}, timeout)
@@ -419,15 +425,7 @@ class CephRunner:
     def mon_batch_read(self, cmds, timeout=None):
         """Reads in one round trip (mon_batch), each judged as mon() judges a read: the parsed JSON of
         each, in order; the first that failed raises CephCommandError naming its command."""
-        results = []
-        for cmd, reply in zip(cmds, self.mon_batch(cmds, timeout)):
-            cmd = dict(cmd)
-            cmd.setdefault("format", "json")
-            cmd = dict((k, v) for k, v in cmd.items() if v is not None)
-            if reply["rc"] != 0:
-                raise self._command_error(describe(cmd), reply)
-            results.append(self._parse(describe(cmd), reply["out"]))
-        return results
+        return [self._judge(mon_cmd(cmd), reply) for cmd, reply in zip(cmds, self.mon_batch(cmds, timeout))]
 
     def write(self, prefix, inbuf="", timeout=None, ok_rcs=(0,), secret_input=False, **args):
         """A command that changes the cluster: recorded, and skipped in check mode.
@@ -435,8 +433,7 @@ class CephRunner:
         ``secret_input``: ``inbuf`` holds a secret (a key): the recorded line (in ``commands`` and
         errors) shows it masked (agent.SECRET).
         """
-        cmd = dict(prefix=prefix, format="json")
-        cmd.update((k, v) for k, v in args.items() if v is not None)
+        cmd = mon_cmd(dict(prefix=prefix, **args))
         line = describe(cmd, inbuf, secret_input)
         self.commands.append(line)
         if self.check_mode:

@@ -22,17 +22,12 @@ import re
 import time
 
 from ansible_collections.koor.ceph.plugins.module_utils import health
-from ansible_collections.koor.ceph.plugins.module_utils.errors import (
-    CephCommandError,
-    CephConnectionError,
-    CephError,
-    CephInputError,
-)
+from ansible_collections.koor.ceph.plugins.module_utils.errors import CephCommandError, CephInputError
 from ansible_collections.koor.ceph.plugins.module_utils.osd_flags import cluster_flags
 from ansible_collections.koor.ceph.plugins.module_utils.rook_contract import CEPH_KNOWN_BAD, CEPH_RELEASES
 from ansible_collections.koor.ceph.plugins.module_utils.runner import describe
 from ansible_collections.koor.ceph.plugins.module_utils.status import parse_version
-from ansible_collections.koor.ceph.plugins.module_utils.waiting import poll
+from ansible_collections.koor.ceph.plugins.module_utils.waiting import not_yet, poll
 
 GATES = ("health", "pgs", "osds", "mons", "pool_min_size", "versions", "capacity", "flags")
 # Raised by the upgrade itself (noout / nodeep-scrub, noout on a host, OSDs on the new release before
@@ -46,10 +41,6 @@ OK_TO_STOP_TYPES = ("mon", "osd", "mds")
 # Ceph upgrades across at most two major releases (cephadm refuses more; the release notes list N-2 only).
 MAX_MAJOR_JUMP = 2
 _NOT_NOW = (errno.EBUSY, errno.EAGAIN)
-# What a read answers while a mon restarts or elects, or no mgr is active yet: a wait counts these
-# (and the runner's CephConnectionError / CephTimeoutError) as "not yet".
-RETRIED_RCS = (errno.EAGAIN, errno.EINTR, errno.ETIMEDOUT, errno.ENOTCONN, errno.ECONNREFUSED, errno.ECONNRESET,
-               errno.ESHUTDOWN)
 # Reads the active mgr answers (they time out while no mgr is active).
 MGR_READS = ("osd df", "service dump", "osd ok-to-stop")
 # The MDS states in which a daemon serves, or stands by to serve, a filesystem.
@@ -582,22 +573,6 @@ def judge(runner, params, reads=None, timeout=None):
     return result
 
 
-class _NotYet(Exception):
-    """A read error a wait retries; ``error`` is the runner's."""
-
-    def __init__(self, error):
-        super(_NotYet, self).__init__(str(error))
-        self.error = error
-
-
-def retried(exc):
-    """Whether a wait counts ``exc`` as "not yet": the runner's timeout and connection errors, and a command
-    answered with one of RETRIED_RCS (a mon restarting or electing, no mgr active yet)."""
-    if isinstance(exc, CephConnectionError):
-        return True
-    return isinstance(exc, CephCommandError) and abs(exc.rc or 0) in RETRIED_RCS
-
-
 def _ended_on(error, waited, timeout):
     """The error a wait ended on, its message saying so (and what a mgr read timing out means)."""
     msg = error.msg
@@ -624,17 +599,12 @@ def evaluate(runner, params, clock=time.monotonic, sleep=time.sleep):
     def attempt():
         # while waiting, no read blocks past the wait's end (the runner's timeout bounds it otherwise)
         per_read = max(1, min(runner.timeout, int(math.ceil(deadline - clock())))) if timeout else None
-        try:
-            result = judge(runner, params, reads, per_read)
-        except CephError as exc:
-            if retried(exc):
-                raise _NotYet(exc)
-            raise
+        result = judge(runner, params, reads, per_read)
         return result["passed"], result
 
-    waited = poll(attempt, timeout, interval, retry=(_NotYet,), clock=clock, sleep=sleep)
+    waited = poll(attempt, timeout, interval, retry=not_yet, clock=clock, sleep=sleep)
     if waited.error is not None:
-        raise _ended_on(waited.error.error, waited, timeout)
+        raise _ended_on(waited.error, waited, timeout)
     result = waited.value
     result["waited"] = round(waited.waited, 3)
     result["attempts"] = waited.attempts

@@ -37,7 +37,7 @@ import json
 from ansible_collections.koor.ceph.plugins.module_utils.config import read_dump, setting_key
 from ansible_collections.koor.ceph.plugins.module_utils.errors import CephInputError, CephTimeoutError
 from ansible_collections.koor.ceph.plugins.module_utils.osd_flags import cluster_flags
-from ansible_collections.koor.ceph.plugins.module_utils.waiting import poll
+from ansible_collections.koor.ceph.plugins.module_utils.waiting import not_yet, poll
 
 RECORD_KEY = "koor.ceph/upgrade/holds"
 RECORD_VERSION = 1
@@ -372,7 +372,7 @@ def wait_single_rank(runner, names, timeout, interval=0.5):
         maps = filesystems(runner.mon("fs dump"))
         left = dict((n, ranks_active(maps[n])) for n in names if n in maps and ranks_active(maps[n]))
         return not left, left
-    waited = poll(attempt, timeout, interval, retry=(CephTimeoutError,))
+    waited = poll(attempt, timeout, interval, retry=not_yet)
     if waited.done:
         return round(waited.waited, 1)
     left = waited.value or {}

@@ -10,7 +10,22 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import errno
 import time
+
+from ansible_collections.koor.ceph.plugins.module_utils.errors import CephCommandError, CephConnectionError
+
+# What a read answers while a mon restarts or elects, or no mgr is active yet.
+NOT_YET_RCS = (errno.EAGAIN, errno.EINTR, errno.ETIMEDOUT, errno.ENOTCONN, errno.ECONNREFUSED, errno.ECONNRESET,
+               errno.ESHUTDOWN)
+
+
+def not_yet(exc):
+    """Whether a wait on the cluster counts ``exc`` as "not yet": the runner's connection and timeout
+    errors, and a command answered with one of NOT_YET_RCS (a mon restarting or electing, no mgr active)."""
+    if isinstance(exc, CephConnectionError):
+        return True
+    return isinstance(exc, CephCommandError) and abs(exc.rc or 0) in NOT_YET_RCS
 
 
 class Waited(object):
@@ -28,8 +43,10 @@ class Waited(object):
 
 def poll(attempt, timeout, interval=0.25, retry=(), clock=time.monotonic, sleep=time.sleep):
     """Call ``attempt()`` -> (done, value) until ``done`` or ``timeout`` seconds have passed
-    (``timeout`` 0: once). An exception of a type in ``retry`` (a mon restarting answers with a
-    timeout or EAGAIN) counts as not done yet; any other propagates. Returns a Waited."""
+    (``timeout`` 0: once). An exception ``retry`` accepts - a tuple of exception types, or a predicate
+    such as not_yet (a mon restarting answers with a timeout or EAGAIN) - counts as not done yet;
+    any other propagates. Returns a Waited."""
+    retried = retry if callable(retry) else (lambda exc: isinstance(exc, retry))
     started = clock()
     deadline = started + max(0.0, float(timeout))
     attempts = 0
@@ -39,7 +56,9 @@ def poll(attempt, timeout, interval=0.25, retry=(), clock=time.monotonic, sleep=
         try:
             done, value = attempt()
             error = None
-        except retry as exc:  # pylint: disable=catching-non-exception
+        except Exception as exc:  # pylint: disable=broad-except
+            if not retried(exc):
+                raise
             done, error = False, exc
         if done:
             break

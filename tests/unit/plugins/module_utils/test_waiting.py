@@ -5,9 +5,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import errno
+
 import pytest
 
-from ansible_collections.koor.ceph.plugins.module_utils.waiting import poll
+from ansible_collections.koor.ceph.plugins.module_utils.errors import CephCommandError, CephConnectionError, CephTimeoutError
+from ansible_collections.koor.ceph.plugins.module_utils.waiting import not_yet, poll
 
 
 class Clock(object):
@@ -76,3 +79,29 @@ def test_other_errors_propagate():
         raise ValueError("a bug, not a wait")
     with pytest.raises(ValueError):
         poll(attempt, 5, retry=(TimeoutError,))
+
+
+def test_a_predicate_decides_what_is_retried():
+    clock = Clock()
+    answers = iter([CephCommandError("electing", rc=errno.EAGAIN), CephTimeoutError("mon restarting"), (True, "up")])
+
+    def attempt():
+        answer = next(answers)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+    waited = poll(attempt, 5, retry=not_yet, clock=clock, sleep=clock.sleep)
+    assert (waited.done, waited.value, waited.attempts) == (True, "up", 3)
+    with pytest.raises(CephCommandError):
+        poll(lambda: _raise(CephCommandError("no such pool", rc=errno.ENOENT)), 5, retry=not_yet, clock=clock,
+             sleep=clock.sleep)
+
+
+def _raise(exc):
+    raise exc
+
+
+def test_not_yet_is_what_a_restarting_cluster_answers():
+    assert not_yet(CephTimeoutError("timed out")) and not_yet(CephConnectionError("no mon"))
+    assert not_yet(CephCommandError("again", rc=-errno.EAGAIN))
+    assert not not_yet(CephCommandError("no such pool", rc=errno.ENOENT)) and not not_yet(ValueError("a bug"))

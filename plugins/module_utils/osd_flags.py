@@ -38,8 +38,13 @@ def validate(params):
             raise CephInputError("osds: %d is not an OSD id" % osd)
 
 
+def raw_flags(osd_dump):
+    """Every flag of the OSD map as it stores them (pauserd and pausewr, noautoscale, sortbitwise, ...)."""
+    return set(osd_dump.get("flags_set") or [f for f in osd_dump.get("flags", "").split(",") if f])
+
+
 def cluster_flags(osd_dump):
-    raw = set(osd_dump.get("flags_set") or [f for f in osd_dump.get("flags", "").split(",") if f])
+    raw = raw_flags(osd_dump)
     flags = set(f for f in raw if f in CLUSTER_FLAGS)
     if all(p in raw for p in _PAUSE):
         flags.add("pause")

@@ -36,7 +36,7 @@ import json
 
 from ansible_collections.koor.ceph.plugins.module_utils.config import read_dump, setting_key
 from ansible_collections.koor.ceph.plugins.module_utils.errors import CephInputError, CephTimeoutError
-from ansible_collections.koor.ceph.plugins.module_utils.osd_flags import cluster_flags
+from ansible_collections.koor.ceph.plugins.module_utils.osd_flags import cluster_flags, raw_flags
 from ansible_collections.koor.ceph.plugins.module_utils.waiting import not_yet, poll
 
 RECORD_KEY = "koor.ceph/upgrade/holds"
@@ -216,9 +216,8 @@ class State:
     """What the holds are made of, as read from the cluster; changed in place as writes are planned."""
 
     def __init__(self, osd_dump, fs_dump=None, config_dump=None):
-        raw = set(osd_dump.get("flags_set") or [f for f in osd_dump.get("flags", "").split(",") if f])
         self.flags = set(f for f in cluster_flags(osd_dump) if f in FLAGS)
-        self.noautoscale = "noautoscale" in raw
+        self.noautoscale = "noautoscale" in raw_flags(osd_dump)
         self.noout_hosts = set(h for h, flags in (osd_dump.get("crush_node_flags") or {}).items() if "noout" in flags)
         self.filesystems = dict((name, fs_settings(m)) for name, m in filesystems(fs_dump).items())
         self.has_config = config_dump is not None

@@ -12,7 +12,7 @@ __metaclass__ = type
 
 from ansible_collections.koor.ceph.plugins.module_utils.errors import CephInputError
 from ansible_collections.koor.ceph.plugins.module_utils.rook_contract import CEPH_RELEASES
-from ansible_collections.koor.ceph.plugins.module_utils.upgrade import version_tuple
+from ansible_collections.koor.ceph.plugins.module_utils.upgrade import meta_version, version_tuple
 
 _MAJOR = dict((name, major) for major, name in CEPH_RELEASES.items())
 
@@ -26,7 +26,7 @@ def validate(params):
 def blockers(osd_dump, osd_meta, major):
     """Why the OSDs do not allow ``major`` yet: [(osd name, reason)]."""
     found = []
-    versions = dict((m.get("id"), m.get("ceph_version_short") or m.get("ceph_version", "")) for m in osd_meta or [])
+    versions = dict((m.get("id"), meta_version(m)) for m in osd_meta or [])
     for osd in osd_dump.get("osds", []):
         name = "osd.%d" % osd["osd"]
         if not osd.get("up"):
@@ -43,7 +43,7 @@ def blockers(osd_dump, osd_meta, major):
 def apply(runner, params):
     release = params["release"]
     major = _MAJOR[release]
-    osd_dump = runner.mon("osd dump")
+    osd_dump, osd_meta = runner.mon_batch_read([{"prefix": "osd dump"}, {"prefix": "osd metadata"}])
     current = osd_dump.get("require_osd_release")
     before = {"require_osd_release": current}
     if current == release:
@@ -51,7 +51,7 @@ def apply(runner, params):
     if current in _MAJOR and _MAJOR[current] > major:
         raise CephInputError("require_osd_release is %s: it is never lowered (to %s); OSDs of %s could not join "
                              "again anyway" % (current, release, release))
-    found = blockers(osd_dump, runner.mon("osd metadata"), major)
+    found = blockers(osd_dump, osd_meta, major)
     if found:
         raise CephInputError("require_osd_release stays %s: not every OSD is up on %s (%s); once set, an OSD of an older "
                              "release can no longer join the cluster. Start or upgrade them first"

@@ -92,7 +92,8 @@ def validate(params):
         raise CephInputError("wait_interval must be more than 0 seconds, got %s" % interval)
 
 
-def _meta_version(meta):
+def meta_version(meta):
+    """The version a daemon's metadata says it runs ('18.2.7')."""
     return meta.get("ceph_version_short") or parse_version(meta.get("ceph_version", ""))["version"]
 
 
@@ -121,11 +122,11 @@ def daemons(mon_meta, mgr_meta, osd_meta, mds_meta, service_dump):
         for meta in metas or []:
             ident = str(meta.get(key))
             found.append({"name": "%s.%s" % (kind, ident), "type": kind, "id": ident, "host": meta.get("hostname"),
-                          "version": _meta_version(meta)})
+                          "version": meta_version(meta)})
     for ident, entry in sorted(rgw_daemons(service_dump).items()):
         meta = entry["metadata"]
         found.append({"name": "rgw.%s" % ident, "type": "rgw", "id": ident, "host": meta.get("hostname"),
-                      "version": _meta_version(meta)})
+                      "version": meta_version(meta)})
     rank = dict((kind, i) for i, kind in enumerate(ORDER))
     found.sort(key=lambda d: (rank[d["type"]], d["host"] or "", int(d["id"]) if d["type"] == "osd" else 0, d["id"]))
     return found
@@ -449,7 +450,7 @@ def gate_daemon_ready(name, reads, target=None):
         meta = reads["rgw"][ident]["metadata"] if up else {}
     else:
         meta = _by(reads[metas], key, ident)
-    version = _meta_version(meta) if meta else None
+    version = meta_version(meta) if meta else None
     evidence = {"daemon": name, "type": kind, "up": up, "state": state, "version": version, "host": meta.get("hostname")}
     if target is not None:
         evidence["target_version"] = "%d.%d.%d" % target

@@ -49,6 +49,8 @@ def test_set_once_every_osd_is_up_on_the_release():
     assert result["changed"] and result["require_osd_release"] == "tentacle"
     assert result["diff"] == {"before": {"require_osd_release": "reef"}, "after": {"require_osd_release": "tentacle"}}
     assert runner.commands == ["ceph osd require-osd-release tentacle"]
+    # the OSD map and the OSDs' metadata in one round trip, then the write
+    assert runner.requests_sent == fake_runner("upgrade").requests_sent + 2
     assert [r["cmd"] for r, write in runner.agent.requests if write] == [
         {"prefix": "osd require-osd-release", "format": "json", "release": "tentacle"}]
 

@@ -525,6 +525,10 @@ def judge(runner, params, reads=None, timeout=None):
              "osd_meta": answers["osd metadata"], "mds_meta": answers["mds metadata"]}
     ready = _ready_names(params)
     _unknown_daemons(ready, state)
+    # a run resuming an upgrade is judged as the roll left the cluster
+    resumed = target is not None and any(version_tuple(d["version"] or "") == target for d in daemon_list)
+    if resumed:
+        allowed |= set(params.get("rolling_checks") or [])
     judge_gate = {
         "health": lambda: gate_health(answers["health"], allowed),
         "pgs": lambda: gate_pgs(answers["status"]),
@@ -568,6 +572,7 @@ def judge(runner, params, reads=None, timeout=None):
         "require_osd_release": osd_dump.get("require_osd_release"),
         "flags": gate_flags(osd_dump)["evidence"]["flags"],
         "plan": plan(daemon_list, target) if target else [],
+        "resumed": resumed,
     }
     if target:
         result["target"] = {"version": "%d.%d.%d" % target, "release": CEPH_RELEASES.get(target[0]), "major": target[0]}
@@ -588,6 +593,12 @@ def _ended_on(error, waited, timeout):
     return type(error)(msg, cmd=error.cmd, rc=error.rc, stderr=error.stderr, stdout=error.stdout)
 
 
+def hopeless(gates):
+    """Whether every closed gate is one no wait opens: ok-to-stop of the cluster's only mon or only MDS."""
+    closed = [g for g in gates if not g["passed"]]
+    return bool(closed) and all(g["name"] == "ok_to_stop" and (g.get("evidence") or {}).get("sole") for g in closed)
+
+
 def evaluate(runner, params, clock=time.monotonic, sleep=time.sleep):
     """Judge every gate asked for, once (``wait_timeout`` 0) or again and again through waiting.poll (one
     batch and the ok-to-stop asks per attempt) until all pass or ``wait_timeout`` seconds have passed.
@@ -601,7 +612,7 @@ def evaluate(runner, params, clock=time.monotonic, sleep=time.sleep):
         # while waiting, no read blocks past the wait's end (the runner's timeout bounds it otherwise)
         per_read = max(1, min(runner.timeout, int(math.ceil(deadline - clock())))) if timeout else None
         result = judge(runner, params, reads, per_read)
-        return result["passed"], result
+        return result["passed"] or hopeless(result["gates"]), result
 
     waited = poll(attempt, timeout, interval, retry=not_yet, clock=clock, sleep=sleep)
     if waited.error is not None:

@@ -53,6 +53,15 @@ options:
     type: list
     elements: str
     default: [OSDMAP_FLAGS, OSD_FLAGS, OSD_UPGRADE_FINISHED]
+  rolling_checks:
+    description:
+      - Health checks that do not close the health gate once some daemon already runs O(target_version): the checks a
+        roll raises while daemons run two versions (Tentacle's mons raise C(AUTH_INSECURE_*) for Reef-era cephx keys), so
+        that a run resuming an upgrade is judged as the upgrade left the cluster. RV(resumed) says whether they applied.
+      - Without O(target_version) they never apply.
+    type: list
+    elements: str
+    default: []
   capacity_unit:
     description:
       - What goes down at once for the capacity gate, the largest CRUSH V(host) or the largest V(osd) (when
@@ -93,6 +102,8 @@ options:
     description:
       - Seconds to wait for every gate judged (O(gates), O(ok_to_stop), O(ok_to_stop_hosts), O(safe_to_destroy),
         O(daemons_ready)) to pass, reading the cluster again every O(wait_interval); V(0) judges once.
+      - The wait ends at once when every closed gate is an ok-to-stop of the cluster's only mon or only MDS
+        (C(evidence.sole)): Ceph never says yes to those.
       - A read that fails while a mon restarts or no mgr is active yet (a timeout, EAGAIN, a lost connection, a
         connection that cannot be made) counts as not yet; a wait that ends on such an error fails the module
         with it, naming the gates closed at the last attempt that read the cluster.
@@ -204,6 +215,11 @@ flags:
   returned: always
   type: list
   elements: str
+resumed:
+  description: With O(target_version), whether some daemon already runs it (O(rolling_checks) then applied).
+  returned: always
+  type: bool
+  sample: false
 waited:
   description: Seconds from the first read to the last judgement (about V(0) without O(wait_timeout)).
   returned: always
@@ -230,6 +246,7 @@ def main():
         target_version=dict(type="str"),
         gates=dict(type="list", elements="str", choices=list(GATES)),
         allowed_checks=dict(type="list", elements="str", default=list(DEFAULT_ALLOWED_CHECKS)),
+        rolling_checks=dict(type="list", elements="str", default=[]),
         capacity_unit=dict(type="str", choices=["host", "osd"], default="host"),
         ok_to_stop=dict(type="list", elements="str", default=[]),
         ok_to_stop_hosts=dict(type="list", elements="str", default=[]),

@@ -107,6 +107,26 @@ def test_health_err_fails_with_the_default_allow_list():
     assert not result["passed"] and "HEALTH_ERR" in gate(result, "health")["msg"]
 
 
+def test_rolling_checks_apply_only_to_a_resumed_upgrade():
+    insecure = {"status": "HEALTH_ERR", "checks": {
+        "AUTH_INSECURE_SERVICE_KEY_TYPE": {"severity": "HEALTH_ERR", "summary": {"message": "3 daemons use insecure keys"},
+                                           "muted": False}}}
+    params = {"gates": ["health"], "target_version": "20.2.4", "rolling_checks": ["AUTH_INSECURE_SERVICE_KEY_TYPE"]}
+    runner = fake_runner("upgrade")
+    runner.agent.answer(mon("health", detail="detail"), insecure)
+    fresh = evaluate(runner, params)
+    assert not fresh["passed"] and fresh["resumed"] is False
+    # the mon already on Tentacle: the roll raised it, the resumed run is judged as it left the cluster
+    meta = recorded("mon metadata")
+    meta[0]["ceph_version_short"] = "20.2.4"
+    runner = fake_runner("upgrade")
+    runner.agent.answer(mon("health", detail="detail"), insecure)
+    runner.agent.answer(mon("mon metadata"), meta)
+    resumed = evaluate(runner, params)
+    assert resumed["passed"] and resumed["resumed"] is True and resumed["plan"][0] == "mgr.x"
+    assert not evaluate(runner, dict(params, rolling_checks=[]))["passed"]
+
+
 def _status_with(states):
     status = recorded("status")
     status["pgmap"]["pgs_by_state"] = [{"state_name": s, "count": n} for s, n in states.items()]

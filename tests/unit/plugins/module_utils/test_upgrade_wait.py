@@ -419,3 +419,18 @@ def test_a_cluster_not_reachable_when_the_agent_starts_counts_as_not_yet():
     runner.start = start
     result = run(runner, clock, daemons_ready=["mon.a"], wait_timeout=10)
     assert result["passed"] and result["attempts"] == 2 and starts == [1000.0, 1000.25]
+
+
+def test_a_wait_on_the_only_mon_ends_at_once_and_a_wait_on_another_gate_does_not():
+    # mon.a is the recorded lab's only mon: Ceph never says it is ok to stop, so waiting is pointless
+    runner, clock = fake_runner("upgrade"), Clock()
+    result = run(runner, clock, ok_to_stop=["mon.a"], wait_timeout=60)
+    assert not result["passed"] and result["attempts"] == 1 and result["waited"] == 0
+    assert result["gates"][0]["evidence"]["sole"] is True
+    # with a gate that may still open beside it, the wait goes on to its end
+    runner, clock = fake_runner("upgrade"), Clock()
+    runner.agent.answer(mon("osd ok-to-stop", ids=["1"]), reply(
+        {"ok_to_stop": False, "osds": [1], "num_ok_pgs": 0, "num_not_ok_pgs": 49}, rc=errno.EBUSY,
+        err="unsafe to stop osd(s) at this time (49 PGs are or would become offline)"))
+    result = run(runner, clock, ok_to_stop=["mon.a", "osd.1"], wait_timeout=1)
+    assert not result["passed"] and result["attempts"] > 1 and result["waited"] >= 1

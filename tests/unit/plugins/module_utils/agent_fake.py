@@ -243,17 +243,51 @@ def fake_runner(*sets, **options):
     return runner
 
 
+# --- recording from a lab ---------------------------------------------------------------------
+def lab_connection(name):
+    """(``koor-lab env --json`` of lab ``name``, the module options that reach its cluster)."""
+    import subprocess  # pylint: disable=import-outside-toplevel
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "..")
+    env = json.loads(subprocess.run([os.path.join(root, "lab", "koor-lab"), "env", "--name", name, "--json"],
+                                    capture_output=True, text=True, check=True).stdout)
+    return env, {"transport": "prefix", "prefix": ["chroot", env["KOOR_LAB_ROOT"]], "conf": env["KOOR_LAB_CONF"],
+                 "keyring": env["KOOR_LAB_KEYRING"]}
+
+
+class RecordingRunner(CephRunner):
+    """The real runner, keeping every (request, reply) it exchanged with the real agent: each read of
+    a batch on its own, as the fake answers them."""
+
+    def __init__(self, params, check_mode=False):
+        super(RecordingRunner, self).__init__(params, check_mode=check_mode)
+        self.pairs = []
+
+    def _request(self, req, timeout=None):
+        reply = super(RecordingRunner, self)._request(req, timeout)
+        if req["op"] == "batch":
+            for sub, answer in zip(req["requests"], json.loads(reply["out"])):
+                self.pairs.append((sub, answer))
+        else:
+            self.pairs.append((dict((k, v) for k, v in req.items() if k not in _NOT_THE_QUESTION), reply))
+        return reply
+
+
+def reply_entry(reply):
+    """An agent's reply as a recording set keeps it: its output as ``json`` when it is JSON, else as ``out``."""
+    entry = dict((k, v) for k, v in reply.items() if k not in ("id", "out"))
+    out = reply.get("out", "")
+    try:
+        return dict(entry, json=json.loads(out)) if out.strip() else dict(entry, out=out)
+    except ValueError:
+        return dict(entry, out=out)
+
+
 def _record(argv):
     """``record --lab NAME REQUEST...``: send each request through the real runner to the lab's
     cluster and print the pairs as a recording set's entries."""
-    import subprocess  # pylint: disable=import-outside-toplevel
     if len(argv) < 3 or argv[0] != "--lab":
         raise SystemExit("usage: agent_fake.py record --lab NAME REQUEST_JSON...")
-    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "..")
-    env = json.loads(subprocess.run([os.path.join(root, "lab", "koor-lab"), "env", "--name", argv[1], "--json"],
-                                    capture_output=True, text=True, check=True).stdout)
-    params = {"transport": "prefix", "prefix": ["chroot", env["KOOR_LAB_ROOT"]], "conf": env["KOOR_LAB_CONF"],
-              "keyring": env["KOOR_LAB_KEYRING"]}
+    _env, params = lab_connection(argv[1])
     pairs = []
     with CephRunner(params) as runner:
         for text in argv[2:]:
@@ -261,13 +295,7 @@ def _record(argv):
             if request.get("op") == "mon":
                 request["cmd"].setdefault("format", "json")
             answer = runner._request(dict(request))  # pylint: disable=protected-access
-            answer.pop("id", None)
-            out = answer.pop("out")
-            try:
-                answer = dict(answer, json=json.loads(out)) if out.strip() else dict(answer, out=out)
-            except ValueError:
-                answer["out"] = out
-            pairs.append({"request": request, "reply": answer})
+            pairs.append({"request": request, "reply": reply_entry(answer)})
     print(json.dumps(pairs, indent=1))
 
 

@@ -17,37 +17,17 @@ __metaclass__ = type
 
 import json
 import os
-import subprocess
 import sys
 
 from ansible_collections.koor.ceph.plugins.module_utils.assessment import gather
-from ansible_collections.koor.ceph.plugins.module_utils.runner import CephRunner
+from ansible_collections.koor.ceph.tests.unit.plugins.module_utils.agent_fake import RecordingRunner, lab_connection
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.join(HERE, "..", "..", "..", "..")
 LAB = os.path.join(HERE, "..", "..", "fixtures", "lab")
 
 
-class RecordingRunner(CephRunner):
-    def __init__(self, params):
-        super(RecordingRunner, self).__init__(params)
-        self.pairs = []
-
-    def _request(self, req, timeout=None):
-        reply = super(RecordingRunner, self)._request(req, timeout)
-        if req["op"] == "batch":
-            for sub, answer in zip(req["requests"], json.loads(reply["out"])):
-                self.pairs.append((sub, answer))
-        else:
-            self.pairs.append((dict((k, v) for k, v in req.items() if k not in ("id", "timeout")), reply))
-        return reply
-
-
 def main(lab, name):
-    env = json.loads(subprocess.run([os.path.join(ROOT, "lab", "koor-lab"), "env", "--name", lab, "--json"],
-                                    capture_output=True, text=True, check=True).stdout)
-    params = {"transport": "prefix", "prefix": ["chroot", env["KOOR_LAB_ROOT"]], "conf": env["KOOR_LAB_CONF"],
-              "keyring": env["KOOR_LAB_KEYRING"]}
+    _env, params = lab_connection(lab)
     folder = os.path.join(LAB, "assessment", name)
     os.makedirs(folder, exist_ok=True)
     with RecordingRunner(params) as runner:

@@ -43,44 +43,15 @@ import time
 
 from ansible_collections.koor.ceph.plugins.module_utils import upgrade_hold
 from ansible_collections.koor.ceph.plugins.module_utils.errors import CephError
-from ansible_collections.koor.ceph.plugins.module_utils.runner import CephRunner
-from ansible_collections.koor.ceph.tests.unit.plugins.module_utils.agent_fake import key as request_key
+from ansible_collections.koor.ceph.tests.unit.plugins.module_utils.agent_fake import (
+    RecordingRunner, key as request_key, lab_connection, reply_entry)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.join(HERE, "..", "..", "..", "..")
 OUT = os.path.join(HERE, "..", "..", "fixtures", "lab", "replies", "upgrade_hold")
 NOW = "2026-12-03T12:00:00Z"
 FS = "cephfs"
 DEFAULTS = {"state": "present", "flags": ["nodeep-scrub"], "noautoscale": True, "noout_hosts": None,
             "single_rank_filesystems": None, "wait_timeout": 300, "release": None, "record_key": upgrade_hold.RECORD_KEY}
-
-
-class RecordingRunner(CephRunner):
-    def __init__(self, params, check_mode=False):
-        super(RecordingRunner, self).__init__(params, check_mode=check_mode)
-        self.pairs = []
-
-    def _request(self, req, timeout=None):
-        reply = super(RecordingRunner, self)._request(req, timeout)
-        if req["op"] == "batch":
-            for sub, answer in zip(req["requests"], json.loads(reply["out"])):
-                self.pairs.append((sub, answer))
-        else:
-            self.pairs.append((dict((k, v) for k, v in req.items() if k not in ("id", "timeout")), reply))
-        return reply
-
-
-def _entry(reply):
-    entry = {"rc": reply["rc"], "err": reply.get("err", "")}
-    out = reply.get("out", "")
-    try:
-        entry["json"] = json.loads(out) if out.strip() else None
-        if entry["json"] is None:
-            del entry["json"]
-            entry["out"] = out
-    except ValueError:
-        entry["out"] = out
-    return entry
 
 
 def pairs_to_set(pairs):
@@ -91,7 +62,7 @@ def pairs_to_set(pairs):
         if key not in answers:
             order.append((key, json.loads(key)))
             answers[key] = []
-        entry = _entry(reply)
+        entry = reply_entry(reply)
         if not answers[key] or answers[key][-1] != entry:
             answers[key].append(entry)
     result = []
@@ -104,10 +75,7 @@ def pairs_to_set(pairs):
 
 class Recorder:
     def __init__(self, lab):
-        self.env = json.loads(subprocess.run([os.path.join(ROOT, "lab", "koor-lab"), "env", "--name", lab, "--json"],
-                                             capture_output=True, text=True, check=True).stdout)
-        self.params = {"transport": "prefix", "prefix": ["chroot", self.env["KOOR_LAB_ROOT"]],
-                       "conf": self.env["KOOR_LAB_CONF"], "keyring": self.env["KOOR_LAB_KEYRING"]}
+        self.env, self.params = lab_connection(lab)
         self.folder = os.path.join(OUT, self.env["KOOR_LAB_CEPH_VERSION"])
         os.makedirs(self.folder, exist_ok=True)
 

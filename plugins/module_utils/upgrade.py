@@ -500,14 +500,6 @@ def gate_reads(params):
     return reads
 
 
-def _ready_names(params):
-    names = []
-    for name in params.get("daemons_ready") or []:
-        if name not in names:
-            names.append(name)
-    return names
-
-
 def judge(runner, params, reads=None, timeout=None):
     """Read the cluster once (one batch) and judge every gate asked for. Returns the module's result
     (without the wait's ``waited`` and ``attempts``)."""
@@ -523,7 +515,7 @@ def judge(runner, params, reads=None, timeout=None):
              "fs_dump": answers.get("fs dump"), "rgw": rgw_daemons(answers["service dump"]),
              "mon_meta": answers["mon metadata"], "mgr_meta": answers["mgr metadata"],
              "osd_meta": answers["osd metadata"], "mds_meta": answers["mds metadata"]}
-    ready = _ready_names(params)
+    ready = list(dict.fromkeys(params.get("daemons_ready") or []))  # each once, in the order asked
     _unknown_daemons(ready, state)
     # a run resuming an upgrade is judged as the roll left the cluster
     resumed = target is not None and any(version_tuple(d["version"] or "") == target for d in daemon_list)

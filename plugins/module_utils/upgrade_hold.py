@@ -336,16 +336,10 @@ def _merge(writes):
 # --- reads ------------------------------------------------------------------------------------
 def read_cluster(runner, need_crush=False, need_fs=False, need_config=False):
     """(osd dump, osd crush tree, fs dump, config dump) in one round trip; None for what is not needed."""
-    cmds = [{"prefix": "osd dump"}]
-    cmds += [{"prefix": "osd crush tree"}] if need_crush else []
-    cmds += [{"prefix": "fs dump"}] if need_fs else []
-    cmds += [{"prefix": "config dump"}] if need_config else []
-    replies = list(runner.mon_batch_read(cmds))
-    osd_dump = replies.pop(0)
-    crush_tree = replies.pop(0) if need_crush else None
-    fs_dump = replies.pop(0) if need_fs else None
-    config_dump = replies.pop(0) if need_config else None
-    return osd_dump, crush_tree, fs_dump, config_dump
+    wanted = (("osd dump", True), ("osd crush tree", need_crush), ("fs dump", need_fs), ("config dump", need_config))
+    cmds = [{"prefix": prefix} for prefix, need in wanted if need]
+    answers = dict(zip([c["prefix"] for c in cmds], runner.mon_batch_read(cmds)))
+    return tuple(answers.get(prefix) for prefix, _need in wanted)
 
 
 def _write_all(runner, writes):

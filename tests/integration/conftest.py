@@ -4,11 +4,13 @@
 alone, these tests start a lab named by KOOR_LAB_NAME (default "pytest") if it is not up and
 leave it running for the next run.
 """
+import contextlib
 import hashlib
 import json
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -96,9 +98,31 @@ def assert_same_state(before, after):
         assert after[kind] == before[kind], "%s changed" % kind
 
 
+def wait_for(what, predicate, timeout=120, interval=0.5):
+    """Ask ``predicate()`` every ``interval`` seconds until it is true; fail naming ``what`` after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out after %ss waiting for %s" % (timeout, what)
+        time.sleep(interval)
+
+
 def _lab_env(name):
     proc = subprocess.run([KOOR_LAB, "env", "--name", name, "--json"], capture_output=True, text=True, check=False)
     return json.loads(proc.stdout) if proc.returncode == 0 else None
+
+
+@contextlib.contextmanager
+def fresh_lab(name, suite="sid", port=None, keep=False):
+    """Lab NAME made fresh from SUITE's image (a leftover of an
+    earlier run removed first), as a Lab; removed afterwards unless KEEP."""
+    subprocess.run([KOOR_LAB, "down", "--name", name], check=True, capture_output=True)
+    subprocess.run([KOOR_LAB, "up", "--name", name, "--suite", suite] + (["--port", str(port)] if port else []),
+                   check=True, stdout=subprocess.DEVNULL)
+    try:
+        yield Lab(_lab_env(name))
+    finally:
+        if not keep:
+            subprocess.run([KOOR_LAB, "down", "--name", name], check=False, capture_output=True)
 
 
 @pytest.fixture(scope="session")

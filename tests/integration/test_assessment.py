@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import KOOR_LAB, assert_same_state
+from conftest import KOOR_LAB, assert_same_state, wait_for
 
 CRASH_STAMP = time.strftime("%Y-%m-%dT%H:%M:%S.000000Z", time.gmtime(time.time() - 3600))
 CRASH_ID = CRASH_STAMP + "_9c5f6c2e-0e57-4d8e-8a1e-koorassess99"
@@ -25,15 +25,6 @@ def findings_of(result):
 
 def evidence(finding):
     return dict((e["field"], e["value"]) for e in finding["evidence"])
-
-
-def wait_for(what, predicate, timeout=60, interval=0.5):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(interval)
-    raise AssertionError("timed out waiting for %s" % what)
 
 
 def test_a_clean_lab_has_no_critical_finding(module, tmp_path):
@@ -80,8 +71,8 @@ def problems(lab):
         lab.radosgw_admin("user", "create", "--uid", RGW_USER, "--display-name", "assessment test")
         with open(pid_file) as handle:
             os.kill(int(handle.read().strip()), 15)
-        wait_for("osd.2 down", lambda: lab.ceph("osd", "dump")["osds"][2]["up"] == 0)
-        wait_for("the OSD_NEARFULL check", lambda: "OSD_NEARFULL" in lab.ceph("health")["checks"])
+        wait_for("osd.2 down", lambda: lab.ceph("osd", "dump")["osds"][2]["up"] == 0, 60)
+        wait_for("the OSD_NEARFULL check", lambda: "OSD_NEARFULL" in lab.ceph("health")["checks"], 60)
         yield lab
     finally:
         lab.radosgw_admin("user", "rm", "--uid", RGW_USER, "--purge-data")

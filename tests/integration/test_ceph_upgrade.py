@@ -15,14 +15,13 @@ import json
 import os
 import socket
 import subprocess
-import time
 
 import pytest
 
-from conftest import KOOR_LAB, Lab, _lab_env, assert_same_state
+from conftest import KOOR_LAB, assert_same_state, fresh_lab, wait_for
 from rook_sim_support import play_recap
 from s3_support import s3
-from test_check_mode import INVENTORY, changed_results, playbook
+from test_check_mode import INVENTORY, _vars_file, changed_results, playbook
 
 NAME = os.environ.get("KOOR_UPGRADE_LAB", "upgrade")
 TARGET = "20.2.4"
@@ -33,10 +32,7 @@ PAYLOAD = os.urandom(1 << 19).hex()
 @pytest.fixture(scope="module")
 def reef(tmp_path_factory):
     """A fresh Reef 18.2.7 plain lab with data in it (a RADOS object, an RBD image, an S3 object)."""
-    subprocess.run([KOOR_LAB, "down", "--name", NAME], check=True, capture_output=True)
-    subprocess.run([KOOR_LAB, "up", "--name", NAME, "--suite", "trixie"], check=True, stdout=subprocess.DEVNULL)
-    lab = Lab(_lab_env(NAME))
-    try:
+    with fresh_lab(NAME, "trixie") as lab:
         lab.run("ceph", "-c", lab.conf, "osd", "pool", "create", POOL, "8", "8")
         lab.run("ceph", "-c", lab.conf, "osd", "pool", "application", "enable", POOL, "rbd")
         lab.run("rados", "-c", lab.conf, "-p", POOL, "put", "obj", "-", input=PAYLOAD)
@@ -50,8 +46,6 @@ def reef(tmp_path_factory):
         lab.s3_keys = keys
         lab.vars_dir = tmp_path_factory.mktemp("upgrade")
         yield lab
-    finally:
-        subprocess.run([KOOR_LAB, "down", "--name", NAME], check=False, capture_output=True)
 
 
 def data(lab):
@@ -62,13 +56,6 @@ def data(lab):
     status, body = s3(lab, *lab.s3_keys, path="/upgbucket/obj")
     return {"rados": rados == PAYLOAD, "rbd": rbd == hashlib.md5(PAYLOAD.encode()).hexdigest(),
             "s3": (status, body == PAYLOAD)}
-
-
-def wait_until(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out after %ss waiting for %s" % (timeout, what)
-        time.sleep(0.5)
 
 
 def pgs_clean(lab):
@@ -103,10 +90,8 @@ def run(lab, check=False, **overrides):
     settings.update(overrides)
     extra = lab.vars_dir / "upgrade.json"
     extra.write_text(json.dumps(settings))
-    env_file = lab.vars_dir / "lab.json"
-    env_file.write_text(subprocess.run([KOOR_LAB, "env", "--name", NAME, "--ansible"], capture_output=True, text=True,
-                                       check=True).stdout)
-    return playbook([INVENTORY], "rolling_upgrade.yml", "-e", "@%s" % env_file, "-e", "@%s" % extra, check=check)
+    return playbook([INVENTORY], "rolling_upgrade.yml", "-e", "@" + _vars_file(lab, lab.vars_dir), "-e", "@%s" % extra,
+                    check=check)
 
 
 def out(proc):
@@ -165,8 +150,7 @@ def test_refusals_change_nothing(reef, case):
         expect = ["pool_min_size:", POOL]
     else:
         subprocess.run([KOOR_LAB, "stop-daemon", "--name", NAME, "--daemon", "osd.2"], check=True, capture_output=True)
-        wait_until(lambda: any(s["name"] != "active+clean" for s in reef.ceph("pg", "stat")["pg_summary"]["num_pg_by_state"]),
-                   60, "PGs not active+clean")
+        wait_for("PGs not active+clean", lambda: not pgs_clean(reef), 60)
         expect = ["osds:", "osd.2", "[CLOSED] pgs:"]
     try:
         before, before_versions, before_holds = reef.state(), versions(reef), holds(reef)
@@ -183,7 +167,7 @@ def test_refusals_change_nothing(reef, case):
         if case == "osd down":
             subprocess.run([KOOR_LAB, "restart-daemon", "--name", NAME, "--daemon", "osd.2"], check=True,
                            capture_output=True)
-            wait_until(lambda: pgs_clean(reef), 120, "PGs active+clean again")
+            wait_for("PGs active+clean again", lambda: pgs_clean(reef))
 
 
 def test_a_fault_stops_the_roll_at_the_gate_naming_the_osd(reef):
@@ -206,7 +190,7 @@ def test_restarted_the_upgrade_resumes_and_completes_with_the_data_intact(reef):
     # osd.2 back, still on Reef (`koor-lab up` would wait for HEALTH_OK, which Tentacle's mon keeps at
     # HEALTH_ERR AUTH_INSECURE_* until the cephx keys are rotated)
     subprocess.run([KOOR_LAB, "restart-daemon", "--name", NAME, "--daemon", "osd.2"], check=True, capture_output=True)
-    wait_until(lambda: pgs_clean(reef), 120, "PGs active+clean again")  # as an operator would, before the run
+    wait_for("PGs active+clean again", lambda: pgs_clean(reef))  # as an operator would, before the run
     proc = run(reef)
     assert proc.returncode == 0, out(proc)
     assert list(versions(reef)) == [v for v in versions(reef) if TARGET in v] and len(versions(reef)) == 1

@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from conftest import KOOR_LAB, Lab, _lab_env, run_module
+from conftest import KOOR_LAB, fresh_lab, run_module
 
 TENTACLE = "20.2.4"
 
@@ -124,12 +124,8 @@ def test_unknown_daemons_are_refused(module):
 @pytest.fixture(scope="module")
 def reef():
     name = os.environ.get("KOOR_LAB_REEF_NAME", os.environ.get("KOOR_LAB_NAME", "pytest") + "-reef")
-    koor_lab("down", "--name", name)  # a lab left half upgraded by an earlier run
-    port = os.environ.get("KOOR_LAB_REEF_PORT")
-    koor_lab("up", "--name", name, "--suite", "trixie", *(["--port", port] if port else []))
-    yield Lab(_lab_env(name))
-    if not os.environ.get("KOOR_LAB_REEF_KEEP"):
-        koor_lab("down", "--name", name)
+    with fresh_lab(name, "trixie", os.environ.get("KOOR_LAB_REEF_PORT"), bool(os.environ.get("KOOR_LAB_REEF_KEEP"))) as lab:
+        yield lab
 
 
 def reef_module(reef_lab, **options):

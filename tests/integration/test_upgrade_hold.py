@@ -10,11 +10,10 @@ import re
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, wait_for
 
 KEY = "koor.ceph/upgrade/holds"
 FS = "cephfs"
@@ -23,13 +22,6 @@ OPTION = "osd_pool_default_pg_autoscale_mode"
 
 def mdsmap(lab):
     return [f["mdsmap"] for f in lab.ceph("fs", "dump")["filesystems"] if f["mdsmap"]["fs_name"] == FS][0]
-
-
-def wait_for(what, check, timeout=120):
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "timed out waiting for %s" % what
-        time.sleep(0.5)
 
 
 def two_ranks(lab):

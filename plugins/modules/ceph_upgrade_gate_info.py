@@ -55,7 +55,7 @@ options:
     default: [OSDMAP_FLAGS, OSD_FLAGS, OSD_UPGRADE_FINISHED]
   rolling_checks:
     description:
-      - Health checks that do not close the health gate once some daemon already runs O(target_version): the checks a
+      - Health checks that do not close the health gate once some daemon already runs O(target_version), that is the checks a
         roll raises while daemons run two versions (Tentacle's mons raise C(AUTH_INSECURE_*) for Reef-era cephx keys), so
         that a run resuming an upgrade is judged as the upgrade left the cluster. RV(resumed) says whether they applied.
       - Without O(target_version) they never apply.
@@ -103,7 +103,7 @@ options:
       - Seconds to wait for every gate judged (O(gates), O(ok_to_stop), O(ok_to_stop_hosts), O(safe_to_destroy),
         O(daemons_ready)) to pass, reading the cluster again every O(wait_interval); V(0) judges once.
       - The wait ends at once when every closed gate is an ok-to-stop of the cluster's only mon or only MDS
-        (C(evidence.sole)): Ceph never says yes to those.
+        (C(evidence.sole)), since Ceph never says yes to those.
       - A read that fails while a mon restarts or no mgr is active yet (a timeout, EAGAIN, a lost connection, a
         connection that cannot be made) counts as not yet; a wait that ends on such an error fails the module
         with it, naming the gates closed at the last attempt that read the cluster.

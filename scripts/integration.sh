@@ -1,39 +1,86 @@
 #!/usr/bin/env bash
 # Integration tests on labs of their own: start them fresh, run tests/integration and the molecule
-# scenarios against them, remove them (also when a stage fails).
-#   LAB_NAME        the plain lab (127.0.0.1 cluster + 3 test nodes): most of tests/integration,
-#                   the plain molecule scenarios (ceph_resources, disk_prep)
-#   LAB_NAME-site   a fresh Rook lab: playbooks/site.yml end to end (test_site.py), then kept for
-#                   the Rook molecule scenarios (rook_block, rook_object, rook_file)
-# (tests/integration's Rook simulator tests make their own Rook lab, `rook`, for their session.)
-# Usage: scripts/integration.sh [LAB_NAME] [pytest args...]   (with pytest args: only that pytest run)
+# scenarios against them, remove them (also when a stage fails). Two streams run at once, each on
+# labs of its own (most of a test's time is Ceph's and Rook's own waiting, not this machine's CPU):
+#   plain   LAB_NAME (the 127.0.0.1 cluster + 3 test nodes): every test file but the Rook ones,
+#           then the plain molecule scenarios (ceph_resources, disk_prep)
+#   rook    the Rook files (ROOK_TESTS: each makes the Rook labs it needs; LAB_NAME-r is their plain
+#           cluster where they read one), then playbooks/site.yml end to end on a fresh Rook lab
+#           LAB_NAME-site (test_site.py), kept for the Rook molecule scenarios (rook_block,
+#           rook_object, rook_file)
+# Each stream's output goes to .cache/test-logs/integration-<stream>.log and is printed when both
+# have ended; pytest's per-test times to integration-<stream>.xml (JUnit).
+# Usage: scripts/integration.sh [LAB_NAME] [pytest args...]   (with pytest args: only that pytest run,
+# on LAB_NAME, in the foreground)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 NAME=${1:-ci}
 shift || true
 SITE=$NAME-site
+ROOKPLAIN=$NAME-r
 LAB="$ROOT/lab/koor-lab"
+LOGS=$ROOT/.cache/test-logs
 PYTEST=("$ROOT/.venv/bin/python" -m pytest -p no:cacheprovider -q --durations=20)
+ROOK_TESTS=(test_rook_cluster_info.py test_rook_files.py test_rook_operator_helm.py test_rook_roles.py
+            test_rook_sim.py test_rook_sim_resources.py test_rook_sim_upgrade.py test_assessment_rook.py
+            test_kube_api.py test_kube_api_ansible.py test_kube_api_helm.py test_kube_api_lab.py
+            test_kube_api_restart.py test_lab_helm.py)
 cd "$ROOT"
+mkdir -p "$LOGS"
 
 # shellcheck source=scripts/lib/parts.sh
 source "$ROOT/scripts/lib/parts.sh"
 
 cleanup() {
-    for lab in "$NAME" "$SITE"; do
+    for lab in "$NAME" "$ROOKPLAIN" "$SITE"; do
         "$LAB" down --name "$lab" || echo "warning: 'koor-lab down --name $lab' failed" >&2
     done
 }
 trap cleanup EXIT
-"$LAB" down --name "$NAME"          # leftovers of an interrupted run
-"$LAB" down --name "$SITE"
+for lab in "$NAME" "$ROOKPLAIN" "$SITE"; do
+    "$LAB" down --name "$lab"        # leftovers of an interrupted run
+done
 "$LAB" up --name "$NAME" --nodes 3 >/dev/null
 if [ $# -gt 0 ]; then
     KOOR_LAB_NAME=$NAME KOOR_SITE_LAB=$SITE "${PYTEST[@]}" "$@"
     exit 0
 fi
-part "pytest tests/integration (lab '$NAME')" \
-    env KOOR_LAB_NAME="$NAME" "${PYTEST[@]}" tests/integration --ignore=tests/integration/test_site.py
-part "site.yml end to end (Rook lab '$SITE')" \
-    env KOOR_SITE_LAB="$SITE" KOOR_SITE_LAB_KEEP=1 "${PYTEST[@]}" tests/integration/test_site.py
-part "molecule scenarios" env KOOR_ROOK_LAB="$SITE" "$ROOT/scripts/molecule.sh" "$NAME"
+"$LAB" up --name "$ROOKPLAIN" >/dev/null
+
+# Every test file is in exactly one stream: the Rook files by name, the plain stream the rest.
+ignore_rook=()
+for file in "${ROOK_TESTS[@]}"; do
+    [ -f "tests/integration/$file" ] || { echo "scripts/integration.sh: ROOK_TESTS names $file, which does not exist" >&2; exit 1; }
+    ignore_rook+=(--ignore="tests/integration/$file")
+done
+
+plain_stream() {
+    part "[plain] pytest tests/integration (lab '$NAME')" \
+        env KOOR_LAB_NAME="$NAME" "${PYTEST[@]}" --junitxml="$LOGS/integration-plain.xml" tests/integration \
+        --ignore=tests/integration/test_site.py "${ignore_rook[@]}" &&
+    part "[plain] molecule scenarios ceph_resources, disk_prep" "$ROOT/scripts/molecule.sh" "$NAME" ceph_resources disk_prep
+}
+
+rook_stream() {
+    part "[rook] pytest the Rook tests (plain lab '$ROOKPLAIN')" \
+        env KOOR_LAB_NAME="$ROOKPLAIN" "${PYTEST[@]}" --junitxml="$LOGS/integration-rook.xml" \
+        "${ROOK_TESTS[@]/#/tests/integration/}" &&
+    part "[rook] site.yml end to end (Rook lab '$SITE')" \
+        env KOOR_SITE_LAB="$SITE" KOOR_SITE_LAB_KEEP=1 "${PYTEST[@]}" tests/integration/test_site.py &&
+    part "[rook] molecule scenarios rook_block, rook_object, rook_file" \
+        env KOOR_ROOK_LAB="$SITE" "$ROOT/scripts/molecule.sh" "$ROOKPLAIN" rook_block rook_object rook_file
+}
+
+plain_stream >"$LOGS/integration-plain.log" 2>&1 &
+plain=$!
+rook_stream >"$LOGS/integration-rook.log" 2>&1 &
+rook=$!
+rc_plain=0 rc_rook=0
+wait "$plain" || rc_plain=$?
+wait "$rook" || rc_rook=$?
+for stream in plain rook; do
+    echo "=== integration stream '$stream' (log: $LOGS/integration-$stream.log)"
+    cat "$LOGS/integration-$stream.log"
+done
+echo "integration streams: plain $([ $rc_plain -eq 0 ] && echo ok || echo "FAILED (exit $rc_plain)"), rook $([ $rc_rook -eq 0 ] && echo ok || echo "FAILED (exit $rc_rook)")"
+[ $rc_plain -eq 0 ] && [ $rc_rook -eq 0 ]

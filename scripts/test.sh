@@ -52,6 +52,7 @@ stage() {
 
 # The lab image is built (or taken from ~/.cache) first: the slowest thing on a new machine.
 stage "lab image" "$ROOT/lab/koor-lab" build
+stage "lab image (Reef, Debian trixie)" "$ROOT/lab/koor-lab" build --suite trixie
 stage "Rook release files" "$ROOT/lab/koor-lab" rook-files --version all
 stage "helm (from PyPI) and Rook's charts" "$ROOT/lab/koor-lab" rook-charts --version all
 stage "changelog" scripts/changelog-lint.sh

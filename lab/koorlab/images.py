@@ -11,7 +11,7 @@ import os
 import shutil
 import tempfile
 
-from .util import LabError, log, run
+from .util import LabError, file_lock, log, run
 
 CACHE = os.environ.get("KOOR_LAB_CACHE", os.path.expanduser("~/.cache/koor-lab"))
 MIRROR = os.environ.get("KOOR_LAB_MIRROR", "http://deb.debian.org/debian")
@@ -62,10 +62,17 @@ def build(suite, force=False):
     if os.path.exists(tarball) and not force:
         log("image %s is cached (%s)" % (image_key(suite), tarball))
         return tarball
+    os.makedirs(os.path.dirname(tarball), exist_ok=True)
+    with file_lock(tarball + ".lock"):  # two labs that need a new image at once build it once
+        if os.path.exists(tarball) and not force:
+            return tarball
+        return _build(suite, tarball)
+
+
+def _build(suite, tarball):
     if not shutil.which("mmdebstrap"):
         raise LabError("mmdebstrap is not installed: apt-get install -y mmdebstrap zstd")
     spec = SUITES[suite]
-    os.makedirs(os.path.dirname(tarball), exist_ok=True)
     work = tempfile.mkdtemp(prefix="koor-lab-build-", dir=os.path.dirname(tarball))
     root = os.path.join(work, "root")
     try:
@@ -96,7 +103,14 @@ def ensure_root(suite):
     root = root_path(suite)
     if os.path.exists(os.path.join(root, ".koor-lab-complete")):
         return root
-    tarball = build(suite)
+    os.makedirs(os.path.dirname(root), exist_ok=True)
+    with file_lock(root + ".lock"):  # two labs that need it at once unpack it once
+        if not os.path.exists(os.path.join(root, ".koor-lab-complete")):
+            _unpack(build(suite), root)
+    return root
+
+
+def _unpack(tarball, root):
     partial = root + ".partial"
     shutil.rmtree(partial, ignore_errors=True)
     os.makedirs(partial)
@@ -104,7 +118,6 @@ def ensure_root(suite):
     open(os.path.join(partial, ".koor-lab-complete"), "w").close()
     shutil.rmtree(root, ignore_errors=True)
     os.replace(partial, root)
-    return root
 
 
 def reef_mgr_modules(overlay):

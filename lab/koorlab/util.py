@@ -116,13 +116,21 @@ def mounts_under(path):
 
 
 @contextlib.contextmanager
-def choice_lock(home):
-    """Held while a lab chooses its ports or its nodes' subnet and records the choice in its state:
-    two labs started at the same moment never take the same block."""
-    # beside the labs' folder, not in it: what is in it is a lab
-    with open(home.rstrip("/") + ".lock", "w") as handle:
+def file_lock(path):
+    """Held (flock on PATH, made when missing) while one koor-lab process does what another one started
+    at the same moment must not do too."""
+    with open(path, "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def choice_lock(home):
+    """Held while a lab chooses its ports or its nodes' subnet and records the choice in its state:
+    two labs started at the same moment never take the same block."""
+    # beside the labs' folder, not in it: what is in it is a lab
+    with file_lock(home.rstrip("/") + ".lock"):
+        yield

@@ -31,7 +31,16 @@ mkdir -p "$LOGS"
 # shellcheck source=scripts/lib/parts.sh
 source "$ROOT/scripts/lib/parts.sh"
 
+# A stream still running when this script ends (a failure, a signal) is stopped with what it started.
+kill_tree() {
+    local child
+    for child in $(pgrep -P "$1" || true); do kill_tree "$child"; done
+    kill "$1" 2>/dev/null || true
+}
+streams=()
 cleanup() {
+    local pid
+    for pid in "${streams[@]}"; do kill_tree "$pid"; done
     for lab in "$NAME" "$ROOKPLAIN" "$SITE"; do
         "$LAB" down --name "$lab" || echo "warning: 'koor-lab down --name $lab' failed" >&2
     done
@@ -75,9 +84,11 @@ plain_stream >"$LOGS/integration-plain.log" 2>&1 &
 plain=$!
 rook_stream >"$LOGS/integration-rook.log" 2>&1 &
 rook=$!
+streams=("$plain" "$rook")
 rc_plain=0 rc_rook=0
 wait "$plain" || rc_plain=$?
 wait "$rook" || rc_rook=$?
+streams=()
 for stream in plain rook; do
     echo "=== integration stream '$stream' (log: $LOGS/integration-$stream.log)"
     cat "$LOGS/integration-$stream.log"

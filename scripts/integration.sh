@@ -4,8 +4,8 @@
 # labs of its own (most of a test's time is Ceph's and Rook's own waiting, not this machine's CPU):
 #   plain   LAB_NAME (the 127.0.0.1 cluster + 3 test nodes): every test file but the Rook ones,
 #           then the plain molecule scenarios (ceph_resources, disk_prep)
-#   rook    the Rook files (ROOK_TESTS: each makes the Rook labs it needs; LAB_NAME-r is their plain
-#           cluster where they read one), then playbooks/site.yml end to end on a fresh Rook lab
+#   rook    the Rook files and others on labs of their own (ROOK_TESTS: each makes the labs it needs;
+#           LAB_NAME-r is their plain cluster where they read one), then playbooks/site.yml end to end on a fresh Rook lab
 #           LAB_NAME-site (test_site.py), kept for the Rook molecule scenarios (rook_block,
 #           rook_object, rook_file)
 # Each stream's output goes to .cache/test-logs/integration-<stream>.log and is printed when both
@@ -21,10 +21,12 @@ ROOKPLAIN=$NAME-r
 LAB="$ROOT/lab/koor-lab"
 LOGS=$ROOT/.cache/test-logs
 PYTEST=("$ROOT/.venv/bin/python" -m pytest -p no:cacheprovider -q --durations=20)
-ROOK_TESTS=(test_rook_cluster_info.py test_rook_files.py test_rook_operator_helm.py test_rook_roles.py
-            test_rook_sim.py test_rook_sim_resources.py test_rook_sim_upgrade.py test_assessment_rook.py
-            test_kube_api.py test_kube_api_ansible.py test_kube_api_helm.py test_kube_api_lab.py
-            test_kube_api_restart.py test_lab_helm.py)
+# In the order pytest takes them alone (alphabetical): test_rook_sim_upgrade.py ends by removing the
+# session's Rook lab. test_upgrade_gate_wait.py is here too (a Reef lab of its own), for the streams' balance.
+ROOK_TESTS=(test_assessment_rook.py test_kube_api.py test_kube_api_ansible.py test_kube_api_helm.py
+            test_kube_api_lab.py test_kube_api_restart.py test_lab_helm.py test_rook_cluster_info.py
+            test_rook_files.py test_rook_operator_helm.py test_rook_roles.py test_rook_sim.py
+            test_rook_sim_resources.py test_rook_sim_upgrade.py test_upgrade_gate_wait.py)
 cd "$ROOT"
 mkdir -p "$LOGS"
 

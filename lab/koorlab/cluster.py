@@ -21,7 +21,8 @@ import urllib.request
 import uuid
 
 from . import images, nodes
-from .util import LabError, choice_lock, clean_env, cmdline, log, mounts_under, pid_alive, pids_matching, port_in_use, run, wait_for
+from .util import (LabError, choice_lock, clean_env, cmdline, log, mounts_under, pid_alive, pids_matching, port_in_use,
+                   posix_locked, run, wait_for)
 
 LAB_HOME = os.environ.get("KOOR_LAB_HOME", "/var/lib/koor-lab")
 NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
@@ -206,6 +207,10 @@ class Lab:
         """Start daemon ``name`` from its suite's image (it forks itself and writes its pid file)."""
         suite = self.suite_of(name)
         root = self.mount(suite)
+        # A daemon just stopped or killed can look gone (its main thread a zombie) while it still holds
+        # its pid file: a new one started then fails to lock it and exits.
+        pid_file = os.path.join(self.data, "run", name + ".pid")
+        wait_for("the stopped %s to release %s" % (name, pid_file), lambda: not posix_locked(pid_file), 30, 0.05)
         if name.startswith("mgr.") and suite == "trixie":
             argv = argv + ["--mgr_module_path", images.reef_mgr_modules(os.path.join(self.data, "mgr-modules-reef"))]
         run(["chroot", root] + argv + ["-c", self.conf], timeout=120)

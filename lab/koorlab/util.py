@@ -115,6 +115,24 @@ def mounts_under(path):
     return sorted(found, key=len, reverse=True)
 
 
+def posix_locked(path):
+    """Whether another process holds a POSIX (fcntl) lock on file PATH, as a Ceph daemon holds its pid
+    file until its very end; a missing file is not locked."""
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        if exc.errno in (errno.EACCES, errno.EAGAIN):
+            return True
+        raise
+    finally:
+        os.close(fd)  # releases the lock taken here
+    return False
+
+
 @contextlib.contextmanager
 def file_lock(path):
     """Held (flock on PATH, made when missing) while one koor-lab process does what another one started

@@ -41,10 +41,12 @@ class Lab:
         return {"transport": "prefix", "prefix": ["chroot", self.root], "conf": self.conf,
                 "keyring": self.keyring}
 
-    def run(self, *argv, check=True, input=None):
-        """A command inside the lab's chroot (the lab's own Ceph CLI, not the collection)."""
+    def run(self, *argv, check=True, input=None, timeout=300):
+        """A command inside the lab's chroot (the lab's own Ceph CLI, not the collection). Ended after
+        ``timeout`` seconds: the CLI waits for ever on a mgr command while no mgr runs."""
         return subprocess.run(["chroot", self.root] + list(argv), input=input, capture_output=True, text=True,
-                              check=check, env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL": "C"})
+                              check=check, env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL": "C"},
+                              timeout=timeout)
 
     def ceph(self, *args):
         """The ceph CLI, JSON parsed: the independent witness of what the cluster holds."""

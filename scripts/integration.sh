@@ -66,19 +66,19 @@ for file in "${ROOK_TESTS[@]}"; do
 done
 
 plain_stream() {
-    part "[plain] pytest tests/integration (lab '$NAME')" \
+    part "[plain] pytest (lab '$NAME')" \
         env KOOR_LAB_NAME="$NAME" "${PYTEST[@]}" --junitxml="$LOGS/integration-plain.xml" tests/integration \
         --ignore=tests/integration/test_site.py "${ignore_rook[@]}" &&
-    part "[plain] molecule scenarios ceph_resources, disk_prep" "$ROOT/scripts/molecule.sh" "$NAME" ceph_resources disk_prep
+    part "[plain] molecule: ceph_resources, disk_prep" "$ROOT/scripts/molecule.sh" "$NAME" ceph_resources disk_prep
 }
 
 rook_stream() {
-    part "[rook] pytest the Rook tests (plain lab '$ROOKPLAIN')" \
+    part "[rook] pytest (labs of their own, '$ROOKPLAIN')" \
         env KOOR_LAB_NAME="$ROOKPLAIN" "${PYTEST[@]}" --junitxml="$LOGS/integration-rook.xml" \
         "${ROOK_TESTS[@]/#/tests/integration/}" &&
-    part "[rook] site.yml end to end (Rook lab '$SITE')" \
+    part "[rook] site.yml end to end (lab '$SITE')" \
         env KOOR_SITE_LAB="$SITE" KOOR_SITE_LAB_KEEP=1 "${PYTEST[@]}" tests/integration/test_site.py &&
-    part "[rook] molecule scenarios rook_block, rook_object, rook_file" \
+    part "[rook] molecule: rook_block/object/file" \
         env KOOR_ROOK_LAB="$SITE" "$ROOT/scripts/molecule.sh" "$ROOKPLAIN" rook_block rook_object rook_file
 }
 

@@ -517,8 +517,9 @@ def judge(runner, params, reads=None, timeout=None):
              "osd_meta": answers["osd metadata"], "mds_meta": answers["mds metadata"]}
     ready = list(dict.fromkeys(params.get("daemons_ready") or []))  # each once, in the order asked
     _unknown_daemons(ready, state)
-    # a run resuming an upgrade is judged as the roll left the cluster
-    resumed = target is not None and any(version_tuple(d["version"] or "") == target for d in daemon_list)
+    todo = plan(daemon_list, target) if target else []
+    # a run resuming an upgrade (some daemon already on the target) is judged as the roll left the cluster
+    resumed = target is not None and len(todo) < len(daemon_list)
     if resumed:
         allowed |= set(params.get("rolling_checks") or [])
     judge_gate = {
@@ -563,7 +564,7 @@ def judge(runner, params, reads=None, timeout=None):
         "daemons": daemon_list,
         "require_osd_release": osd_dump.get("require_osd_release"),
         "flags": gate_flags(osd_dump)["evidence"]["flags"],
-        "plan": plan(daemon_list, target) if target else [],
+        "plan": todo,
         "resumed": resumed,
     }
     if target:

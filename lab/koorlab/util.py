@@ -61,7 +61,7 @@ def port_in_use(port, host="127.0.0.1"):
     return False
 
 
-def wait_for(what, predicate, timeout, interval=0.5):
+def wait_for(what, predicate, timeout=120, interval=0.5):
     deadline = time.monotonic() + timeout
     last = None
     while True:

@@ -10,7 +10,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -20,6 +19,8 @@ COLLECTIONS = os.path.join(ROOT, ".cache", "collections")
 sys.path.insert(0, os.path.join(ROOT, "lab"))
 
 from koorlab import rookfiles  # noqa: E402  pylint: disable=wrong-import-position
+# the tests' wait is the lab's: wait_for(what, predicate, timeout=120, interval=0.5), LabError naming WHAT
+from koorlab.util import wait_for  # noqa: E402,F401  pylint: disable=wrong-import-position,unused-import
 
 # Rook v1.20.6's release manifests from the lab's cache, every checksum checked (lab/rook-files.json).
 ROOK_EXAMPLES = rookfiles.examples("v1.20.6")
@@ -98,14 +99,6 @@ def assert_same_state(before, after):
     """Compare two Lab.state() snapshots kind by kind, so a failure names what changed."""
     for kind in before:
         assert after[kind] == before[kind], "%s changed" % kind
-
-
-def wait_for(what, predicate, timeout=120, interval=0.5):
-    """Ask ``predicate()`` every ``interval`` seconds until it is true; fail naming ``what`` after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out after %ss waiting for %s" % (timeout, what)
-        time.sleep(interval)
 
 
 def _lab_env(name):

@@ -95,5 +95,5 @@ for stream in plain rook; do
     echo "=== integration stream '$stream' (log: $LOGS/integration-$stream.log)"
     cat "$LOGS/integration-$stream.log"
 done
-echo "integration streams: plain $([ $rc_plain -eq 0 ] && echo ok || echo "FAILED (exit $rc_plain)"), rook $([ $rc_rook -eq 0 ] && echo ok || echo "FAILED (exit $rc_rook)")"
+echo "integration streams: plain $(verdict "$rc_plain"), rook $(verdict "$rc_rook")"
 [ $rc_plain -eq 0 ] && [ $rc_rook -eq 0 ]

@@ -5,6 +5,8 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 NAME=${1:-ci}
 cd "$ROOT"
+# shellcheck source=scripts/lib/parts.sh
+source "$ROOT/scripts/lib/parts.sh"
 
 LOGS=$ROOT/.cache/test-logs
 mkdir -p "$LOGS"
@@ -39,7 +41,7 @@ stage() {
     log=$LOGS/$(printf '%s' "$name" | tr -cs 'A-Za-z0-9' '-').log
     echo "=== $name"
     "$@" 2>&1 | tee "$log" || rc=${PIPESTATUS[0]}
-    TIMES+=("$((SECONDS - start))"$'\t'"$name"$'\t'"$([ "$rc" -eq 0 ] && echo ok || echo "FAILED (exit $rc)")")
+    TIMES+=("$((SECONDS - start))"$'\t'"$name"$'\t'"$(verdict "$rc")")
     if [ "$rc" -ne 0 ]; then
         times_table
         echo "=== $name: FAILED (exit $rc) after $((SECONDS - start))s; what failed (full log: $log):"

@@ -1,4 +1,9 @@
 # shellcheck shell=bash
+# verdict RC: "ok", or "FAILED (exit RC)": how a stage, a part or a stream ended.
+verdict() {
+    if [ "$1" -eq 0 ]; then echo ok; else echo "FAILED (exit $1)"; fi
+}
+
 # part NAME CMD...: run one part of a make-test stage, print its result and time, and add its time to
 # $KOOR_STAGE_TIMES (scripts/test.sh prints them under the stage's line).
 part() {
@@ -8,8 +13,8 @@ part() {
     "$@" || rc=$?
     if [ -n "${KOOR_STAGE_TIMES:-}" ]; then
         printf '%s\t%s\t%s\t%s\n' "$((SECONDS - start))" "${KOOR_STAGE:-}" "$name" \
-            "$([ "$rc" -eq 0 ] && echo ok || echo "FAILED (exit $rc)")" >>"$KOOR_STAGE_TIMES"
+            "$(verdict "$rc")" >>"$KOOR_STAGE_TIMES"
     fi
-    echo "--- $name: $([ "$rc" -eq 0 ] && echo ok || echo "FAILED (exit $rc)") in $((SECONDS - start))s"
+    echo "--- $name: $(verdict "$rc") in $((SECONDS - start))s"
     return "$rc"
 }

@@ -52,6 +52,18 @@ class Node:
         return self.lab.module(self.name, name, args, check_mode=check_mode)
 
 
+def _digest_nonzero_blocks(digest, chunk, offset):
+    """Each nonzero 4 KiB block of ``chunk`` (read at ``offset`` of a disk image), with its offset: a run of
+    zeros inside data hashes like a hole. A chunk of zeros only is skipped whole."""
+    if not chunk.strip(b"\0"):
+        return
+    for at in range(0, len(chunk), 4096):
+        block = chunk[at:at + 4096]
+        if block.strip(b"\0"):
+            digest.update(b"%d:" % (offset + at))
+            digest.update(block)
+
+
 class NodeLab:
     def __init__(self, name, status, env):
         self.name = name
@@ -108,13 +120,7 @@ class NodeLab:
                 left = end - start
                 while left:
                     chunk = os.read(fd, min(left, 8 << 20))
-                    # a run of zeros inside data hashes like a hole: only nonzero blocks count (a chunk of
-                    # zeros only, as mke2fs leaves a journal device, is skipped whole)
-                    for at in range(0, len(chunk), 4096) if chunk.strip(b"\0") else ():
-                        block = chunk[at:at + 4096]
-                        if block.strip(b"\0"):
-                            digest.update(b"%d:" % (start + at))
-                            digest.update(block)
+                    _digest_nonzero_blocks(digest, chunk, start)
                     start += len(chunk)
                     left -= len(chunk)
                 pos = end

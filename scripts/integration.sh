@@ -18,6 +18,7 @@ NAME=${1:-ci}
 shift || true
 SITE=$NAME-site
 ROOKPLAIN=$NAME-r
+LABS=("$NAME" "$ROOKPLAIN" "$SITE")
 LAB="$ROOT/lab/koor-lab"
 LOGS=$ROOT/.cache/test-logs
 PYTEST=("$ROOT/.venv/bin/python" -m pytest -p no:cacheprovider -q --durations=20)
@@ -43,12 +44,12 @@ streams=()
 cleanup() {
     local pid
     for pid in "${streams[@]}"; do kill_tree "$pid"; done
-    for lab in "$NAME" "$ROOKPLAIN" "$SITE"; do
+    for lab in "${LABS[@]}"; do
         "$LAB" down --name "$lab" || echo "warning: 'koor-lab down --name $lab' failed" >&2
     done
 }
 trap cleanup EXIT
-for lab in "$NAME" "$ROOKPLAIN" "$SITE"; do
+for lab in "${LABS[@]}"; do
     "$LAB" down --name "$lab"        # leftovers of an interrupted run
 done
 "$LAB" up --name "$NAME" --nodes 3 >/dev/null
